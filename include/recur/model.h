@@ -1,0 +1,79 @@
+/* Models: an embedding, a stack of recurrent layers and a linear decoder,
+ * with their parameters in one block, saved as safetensors with PyTorch's
+ * parameter names. */
+#ifndef RECUR_MODEL_H
+#define RECUR_MODEL_H
+
+#include "recur/error.h"
+#include "recur/text.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum recur_cell {
+    RECUR_CELL_RNN_TANH = 0,
+    RECUR_CELL_RNN_RELU,
+    RECUR_CELL_LSTM,
+    RECUR_CELL_GRU
+} recur_cell;
+
+typedef struct recur_config {
+    recur_level level;
+    recur_cell cell;
+    int layers;          /* recurrent layers, >= 1 */
+    int hidden;          /* units per layer */
+    int embed;           /* embedding size; 0 means "same as hidden" */
+    int vocab_size;      /* filled in from the vocabulary */
+    int tied;            /* decoder.weight is encoder.weight (needs embed == hidden) */
+    int peephole;        /* LSTM peephole connections (Graves 2013) */
+    float dropout;       /* drop probability on non-recurrent connections */
+    float init_scale;    /* > 0: uniform(-s, s) for every parameter; 0: PyTorch's defaults */
+    float forget_bias;   /* LSTM: initial value of the forget gate's bias_ih slice */
+} recur_config;
+
+/* char-rnn-tensorflow's defaults: char level, LSTM, 2 layers of 128, no dropout. */
+void recur_config_default(recur_config *cfg);
+/* PyTorch's mode names: "rnn_tanh", "rnn_relu", "lstm", "gru" ("rnn" = "rnn_tanh"). */
+const char *recur_cell_name(recur_cell cell);
+recur_status recur_cell_parse(const char *name, recur_cell *cell, recur_error *err);
+
+typedef struct recur_model recur_model;
+
+/* Creates a freshly initialised model. On success the model owns vocab
+ * (freed with the model); on failure the caller still owns it. */
+recur_status recur_model_create(const recur_config *cfg, recur_vocab *vocab, uint64_t seed,
+                                recur_model **out, recur_error *err);
+/* Loads a safetensors checkpoint, checking everything it reads. */
+recur_status recur_model_load(const char *path, recur_model **out, recur_error *err);
+/* Writes a safetensors checkpoint atomically (temporary file, fsync, rename). */
+recur_status recur_model_save(const recur_model *m, const char *path, recur_error *err);
+void recur_model_free(recur_model *m);
+
+const recur_config *recur_model_config(const recur_model *m);
+const recur_vocab *recur_model_vocab(const recur_model *m);
+/* Distinct trainable parameters (a tied matrix counts once). */
+size_t recur_model_param_count(const recur_model *m);
+
+typedef struct recur_eval_result {
+    double loss;           /* mean nats per predicted token */
+    double bits_per_token; /* loss / ln 2 */
+    double perplexity;     /* exp(loss) */
+    size_t tokens;         /* predicted tokens */
+} recur_eval_result;
+
+/* Mean cross-entropy of the model over ids, the state carried across
+ * windows of seq steps. batch 1 predicts every token after the first exactly
+ * once; batch B > 1 cuts ids into B contiguous streams (the tail that does
+ * not fill all streams is dropped, as TensorFlow's ptb_producer does). */
+recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size_t count, int batch,
+                                  int seq, recur_eval_result *out, recur_error *err);
+
+/* Sets the threads used by the BLAS and by recur's own kernels (process-wide:
+ * both are properties of the process, not of a model). 0 leaves the defaults. */
+void recur_set_threads(int threads);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,36 @@
+/* Generation: batch-1 stepping with the weights kept hot; no allocation per step. */
+#ifndef RECUR_SAMPLE_H
+#define RECUR_SAMPLE_H
+
+#include "recur/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum recur_sample_mode {
+    RECUR_SAMPLE_ARGMAX = 0,   /* most likely token every step */
+    RECUR_SAMPLE_WEIGHTED,     /* draw from the distribution every step */
+    RECUR_SAMPLE_SPACE         /* draw after a space, argmax otherwise */
+} recur_sample_mode;
+
+typedef struct recur_sampler recur_sampler;
+
+/* The sampler borrows the model. */
+recur_status recur_sampler_create(const recur_model *m, uint64_t seed, recur_sampler **out,
+                                  recur_error *err);
+void recur_sampler_free(recur_sampler *s);
+/* Zeroes the recurrent state. */
+void recur_sampler_reset(recur_sampler *s);
+/* Feeds one token: advances the state and computes the next distribution. */
+recur_status recur_sampler_feed(recur_sampler *s, int32_t id, recur_error *err);
+/* Picks the next token from the current distribution (after at least one feed).
+ * temperature > 0 divides the logits; top_k > 0 keeps only the k most likely. */
+int32_t recur_sampler_pick(recur_sampler *s, recur_sample_mode mode, float temperature, int top_k);
+/* The current log-probabilities (vocab_size of them) at temperature 1. */
+const float *recur_sampler_logits(const recur_sampler *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,94 @@
+/* Training: truncated backpropagation through time over a token stream. */
+#ifndef RECUR_TRAIN_H
+#define RECUR_TRAIN_H
+
+#include "recur/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum recur_optimizer {
+    RECUR_OPT_SGD = 0,   /* with momentum when momentum > 0 */
+    RECUR_OPT_ADAM,
+    RECUR_OPT_RMSPROP
+} recur_optimizer;
+
+typedef enum recur_schedule {
+    RECUR_LR_CONSTANT = 0,
+    RECUR_LR_STEP,  /* multiply by lr_decay at the end of every epoch >= decay_after (PTB) */
+    RECUR_LR_EXP    /* multiply by lr_decay at the end of every epoch (char-rnn-tensorflow) */
+} recur_schedule;
+
+typedef enum recur_loss_scale {
+    RECUR_LOSS_MEAN = 0,    /* mean over batch and steps (char-rnn) */
+    RECUR_LOSS_SUM_STEPS    /* mean over batch, summed over steps (TensorFlow ptb_word_lm) */
+} recur_loss_scale;
+
+typedef struct recur_train_config {
+    int batch;               /* B contiguous streams */
+    int seq;                 /* T steps per window (truncated BPTT length) */
+    recur_optimizer optimizer;
+    float lr;
+    float momentum;          /* SGD */
+    float beta1, beta2, eps; /* Adam; eps also for RMSprop */
+    float rms_alpha;         /* RMSprop smoothing */
+    float clip;              /* max global gradient norm; 0 turns clipping off */
+    float l2;                /* adds l2/2 * |W|^2 over weight matrices to the loss */
+    float l1;                /* adds l1 * |W|_1 over weight matrices to the loss */
+    recur_schedule schedule;
+    float lr_decay;
+    int decay_after;         /* first epoch (1-based) whose end decays, RECUR_LR_STEP */
+    recur_loss_scale loss_scale;
+    uint64_t seed;           /* dropout */
+} recur_train_config;
+
+/* char-rnn-tensorflow's defaults: batch 50, seq 50, Adam 2e-3, clip 5. */
+void recur_train_config_default(recur_train_config *tc);
+recur_status recur_train_config_check(const recur_train_config *tc, recur_error *err);
+
+typedef struct recur_trainer recur_trainer;
+
+/* The trainer borrows the model and the ids: both must outlive it. The ids
+ * are cut into batch streams once; an error says which flag to lower when the
+ * stream is too short for one window. */
+recur_status recur_trainer_create(recur_model *m, const recur_train_config *tc, const int32_t *ids,
+                                  size_t count, recur_trainer **out, recur_error *err);
+void recur_trainer_free(recur_trainer *t);
+
+typedef struct recur_step_info {
+    double loss;          /* mean nats per token of this window (before the update) */
+    double grad_norm;     /* global norm before clipping */
+    double lr;            /* learning rate used */
+    int clipped;          /* the gradient was scaled down */
+    int skipped;          /* non-finite loss or gradient: no update was made */
+    int64_t step;         /* steps done, this one included */
+    int epoch;            /* 1-based epoch of this step */
+    int64_t epoch_step;   /* 1-based step within the epoch */
+    int epoch_end;        /* this step finished the epoch */
+} recur_step_info;
+
+/* One window: forward, backward, clip, update. A non-finite loss or gradient
+ * skips the update (info->skipped) and still returns RECUR_OK. */
+recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_error *err);
+
+int64_t recur_trainer_steps_per_epoch(const recur_trainer *t);
+int64_t recur_trainer_step_count(const recur_trainer *t);
+int recur_trainer_epoch(const recur_trainer *t);    /* 1-based epoch the next step belongs to */
+double recur_trainer_lr(const recur_trainer *t);
+int64_t recur_trainer_skipped_steps(const recur_trainer *t);
+
+/* Training state: the model's current weights, optimizer moments, step,
+ * epoch, data position, carried hidden state, RNG, learning rate, and an
+ * opaque JSON object of the caller's (may be NULL). Written atomically. */
+recur_status recur_trainer_save_state(const recur_trainer *t, const char *path, const char *extra_json,
+                                      recur_error *err);
+/* Restores a state written by recur_trainer_save_state for the same model
+ * config and data. *extra_json (malloc'd, may be NULL) gets the caller's object. */
+recur_status recur_trainer_load_state(recur_trainer *t, const char *path, char **extra_json,
+                                      recur_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
