@@ -1,0 +1,48 @@
+/* recur: the command-line tool. Dispatches to one file per subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "recur.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"train", cmd_train, "train a language model on a text file"},
+    {"sample", cmd_sample, "generate text from a model"},
+    {"eval", cmd_eval, "loss, bits per token and perplexity of a model on a text"},
+    {"info", cmd_info, "show a model's configuration and size"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "recur %s: recurrent neural networks over text\n\n", RECUR_VERSION);
+    fprintf(out, "usage: recur COMMAND [options]    (recur COMMAND --help for its options)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("recur %s\n", RECUR_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "recur: unknown command '%s' (see recur --help)\n", argv[1]);
+    return 2;
+}
