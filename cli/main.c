@@ -16,6 +16,7 @@ static const command commands[] = {
     {"sample", cmd_sample, "generate text from a model"},
     {"eval", cmd_eval, "loss, bits per token and perplexity of a model on a text"},
     {"info", cmd_info, "show a model's configuration and size"},
+    {"w2v", cmd_w2v, "word2vec: train, evaluate and map word embeddings"},
 };
 
 static void usage(FILE *out)

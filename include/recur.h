@@ -20,5 +20,6 @@
 #include "recur/model.h"
 #include "recur/train.h"
 #include "recur/sample.h"
+#include "recur/w2v.h"
 
 #endif
