@@ -55,7 +55,7 @@ void recur_vtanh_scalar(float *y, const float *x, size_t n);
 #define RECUR_EXP_P5_ 5.0000001201e-1f
 /* tanh x ~ x + x^3 * Q(x^2) on |x| < 0.625 (Cephes tanhf coefficients). */
 #define RECUR_TANH_SMALL_ 0.625f
-#define RECUR_TANH_BIG_ 9.0f             /* tanh(9) rounds to 1 in float */
+#define RECUR_TANH_BIG_ 10.0f            /* tanh(x >= 9.1) rounds to 1 in float */
 #define RECUR_TANH_Q0_ (-5.70498872745e-3f)
 #define RECUR_TANH_Q1_ 2.06390887954e-2f
 #define RECUR_TANH_Q2_ (-5.37397155531e-2f)
