@@ -375,6 +375,14 @@ static float double_to_float(double d)
     return (float)d;
 }
 
+static int host_is_little_endian(void)
+{
+    const uint32_t one = 1;
+    unsigned char first;
+    memcpy(&first, &one, 1);
+    return first == 1;
+}
+
 static uint64_t load_le(const unsigned char *p, int n)
 {
     uint64_t v = 0;
@@ -403,30 +411,39 @@ recur_status st_tensor_to_f32(const st_file *f, const st_tensor *t, float *dst, 
     if (t->end > f->data_size || t->begin > t->end || t->end - t->begin != numel * size)
         return recur_fail(err, RECUR_E_FORMAT, "tensor '%s': byte range [%llu, %llu] does not match the data", t->name,
                           (unsigned long long)t->begin, (unsigned long long)t->end);
+    if (count == 0)
+        return RECUR_OK; /* dst may be NULL */
     const unsigned char *p = f->data + t->begin;
-    for (size_t i = 0; i < count; i++, p += size) {
-        switch (t->dtype) {
-        case ST_F32: {
-            uint32_t bits = (uint32_t)load_le(p, 4);
-            memcpy(&dst[i], &bits, 4);
+    /* One loop per dtype keeps the switch out of the per-element path. */
+    switch (t->dtype) {
+    case ST_F32:
+        if (host_is_little_endian()) {
+            memcpy(dst, p, count * sizeof *dst);
             break;
         }
-        case ST_F64: {
+        for (size_t i = 0; i < count; i++, p += 4) {
+            uint32_t bits = (uint32_t)load_le(p, 4);
+            memcpy(&dst[i], &bits, 4);
+        }
+        break;
+    case ST_F64:
+        for (size_t i = 0; i < count; i++, p += 8) {
             uint64_t bits = load_le(p, 8);
             double d;
             memcpy(&d, &bits, 8);
             dst[i] = double_to_float(d);
-            break;
         }
-        case ST_F16:
-            dst[i] = f16_to_f32((unsigned)load_le(p, 2));
-            break;
-        default: { /* ST_BF16: the top half of a float32 */
-            uint32_t bits = (uint32_t)load_le(p, 2) << 16;
+        break;
+    case ST_F16:
+        for (size_t i = 0; i < count; i++, p += 2)
+            dst[i] = f16_to_f32((unsigned)p[0] | (unsigned)p[1] << 8);
+        break;
+    default: /* ST_BF16: the top half of a float32 */
+        for (size_t i = 0; i < count; i++, p += 2) {
+            uint32_t bits = ((uint32_t)p[0] | (uint32_t)p[1] << 8) << 16;
             memcpy(&dst[i], &bits, 4);
-            break;
         }
-        }
+        break;
     }
     return RECUR_OK;
 }
