@@ -188,6 +188,14 @@ static void test_concurrent_writers(void)
     char path[1024];
     join(path, sizeof path, "shared.bin");
     enum { SIZE = 50000, ROUNDS = 15 };
+    static char buf[SIZE + 16];
+    /* Start from a complete file so every read has something to check. */
+    memset(buf, 'C', SIZE);
+    recur_error err;
+    recur_atomic_file f;
+    CHECK(recur_atomic_open(&f, path, &err) == RECUR_OK);
+    CHECK(recur_atomic_write(&f, buf, SIZE, &err) == RECUR_OK);
+    CHECK(recur_atomic_commit(&f, &err) == RECUR_OK);
     fflush(NULL);
     pid_t kids[2];
     for (int k = 0; k < 2; k++) {
@@ -196,39 +204,37 @@ static void test_concurrent_writers(void)
             static char data[SIZE];
             memset(data, k ? 'B' : 'A', SIZE);
             for (int r = 0; r < ROUNDS; r++) {
-                recur_error err;
-                recur_atomic_file f;
-                if (recur_atomic_open(&f, path, &err) != RECUR_OK)
+                recur_atomic_file g;
+                if (recur_atomic_open(&g, path, &err) != RECUR_OK)
                     _exit(20);
                 /* Write in pieces so an interleaving would be visible. */
                 for (int off = 0; off < SIZE; off += 1000)
-                    if (recur_atomic_write(&f, data + off, 1000, &err) != RECUR_OK)
+                    if (recur_atomic_write(&g, data + off, 1000, &err) != RECUR_OK)
                         _exit(21);
-                if (recur_atomic_commit(&f, &err) != RECUR_OK)
+                if (recur_atomic_commit(&g, &err) != RECUR_OK)
                     _exit(22);
             }
             _exit(0);
         }
     }
-    static char buf[SIZE + 16];
-    int reads = 0, torn = 0;
-    for (int i = 0; i < 2000; i++) {
+    int reads = 0, torn = 0, running = 2, status[2] = {0, 0}, done[2] = {0, 0};
+    while (running > 0 && reads < 100000) {
         long n = read_plain(path, buf, sizeof buf);
-        if (n < 0)
-            continue; /* not created yet */
         reads++;
         int ok = n == SIZE;
         for (long j = 1; ok && j < n; j++)
             ok = buf[j] == buf[0];
         torn += !ok;
-        int status;
-        if (waitpid(-1, &status, WNOHANG) > 0)
-            break; /* a writer finished: enough overlap */
+        for (int k = 0; k < 2; k++)
+            if (!done[k] && waitpid(kids[k], &status[k], WNOHANG) == kids[k]) {
+                done[k] = 1;
+                running--;
+            }
     }
     for (int k = 0; k < 2; k++) {
-        int status = 0;
-        waitpid(kids[k], &status, 0);
-        CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer %d failed", k);
+        if (!done[k])
+            waitpid(kids[k], &status[k], 0);
+        CHECK_MSG(WIFEXITED(status[k]) && WEXITSTATUS(status[k]) == 0, "writer %d failed", k);
     }
     CHECK_MSG(torn == 0, "%d of %d reads saw a partial file", torn, reads);
     CHECK(reads > 0);
