@@ -100,6 +100,36 @@ static void test_encode_decode_all_code_points(void)
     CHECK(recur_utf8_encode(0xDFFF, buf) == 0);
 }
 
+/* The inline fast paths agree with the full decoder on every sequence of
+ * one to three bytes starting with a non-ASCII byte. */
+static void test_fast_decoder_matches_full(void)
+{
+    long mismatches = 0;
+    unsigned char buf[3];
+    for (unsigned b0 = 0x80; b0 <= 0xFF; b0++) {
+        buf[0] = (unsigned char)b0;
+        for (unsigned b1 = 0; b1 <= 0xFF; b1++) {
+            buf[1] = (unsigned char)b1;
+            for (unsigned b2 = 0; b2 <= 0xFF; b2++) {
+                buf[2] = (unsigned char)b2;
+                for (size_t len = 1; len <= 3; len++) {
+                    if (len < 3 && b2 != 0)
+                        continue;
+                    if (len < 2 && b1 != 0)
+                        continue;
+                    size_t pos_fast = 0, pos_full = 0;
+                    uint32_t cp_fast = 7, cp_full = 7;
+                    int a = recur_utf8_decode(buf, len, &pos_fast, &cp_fast);
+                    int b = recur_utf8_decode_full(buf, len, &pos_full, &cp_full);
+                    if (a != b || pos_fast != pos_full || cp_fast != cp_full)
+                        mismatches++;
+                }
+            }
+        }
+    }
+    CHECK_MSG(mismatches == 0, "%ld sequences decode differently", mismatches);
+}
+
 /* One invalid sequence: where the error must point and why. */
 typedef struct bad_case {
     const char *bytes;
@@ -721,6 +751,7 @@ int main(void)
 {
     test_decode_korean();
     test_encode_decode_all_code_points();
+    test_fast_decoder_matches_full();
     test_invalid_sequences();
     test_char_vocab();
     test_char_vocab_many_code_points();

@@ -11,7 +11,7 @@
 
 static int is_continuation(unsigned char b) { return (b & 0xC0) == 0x80; }
 
-int recur_utf8_decode(const unsigned char *s, size_t len, size_t *pos, uint32_t *cp)
+int recur_utf8_decode_full(const unsigned char *s, size_t len, size_t *pos, uint32_t *cp)
 {
     size_t p = *pos;
     unsigned char b0 = s[p];

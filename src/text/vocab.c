@@ -166,9 +166,13 @@ recur_status recur_vocab_build(const char *text, size_t len, recur_level level, 
     *out = NULL;
     if (!text || len == 0)
         return recur_fail(err, RECUR_E_FORMAT, "cannot build a vocabulary from an empty text");
-    recur_status rc = recur_utf8_validate(text, len, err);
-    if (rc != RECUR_OK)
-        return rc;
+    /* The char level decodes (and so checks) every character itself; the
+     * word level looks only at white space, so check the UTF-8 first. */
+    if (level == RECUR_LEVEL_WORD) {
+        recur_status rc = recur_utf8_validate(text, len, err);
+        if (rc != RECUR_OK)
+            return rc;
+    }
     /* Tokens are stored as C strings, so a NUL would cut one short. */
     const char *nul = memchr(text, '\0', len);
     if (nul)
@@ -191,10 +195,10 @@ recur_status recur_vocab_encode(const recur_vocab *v, const char *text, size_t l
     *count = 0;
     if (!text && len > 0)
         return recur_fail(err, RECUR_E_ARG, "recur_vocab_encode: text is NULL");
+    if (v->level == RECUR_LEVEL_CHAR)
+        return recur_char_encode(v, text, len, ids, count, err); /* checks UTF-8 as it decodes */
     recur_status rc = recur_utf8_validate(text, len, err);
     if (rc != RECUR_OK)
         return rc;
-    if (v->level == RECUR_LEVEL_CHAR)
-        return recur_char_encode(v, text, len, ids, count, err);
     return recur_word_encode(v, text, len, ids, count, err);
 }
