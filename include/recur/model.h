@@ -55,6 +55,11 @@ const recur_vocab *recur_model_vocab(const recur_model *m);
 /* Distinct trainable parameters (a tied matrix counts once). */
 size_t recur_model_param_count(const recur_model *m);
 
+/* A deep copy (weights and vocabulary). */
+recur_status recur_model_clone(const recur_model *m, recur_model **out, recur_error *err);
+/* Copies src's weights into dst; both must have the same configuration. */
+recur_status recur_model_copy_weights(recur_model *dst, const recur_model *src, recur_error *err);
+
 typedef struct recur_eval_result {
     double loss;           /* mean nats per predicted token */
     double bits_per_token; /* loss / ln 2 */

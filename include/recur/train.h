@@ -78,15 +78,20 @@ int recur_trainer_epoch(const recur_trainer *t);    /* 1-based epoch the next st
 double recur_trainer_lr(const recur_trainer *t);
 int64_t recur_trainer_skipped_steps(const recur_trainer *t);
 
-/* Training state: the model's current weights, optimizer moments, step,
- * epoch, data position, carried hidden state, RNG, learning rate, and an
- * opaque JSON object of the caller's (may be NULL). Written atomically. */
-recur_status recur_trainer_save_state(const recur_trainer *t, const char *path, const char *extra_json,
+/* Training state: the model's current weights (the file also loads with
+ * recur_model_load), optimizer moments, step, epoch, data position, carried
+ * hidden state, RNG, and an opaque string of the caller's (may be NULL; for
+ * example the command line that started the run). Written atomically. */
+recur_status recur_trainer_save_state(const recur_trainer *t, const char *path, const char *extra,
                                       recur_error *err);
 /* Restores a state written by recur_trainer_save_state for the same model
- * config and data. *extra_json (malloc'd, may be NULL) gets the caller's object. */
-recur_status recur_trainer_load_state(recur_trainer *t, const char *path, char **extra_json,
-                                      recur_error *err);
+ * config and data. *extra (malloc'd, may be NULL) gets the caller's string. */
+recur_status recur_trainer_load_state(recur_trainer *t, const char *path, char **extra, recur_error *err);
+
+/* Reads what a state file says about the run that wrote it: its training
+ * configuration and the caller's string (malloc'd; NULL if none), so a
+ * resumed run can continue with the same settings. */
+recur_status recur_train_state_info(const char *path, recur_train_config *tc, char **extra, recur_error *err);
 
 #ifdef __cplusplus
 }

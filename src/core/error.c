@@ -45,6 +45,17 @@ recur_status recur_error_prefix(recur_error *err, const char *fmt, ...)
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    old[sizeof old - 1] = '\0';
+    /* Truncation is acceptable here: the message stays one readable line. */
+    size_t n = strlen(prefix), cap = sizeof err->msg - 1;
+    if (n > cap)
+        n = cap;
+    memcpy(err->msg, prefix, n);
+    size_t pos = n;
+    for (const char *p = ": "; *p && pos < cap; p++)
+        err->msg[pos++] = *p;
+    for (const char *p = old; *p && pos < cap; p++)
+        err->msg[pos++] = *p;
+    err->msg[pos] = '\0';
     return err->status;
 }

@@ -1,0 +1,509 @@
+/* recur train: train a language model on a text, with validation, periodic
+ * checkpoints, metrics logs, and exact resumption. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "commands.h"
+#include "corpus.h"
+#include "progress.h"
+#include "recur.h"
+
+#define CMD "recur train"
+#define ARG_SEPARATOR '\x1f' /* between saved arguments in a state file */
+
+/* Set by SIGINT/SIGTERM; the loop saves and exits at the next step. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig) { stop_signal = sig; }
+
+typedef struct train_options {
+    const char *data, *val, *out, *log, *level, *cell, *optimizer, *schedule, *loss_scale;
+    double val_fraction, minutes;
+    int64_t steps, save_every, eval_every, log_every;
+    int epochs, threads, quiet, resume, eval_batch, max_skips;
+    int64_t seed;
+    recur_config cfg;
+    recur_train_config tc;
+} train_options;
+
+static void default_options(train_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->level = "char";
+    o->cell = "lstm";
+    o->optimizer = "adam";
+    o->schedule = "constant";
+    o->loss_scale = "mean";
+    o->val_fraction = 0.05;
+    o->save_every = 1000;
+    o->eval_every = 1000;
+    o->log_every = 10;
+    o->eval_batch = 1;
+    o->max_skips = 10;
+    o->seed = 1;
+    recur_config_default(&o->cfg);
+    recur_train_config_default(&o->tc);
+}
+
+#define BIG 1e9
+static int parse_options(train_options *o, int argc, char **argv)
+{
+    const cli_flag flags[] = {
+        {"--data", CLI_STRING, &o->data, 0, 0, "training text (UTF-8)", NULL},
+        {"--out", CLI_STRING, &o->out, 0, 0, "model file to write (.safetensors); the training state goes to MODEL.state", NULL},
+        {"--val", CLI_STRING, &o->val, 0, 0, "validation text (default: the last --val-fraction of --data)", NULL},
+        {"--val-fraction", CLI_DOUBLE, &o->val_fraction, 0, 0.5, "share of --data held out for validation (default 0.05; 0: none)", NULL},
+        {"--level", CLI_STRING, &o->level, 0, 0, "char or word (default char)", NULL},
+        {"--cell", CLI_STRING, &o->cell, 0, 0, "lstm, gru, rnn_tanh or rnn_relu (default lstm)", NULL},
+        {"--layers", CLI_INT, &o->cfg.layers, 1, 64, "recurrent layers (default 2)", NULL},
+        {"--hidden", CLI_INT, &o->cfg.hidden, 1, 65536, "units per layer (default 128)", NULL},
+        {"--embed", CLI_INT, &o->cfg.embed, 1, 65536, "embedding size (default: --hidden)", NULL},
+        {"--tied", CLI_FLAG, &o->cfg.tied, 0, 0, "tie the decoder to the embedding (needs embed = hidden)", NULL},
+        {"--peephole", CLI_FLAG, &o->cfg.peephole, 0, 0, "LSTM peephole connections", NULL},
+        {"--dropout", CLI_FLOAT, &o->cfg.dropout, 0, 0.99, "dropout on non-recurrent connections (default 0)", NULL},
+        {"--init-scale", CLI_FLOAT, &o->cfg.init_scale, 0, 100, "uniform(-s, s) init; 0: PyTorch's default (default 0)", NULL},
+        {"--forget-bias", CLI_FLOAT, &o->cfg.forget_bias, -100, 100, "initial LSTM forget-gate bias (default 1)", NULL},
+        {"--batch", CLI_INT, &o->tc.batch, 1, 100000, "streams per batch (default 50)", NULL},
+        {"--seq", CLI_INT, &o->tc.seq, 1, 100000, "steps per window, the truncated BPTT length (default 50)", NULL},
+        {"--optimizer", CLI_STRING, &o->optimizer, 0, 0, "sgd, adam or rmsprop (default adam)", NULL},
+        {"--lr", CLI_FLOAT, &o->tc.lr, 1e-12, 1e6, "learning rate (default 0.002)", NULL},
+        {"--momentum", CLI_FLOAT, &o->tc.momentum, 0, 0.999999, "SGD momentum (default 0)", NULL},
+        {"--beta1", CLI_FLOAT, &o->tc.beta1, 0, 0.999999, "Adam beta1 (default 0.9)", NULL},
+        {"--beta2", CLI_FLOAT, &o->tc.beta2, 0, 0.999999, "Adam beta2 (default 0.999)", NULL},
+        {"--eps", CLI_FLOAT, &o->tc.eps, 1e-30, 1, "Adam/RMSprop epsilon (default 1e-8)", NULL},
+        {"--rms-alpha", CLI_FLOAT, &o->tc.rms_alpha, 0, 0.999999, "RMSprop smoothing (default 0.99)", NULL},
+        {"--clip", CLI_FLOAT, &o->tc.clip, 0, 1e9, "clip the gradient's global norm; 0: off (default 5)", NULL},
+        {"--l2", CLI_FLOAT, &o->tc.l2, 0, 1e3, "L2 penalty l2/2*|W|^2 on weight matrices (default 0)", NULL},
+        {"--l1", CLI_FLOAT, &o->tc.l1, 0, 1e3, "L1 penalty l1*|W| on weight matrices (default 0)", NULL},
+        {"--lr-schedule", CLI_STRING, &o->schedule, 0, 0, "constant, step (decay after --decay-after epochs) or exp", NULL},
+        {"--lr-decay", CLI_FLOAT, &o->tc.lr_decay, 1e-6, 1, "factor per epoch for step/exp schedules (default 1)", NULL},
+        {"--decay-after", CLI_INT, &o->tc.decay_after, 0, 1000000, "epochs at the full rate before step decay (default 1)", NULL},
+        {"--loss-scale", CLI_STRING, &o->loss_scale, 0, 0, "mean (over batch and steps) or sum (over steps, mean over batch)", NULL},
+        {"--epochs", CLI_INT, &o->epochs, 1, 1000000, "stop after this many epochs", NULL},
+        {"--steps", CLI_INT64, &o->steps, 1, 1e15, "stop after this many steps in all", NULL},
+        {"--minutes", CLI_DOUBLE, &o->minutes, 1e-3, 1e7, "stop after this many minutes of this run", NULL},
+        {"--eval-every", CLI_INT64, &o->eval_every, 0, 1e15, "validate every N steps and at epoch ends (default 1000; 0: epoch ends only)", NULL},
+        {"--eval-batch", CLI_INT, &o->eval_batch, 1, 100000, "streams for validation (default 1: every token predicted once)", NULL},
+        {"--save-every", CLI_INT64, &o->save_every, 0, 1e15, "write the model and state every N steps (default 1000; 0: at the end only)", NULL},
+        {"--log", CLI_STRING, &o->log, 0, 0, "append metrics as JSON Lines to FILE", NULL},
+        {"--log-every", CLI_INT64, &o->log_every, 1, 1e15, "steps between training lines in --log (default 10)", NULL},
+        {"--max-skips", CLI_INT, &o->max_skips, 1, 1000000, "stop after N non-finite steps in a row (default 10)", NULL},
+        {"--seed", CLI_INT64, &o->seed, 0, 9.2e18, "seed for initialisation and dropout (default 1)", NULL},
+        {"--threads", CLI_INT, &o->threads, 1, 1024, "threads for matrix products and kernels (default: all cores)", NULL},
+        {"--resume", CLI_FLAG, &o->resume, 0, 0, "continue the run saved in MODEL.state with its settings", NULL},
+        {"--quiet", CLI_FLAG, &o->quiet, 0, 0, "print nothing but errors", NULL},
+    };
+    cli_spec spec = {CMD, "--data FILE --out MODEL.safetensors [options]",
+                     "Trains a character- or word-level language model with truncated backpropagation\n"
+                     "through time. Defaults follow char-rnn-tensorflow: a 2-layer LSTM of 128 units,\n"
+                     "batch 50, 50 steps, Adam 0.002, gradient clipping at norm 5. Without --epochs,\n"
+                     "--steps or --minutes it trains for 10 epochs. The best model by validation loss\n"
+                     "is written to MODEL; MODEL.state holds the latest weights and optimizer state\n"
+                     "for --resume. Ctrl-C saves both and exits.",
+                     flags, (int)(sizeof flags / sizeof flags[0]), 0, 0};
+    int n;
+    return cli_parse(&spec, argc, argv, NULL, &n);
+}
+
+static int resolve_names(train_options *o)
+{
+    recur_error err = {0};
+    if (strcmp(o->level, "char") == 0)
+        o->cfg.level = RECUR_LEVEL_CHAR;
+    else if (strcmp(o->level, "word") == 0)
+        o->cfg.level = RECUR_LEVEL_WORD;
+    else
+        return cli_error(CMD, "--level must be char or word, got '%s'", o->level), 2;
+    if (recur_cell_parse(o->cell, &o->cfg.cell, &err))
+        return cli_error(CMD, "--cell: %s", err.msg), 2;
+    if (strcmp(o->optimizer, "sgd") == 0)
+        o->tc.optimizer = RECUR_OPT_SGD;
+    else if (strcmp(o->optimizer, "adam") == 0)
+        o->tc.optimizer = RECUR_OPT_ADAM;
+    else if (strcmp(o->optimizer, "rmsprop") == 0)
+        o->tc.optimizer = RECUR_OPT_RMSPROP;
+    else
+        return cli_error(CMD, "--optimizer must be sgd, adam or rmsprop, got '%s'", o->optimizer), 2;
+    if (strcmp(o->schedule, "constant") == 0)
+        o->tc.schedule = RECUR_LR_CONSTANT;
+    else if (strcmp(o->schedule, "step") == 0)
+        o->tc.schedule = RECUR_LR_STEP;
+    else if (strcmp(o->schedule, "exp") == 0)
+        o->tc.schedule = RECUR_LR_EXP;
+    else
+        return cli_error(CMD, "--lr-schedule must be constant, step or exp, got '%s'", o->schedule), 2;
+    if (strcmp(o->loss_scale, "mean") == 0)
+        o->tc.loss_scale = RECUR_LOSS_MEAN;
+    else if (strcmp(o->loss_scale, "sum") == 0)
+        o->tc.loss_scale = RECUR_LOSS_SUM_STEPS;
+    else
+        return cli_error(CMD, "--loss-scale must be mean or sum, got '%s'", o->loss_scale), 2;
+    if (o->cfg.peephole && o->cfg.cell != RECUR_CELL_LSTM)
+        return cli_error(CMD, "--peephole needs --cell lstm"), 2;
+    int E = o->cfg.embed ? o->cfg.embed : o->cfg.hidden;
+    if (o->cfg.tied && E != o->cfg.hidden)
+        return cli_error(CMD, "--tied needs --embed equal to --hidden (got %d and %d)", E, o->cfg.hidden), 2;
+    o->tc.seed = (uint64_t)o->seed;
+    if (!o->epochs && !o->steps && o->minutes <= 0)
+        o->epochs = 10;
+    return 0;
+}
+
+/* The output must be writable later: refuse a directory or a missing parent
+ * now, before any work, and create nothing. */
+static int check_output_path(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return cli_error(CMD, "--out %s is a directory", path), 1;
+    char *dir = strdup(path);
+    if (!dir)
+        return cli_error(CMD, "out of memory"), 1;
+    char *slash = strrchr(dir, '/');
+    const char *parent = slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".";
+    int ok = stat(parent, &sb) == 0 && S_ISDIR(sb.st_mode) && access(parent, W_OK) == 0;
+    if (!ok)
+        cli_error(CMD, "cannot write --out %s: directory %s %s", path, parent,
+                  stat(parent, &sb) != 0 ? "does not exist" : "is not writable");
+    free(dir);
+    return ok ? 0 : 1;
+}
+
+/* The command line, without --resume, saved in the state for resumption. */
+static char *join_args(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 1; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = malloc(len), *p = s;
+    if (!s)
+        return NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--resume") == 0)
+            continue;
+        size_t n = strlen(argv[i]);
+        memcpy(p, argv[i], n);
+        p += n;
+        *p++ = ARG_SEPARATOR;
+    }
+    *p = '\0';
+    return s;
+}
+
+typedef struct run {
+    train_options o;
+    char *state_path;
+    char *saved_args;
+    recur_model *model, *best;
+    recur_trainer *trainer;
+    corpus data;
+    FILE *log;
+    progress prog;
+    double best_val;
+    double t0;
+} run;
+
+static void log_json(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_json(run *r, const char *fmt, ...)
+{
+    if (!r->log)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(r->log, fmt, ap);
+    va_end(ap);
+    fflush(r->log);
+}
+
+static int validate(run *r, recur_step_info *info)
+{
+    if (!r->data.val)
+        return 0;
+    recur_error err = {0};
+    recur_eval_result res;
+    if (recur_model_evaluate(r->model, r->data.val, r->data.n_val, r->o.eval_batch, r->o.tc.seq, &res, &err)) {
+        progress_line(&r->prog, "validation failed: %s", err.msg);
+        return 0;
+    }
+    int better = res.loss < r->best_val;
+    if (better) {
+        r->best_val = res.loss;
+        recur_model_copy_weights(r->best, r->model, NULL);
+    }
+    double elapsed = now_seconds() - r->t0;
+    progress_line(&r->prog, "step %lld  epoch %d  val loss %.4f  (%.4f bits/token, perplexity %.2f)%s",
+                  (long long)info->step, info->epoch, res.loss, res.bits_per_token, res.perplexity,
+                  better ? "  best" : "");
+    log_json(r, "{\"step\":%lld,\"epoch\":%d,\"elapsed_s\":%.3f,\"val_loss\":%.6f,\"val_tokens\":%zu}\n",
+             (long long)info->step, info->epoch, elapsed, res.loss, res.tokens);
+    return 1;
+}
+
+static int save_all(run *r)
+{
+    recur_error err = {0};
+    if (recur_trainer_save_state(r->trainer, r->state_path, r->saved_args, &err)) {
+        progress_done(&r->prog);
+        cli_error(CMD, "saving the training state failed: %s", err.msg);
+        return 1;
+    }
+    /* With validation the model file holds the best weights seen, else the latest. */
+    const recur_model *keep = r->data.val && isfinite(r->best_val) ? r->best : r->model;
+    if (recur_model_save(keep, r->o.out, &err)) {
+        cli_error(CMD, "saving the model failed: %s", err.msg);
+        return 1;
+    }
+    return 0;
+}
+
+static int open_log(run *r)
+{
+    if (!r->o.log)
+        return 0;
+    r->log = fopen(r->o.log, "a");
+    if (!r->log)
+        return cli_error(CMD, "cannot open --log %s: %s", r->o.log, strerror(errno)), 1;
+    return 0;
+}
+
+static int setup(run *r, int argc, char **argv)
+{
+    recur_error err = {0};
+    train_options *o = &r->o;
+    if (check_output_path(o->out))
+        return 1;
+    recur_set_threads(o->threads);
+    recur_vocab *vocab = NULL;
+    if (o->resume) {
+        if (recur_model_load(r->state_path, &r->model, &err))
+            return cli_error(CMD, "cannot resume: %s", err.msg), 1;
+        o->cfg = *recur_model_config(r->model);
+        /* The vocabulary is the saved model's; the data are encoded with it. */
+        recur_vocab *v = (recur_vocab *)recur_model_vocab(r->model);
+        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &v, &r->data))
+            return 1;
+    } else {
+        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &vocab, &r->data))
+            return 1;
+        if (recur_model_create(&o->cfg, vocab, (uint64_t)o->seed, &r->model, &err)) {
+            recur_vocab_free(vocab);
+            return cli_error(CMD, "%s", err.msg), 2;
+        }
+    }
+    if (recur_trainer_create(r->model, &o->tc, r->data.train, r->data.n_train, &r->trainer, &err))
+        return cli_error(CMD, "%s: %s", o->data, err.msg), 1;
+    if (o->resume && recur_trainer_load_state(r->trainer, r->state_path, NULL, &err))
+        return cli_error(CMD, "cannot resume: %s", err.msg), 1;
+    if (recur_model_clone(r->model, &r->best, &err))
+        return cli_error(CMD, "%s", err.msg), 1;
+    r->saved_args = join_args(argc, argv);
+    if (!r->saved_args)
+        return cli_error(CMD, "out of memory"), 1;
+    return open_log(r);
+}
+
+static int train_loop(run *r)
+{
+    train_options *o = &r->o;
+    recur_trainer *t = r->trainer;
+    const recur_config *cfg = recur_model_config(r->model);
+    const int64_t per_epoch = recur_trainer_steps_per_epoch(t);
+    const int64_t start_step = recur_trainer_step_count(t);
+    int64_t target = o->steps;
+    if (o->epochs) {
+        int64_t by_epochs = (int64_t)o->epochs * per_epoch;
+        target = target ? (target < by_epochs ? target : by_epochs) : by_epochs;
+    }
+    progress_line(&r->prog, "%s %s, %d x %d, %zu parameters; %zu training tokens, %zu validation; %lld steps per epoch%s",
+                  cfg->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(cfg->cell), cfg->layers,
+                  cfg->hidden, recur_model_param_count(r->model), r->data.n_train, r->data.n_val,
+                  (long long)per_epoch, o->resume ? " (resumed)" : "");
+    int consecutive_skips = 0, rc = 0;
+    double loss_avg = NAN, t_rate = now_seconds();
+    int64_t rate_steps = 0;
+    double tokens_per_s = 0;
+    const double tokens_per_step = (double)o->tc.batch * o->tc.seq;
+    recur_step_info info = {0};
+    while (!stop_signal) {
+        int64_t done = recur_trainer_step_count(t);
+        if (target && done >= target)
+            break;
+        double elapsed = now_seconds() - r->t0;
+        if (o->minutes > 0 && elapsed >= o->minutes * 60.0)
+            break;
+        recur_error err = {0};
+        if (recur_trainer_step(t, &info, &err))
+            return cli_error(CMD, "%s", err.msg), 1;
+        if (info.skipped) {
+            consecutive_skips++;
+            progress_line(&r->prog, "step %lld: non-finite loss or gradient, update skipped (%lld so far)",
+                          (long long)info.step, (long long)recur_trainer_skipped_steps(t));
+            if (consecutive_skips >= o->max_skips) {
+                cli_error(CMD, "training diverged: %d non-finite steps in a row; lower --lr or set --clip", consecutive_skips);
+                rc = 1;
+                break;
+            }
+        } else {
+            consecutive_skips = 0;
+            loss_avg = isnan(loss_avg) ? info.loss : 0.98 * loss_avg + 0.02 * info.loss;
+        }
+        rate_steps++;
+        double now = now_seconds();
+        if (now - t_rate >= 2.0) {
+            tokens_per_s = rate_steps * tokens_per_step / (now - t_rate);
+            t_rate = now;
+            rate_steps = 0;
+        }
+        elapsed = now - r->t0;
+        if (info.step % o->log_every == 0)
+            log_json(r,
+                     "{\"step\":%lld,\"epoch\":%d,\"lr\":%.6g,\"train_loss\":%.6f,\"grad_norm\":%.6g,\"clipped\":%d,"
+                     "\"skipped\":%d,\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f}\n",
+                     (long long)info.step, info.epoch, info.lr, info.loss, info.grad_norm, info.clipped,
+                     info.skipped, tokens_per_s, elapsed);
+        /* ETA from whichever limit comes first. */
+        double eta = 1e30;
+        double run_rate = (info.step - start_step) / (elapsed > 1e-9 ? elapsed : 1e-9);
+        if (target)
+            eta = (target - info.step) / (run_rate > 0 ? run_rate : 1e-9);
+        if (o->minutes > 0 && o->minutes * 60.0 - elapsed < eta)
+            eta = o->minutes * 60.0 - elapsed;
+        char eta_s[32];
+        format_duration(eta, eta_s, sizeof eta_s);
+        progress_status(&r->prog, 0, "epoch %d  step %lld/%lld  loss %.4f  %.0f tok/s  ETA %s", info.epoch,
+                        (long long)info.epoch_step, (long long)per_epoch, loss_avg, tokens_per_s, eta_s);
+        if ((o->eval_every && info.step % o->eval_every == 0) || info.epoch_end)
+            validate(r, &info);
+        if (info.epoch_end)
+            progress_line(&r->prog, "epoch %d done: train loss %.4f, lr %.6g", info.epoch, loss_avg, info.lr);
+        if (o->save_every && info.step % o->save_every == 0 && save_all(r))
+            return 1;
+    }
+    progress_done(&r->prog);
+    if (stop_signal)
+        progress_line(&r->prog, "interrupted: saving");
+    /* A final validation unless the last step just did one. */
+    if (info.step && !info.epoch_end && !(o->eval_every && info.step % o->eval_every == 0))
+        validate(r, &info);
+    if (save_all(r))
+        return 1;
+    progress_line(&r->prog, "saved %s (best validation loss %.4f) and %s", o->out, r->best_val, r->state_path);
+    return rc;
+}
+
+static void run_free(run *r)
+{
+    recur_trainer_free(r->trainer);
+    recur_model_free(r->model);
+    recur_model_free(r->best);
+    corpus_free(&r->data);
+    if (r->log)
+        fclose(r->log);
+    free(r->state_path);
+    free(r->saved_args);
+}
+
+/* With --resume the saved command line comes first, then this one, so
+ * flags given now (--steps, --minutes, ...) override the saved ones. */
+static int merge_saved_args(run *r, int argc, char **argv, char ***merged, int *merged_argc, char **storage)
+{
+    recur_error err = {0};
+    recur_train_config tc;
+    char *saved = NULL;
+    if (recur_train_state_info(r->state_path, &tc, &saved, &err))
+        return cli_error(CMD, "cannot resume: %s", err.msg), 1;
+    if (!saved)
+        return cli_error(CMD, "cannot resume: %s holds no saved command line", r->state_path), 1;
+    int count = 0;
+    for (char *p = saved; *p; p++)
+        count += *p == ARG_SEPARATOR;
+    char **av = calloc((size_t)(count + argc + 1), sizeof *av);
+    if (!av) {
+        free(saved);
+        return cli_error(CMD, "out of memory"), 1;
+    }
+    int n = 0;
+    av[n++] = argv[0];
+    for (char *p = saved; *p;) {
+        char *end = strchr(p, ARG_SEPARATOR);
+        if (!end)
+            break;
+        *end = '\0';
+        av[n++] = p;
+        p = end + 1;
+    }
+    for (int i = 1; i < argc; i++)
+        av[n++] = argv[i];
+    *merged = av;
+    *merged_argc = n;
+    *storage = saved;
+    return 0;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    default_options(&r.o);
+    int rc = parse_options(&r.o, argc, argv);
+    if (rc == CLI_HELP)
+        return 0;
+    if (rc)
+        return 2;
+    if (!r.o.out)
+        return cli_error(CMD, "--out MODEL is required (see --help)"), 2;
+    size_t plen = strlen(r.o.out) + sizeof ".state";
+    r.state_path = malloc(plen);
+    if (!r.state_path)
+        return cli_error(CMD, "out of memory"), 1;
+    snprintf(r.state_path, plen, "%s.state", r.o.out);
+    char **merged = NULL, *storage = NULL;
+    if (r.o.resume) {
+        int merged_argc;
+        if (merge_saved_args(&r, argc, argv, &merged, &merged_argc, &storage)) {
+            free(r.state_path);
+            return 1;
+        }
+        char *state_path = r.state_path;
+        default_options(&r.o);
+        parse_options(&r.o, merged_argc, merged);
+        r.o.resume = 1;
+        r.state_path = state_path;
+        argc = merged_argc;
+        argv = merged;
+    }
+    if (!r.o.data) {
+        free(r.state_path);
+        free(merged);
+        free(storage);
+        return cli_error(CMD, "--data FILE is required (see --help)"), 2;
+    }
+    rc = resolve_names(&r.o);
+    if (!rc) {
+        progress_init(&r.prog, stderr, r.o.quiet);
+        r.best_val = INFINITY;
+        rc = setup(&r, argc, argv);
+    }
+    if (!rc) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        r.t0 = now_seconds();
+        rc = train_loop(&r);
+    }
+    run_free(&r);
+    free(merged);
+    free(storage);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/* Evaluation: mean cross-entropy over a token stream with carried state. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "core/error.h"
+#include "model/network.h"
+
+recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size_t count, int batch, int seq,
+                                  recur_eval_result *out, recur_error *err)
+{
+    if (batch < 1 || seq < 1)
+        return recur_fail(err, RECUR_E_ARG, "batch and seq must be positive (got %d and %d)", batch, seq);
+    size_t stream_len = count / (size_t)batch;
+    if (stream_len < 2)
+        return recur_fail(err, RECUR_E_ARG, "the text has %zu tokens, too few for %d streams; lower --batch", count,
+                          batch);
+    for (size_t k = 0; k < count; k++)
+        if (ids[k] < 0 || ids[k] >= m->cfg.vocab_size)
+            return recur_fail(err, RECUR_E_ARG, "token %zu has id %d outside the vocabulary", k, (int)ids[k]);
+    const size_t predictions = stream_len - 1; /* per stream */
+    int T = (size_t)seq < predictions ? seq : (int)predictions;
+    net_workspace ws;
+    net_state state;
+    recur_status st = net_workspace_init(&ws, m, T, batch, 0, err);
+    if (st)
+        return st;
+    st = net_state_init(&state, m, batch, err);
+    int32_t *x = malloc((size_t)T * batch * sizeof *x), *y = malloc((size_t)T * batch * sizeof *y);
+    if (!st && (!x || !y))
+        st = recur_fail_nomem(err, "evaluation buffers");
+    double total = 0.0;
+    for (size_t pos = 0; !st && pos < predictions; pos += (size_t)T) {
+        int steps = predictions - pos < (size_t)T ? (int)(predictions - pos) : T;
+        for (int t = 0; t < steps; t++)
+            for (int b = 0; b < batch; b++) {
+                const int32_t *stream = ids + (size_t)b * stream_len;
+                x[t * batch + b] = stream[pos + t];
+                y[t * batch + b] = stream[pos + t + 1];
+            }
+        total += net_forward(m, &ws, x, y, steps, &state, NULL, 0.0f);
+    }
+    if (!st) {
+        size_t n = predictions * (size_t)batch;
+        out->tokens = n;
+        out->loss = total / (double)n;
+        out->bits_per_token = out->loss / log(2.0);
+        out->perplexity = exp(out->loss);
+        if (!isfinite(out->loss))
+            st = recur_fail(err, RECUR_E_NONFINITE, "the loss is not finite");
+    }
+    free(x);
+    free(y);
+    net_state_free(&state);
+    net_workspace_free(&ws);
+    return st;
+}

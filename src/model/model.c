@@ -1,0 +1,297 @@
+/* Model construction: the configuration, the parameter block and its tensor
+ * table with PyTorch's names, and initialisation. */
+#include "model/model_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/rng.h"
+
+/* Far above any model this CPU could train, far below size_t overflow. */
+#define MODEL_MAX_PARAMS ((size_t)1 << 34)
+
+void recur_config_default(recur_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->level = RECUR_LEVEL_CHAR;
+    cfg->cell = RECUR_CELL_LSTM;
+    cfg->layers = 2;
+    cfg->hidden = 128;
+    cfg->embed = 0;
+    cfg->forget_bias = 1.0f;
+}
+
+const char *recur_cell_name(recur_cell cell)
+{
+    switch (cell) {
+    case RECUR_CELL_RNN_TANH: return "rnn_tanh";
+    case RECUR_CELL_RNN_RELU: return "rnn_relu";
+    case RECUR_CELL_LSTM: return "lstm";
+    case RECUR_CELL_GRU: return "gru";
+    }
+    return "?";
+}
+
+recur_status recur_cell_parse(const char *name, recur_cell *cell, recur_error *err)
+{
+    static const struct { const char *name; recur_cell cell; } names[] = {
+        {"rnn_tanh", RECUR_CELL_RNN_TANH}, {"rnn", RECUR_CELL_RNN_TANH}, {"tanh", RECUR_CELL_RNN_TANH},
+        {"rnn_relu", RECUR_CELL_RNN_RELU}, {"relu", RECUR_CELL_RNN_RELU}, {"lstm", RECUR_CELL_LSTM},
+        {"gru", RECUR_CELL_GRU},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i].name) == 0) {
+            *cell = names[i].cell;
+            return RECUR_OK;
+        }
+    return recur_fail(err, RECUR_E_ARG, "unknown cell '%s' (expected rnn_tanh, rnn_relu, lstm or gru)", name);
+}
+
+recur_status model_config_check(const recur_config *c, recur_error *err)
+{
+    if (c->level != RECUR_LEVEL_CHAR && c->level != RECUR_LEVEL_WORD)
+        return recur_fail(err, RECUR_E_ARG, "unknown level %d", (int)c->level);
+    if ((unsigned)c->cell > RECUR_CELL_GRU)
+        return recur_fail(err, RECUR_E_ARG, "unknown cell %d", (int)c->cell);
+    if (c->layers < 1 || c->layers > 64)
+        return recur_fail(err, RECUR_E_ARG, "layers must be between 1 and 64, got %d", c->layers);
+    if (c->hidden < 1 || c->hidden > 65536)
+        return recur_fail(err, RECUR_E_ARG, "hidden must be between 1 and 65536, got %d", c->hidden);
+    if (c->embed < 0 || c->embed > 65536)
+        return recur_fail(err, RECUR_E_ARG, "embed must be between 1 and 65536, got %d", c->embed);
+    if (c->vocab_size < 1 || c->vocab_size > (1 << 24))
+        return recur_fail(err, RECUR_E_ARG, "vocabulary size must be between 1 and 16777216, got %d",
+                          c->vocab_size);
+    int E = c->embed ? c->embed : c->hidden;
+    if (c->tied && E != c->hidden)
+        return recur_fail(err, RECUR_E_ARG, "weight tying needs embed == hidden (got embed %d, hidden %d)", E,
+                          c->hidden);
+    if (c->peephole && c->cell != RECUR_CELL_LSTM)
+        return recur_fail(err, RECUR_E_ARG, "peephole connections exist only for the lstm cell");
+    if (!(c->dropout >= 0.0f && c->dropout < 1.0f))
+        return recur_fail(err, RECUR_E_ARG, "dropout must be in [0, 1), got %g", (double)c->dropout);
+    if (!(c->init_scale >= 0.0f && c->init_scale <= 100.0f))
+        return recur_fail(err, RECUR_E_ARG, "init scale must be in [0, 100], got %g", (double)c->init_scale);
+    if (!isfinite(c->forget_bias))
+        return recur_fail(err, RECUR_E_ARG, "forget bias must be finite");
+    /* Sizes are bounded above, so these products fit in 64 bits; check the total. */
+    size_t V = (size_t)c->vocab_size, H = (size_t)c->hidden, G = (size_t)rnn_gate_count(c->cell);
+    size_t total = V * (size_t)E + V * H + V;
+    for (int l = 0; l < c->layers; l++) {
+        size_t in = l == 0 ? (size_t)E : H;
+        total += G * H * (in + H + 2) + (c->peephole ? 3 * H : 0);
+    }
+    if (total > MODEL_MAX_PARAMS)
+        return recur_fail(err, RECUR_E_ARG, "model too large: %zu parameters (limit %zu)", total, MODEL_MAX_PARAMS);
+    return RECUR_OK;
+}
+
+typedef struct table_builder {
+    recur_model *m;
+    size_t offset;
+} table_builder;
+
+static size_t add_tensor(table_builder *tb, const char *name, int64_t rows, int64_t cols, int decay)
+{
+    recur_model *m = tb->m;
+    model_tensor *t = &m->tensors[m->n_tensors++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->ndim = cols ? 2 : 1;
+    t->shape[0] = rows;
+    t->shape[1] = cols;
+    t->size = (size_t)rows * (size_t)(cols ? cols : 1);
+    t->offset = tb->offset;
+    t->decay = decay;
+    tb->offset += t->size;
+    return t->offset;
+}
+
+recur_status model_alloc(const recur_config *cfg, recur_model **out, recur_error *err)
+{
+    recur_status st = model_config_check(cfg, err);
+    if (st)
+        return st;
+    recur_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return recur_fail_nomem(err, "the model");
+    m->cfg = *cfg;
+    if (!m->cfg.embed)
+        m->cfg.embed = cfg->hidden;
+    const int L = cfg->layers, E = m->cfg.embed, H = cfg->hidden, V = cfg->vocab_size;
+    const int G = rnn_gate_count(cfg->cell);
+    m->tensors = calloc((size_t)(3 + 7 * L), sizeof *m->tensors);
+    m->layers = calloc((size_t)L, sizeof *m->layers);
+    if (!m->tensors || !m->layers) {
+        recur_model_free(m);
+        return recur_fail_nomem(err, "the model's tensor table");
+    }
+    table_builder tb = {m, 0};
+    char name[48];
+    m->enc_w = add_tensor(&tb, "encoder.weight", V, E, 1);
+    for (int l = 0; l < L; l++) {
+        model_layer *ly = &m->layers[l];
+        ly->in = l == 0 ? E : H;
+        ly->hidden = H;
+        snprintf(name, sizeof name, "rnn.weight_ih_l%d", l);
+        ly->w_ih = add_tensor(&tb, name, (int64_t)G * H, ly->in, 1);
+        snprintf(name, sizeof name, "rnn.weight_hh_l%d", l);
+        ly->w_hh = add_tensor(&tb, name, (int64_t)G * H, H, 1);
+        snprintf(name, sizeof name, "rnn.bias_ih_l%d", l);
+        ly->b_ih = add_tensor(&tb, name, (int64_t)G * H, 0, 0);
+        snprintf(name, sizeof name, "rnn.bias_hh_l%d", l);
+        ly->b_hh = add_tensor(&tb, name, (int64_t)G * H, 0, 0);
+        ly->w_peep = MODEL_NO_TENSOR;
+        if (cfg->peephole) {
+            /* Three [H] tensors, contiguous: the cell reads them as [3][H]. */
+            static const char gates[3] = {'i', 'f', 'o'};
+            for (int k = 0; k < 3; k++) {
+                snprintf(name, sizeof name, "rnn.peephole_%c_l%d", gates[k], l);
+                size_t off = add_tensor(&tb, name, H, 0, 1);
+                if (k == 0)
+                    ly->w_peep = off;
+            }
+        }
+    }
+    if (cfg->tied) {
+        model_tensor *t = &m->tensors[m->n_tensors++];
+        *t = m->tensors[0];
+        snprintf(t->name, sizeof t->name, "decoder.weight");
+        t->alias = 1;
+        m->dec_w = m->enc_w;
+    } else {
+        m->dec_w = add_tensor(&tb, "decoder.weight", V, H, 1);
+    }
+    m->dec_b = add_tensor(&tb, "decoder.bias", V, 0, 0);
+    m->n_params = tb.offset;
+    m->params = calloc(m->n_params, sizeof *m->params);
+    if (!m->params) {
+        recur_model_free(m);
+        return recur_fail_nomem(err, "the model's parameters");
+    }
+    *out = m;
+    return RECUR_OK;
+}
+
+static void fill_uniform(float *p, size_t n, float a, recur_rng *rng)
+{
+    for (size_t k = 0; k < n; k++)
+        p[k] = (2.0f * recur_rng_uniform(rng) - 1.0f) * a;
+}
+
+void model_init_params(recur_model *m, uint64_t seed)
+{
+    recur_rng rng;
+    recur_rng_seed(&rng, seed);
+    const recur_config *c = &m->cfg;
+    for (int i = 0; i < m->n_tensors; i++) {
+        const model_tensor *t = &m->tensors[i];
+        if (t->alias)
+            continue;
+        float *p = m->params + t->offset;
+        if (c->init_scale > 0.0f) {
+            fill_uniform(p, t->size, c->init_scale, &rng);
+        } else if (t->offset == m->enc_w) {
+            for (size_t k = 0; k < t->size; k++) /* nn.Embedding: N(0, 1) */
+                p[k] = recur_rng_normal(&rng);
+        } else if (t->offset == m->dec_w || t->offset == m->dec_b) {
+            fill_uniform(p, t->size, 1.0f / sqrtf((float)c->hidden), &rng); /* nn.Linear */
+        } else {
+            fill_uniform(p, t->size, 1.0f / sqrtf((float)c->hidden), &rng); /* nn.LSTM/GRU/RNN */
+        }
+    }
+    if (c->cell == RECUR_CELL_LSTM && c->forget_bias != 0.0f) {
+        for (int l = 0; l < c->layers; l++) {
+            const model_layer *ly = &m->layers[l];
+            float *bi = m->params + ly->b_ih + ly->hidden, *bh = m->params + ly->b_hh + ly->hidden;
+            for (int j = 0; j < ly->hidden; j++) {
+                bi[j] = c->forget_bias;
+                bh[j] = 0.0f;
+            }
+        }
+    }
+}
+
+rnn_weights model_layer_weights(const recur_model *m, int l, const float *block)
+{
+    const model_layer *ly = &m->layers[l];
+    rnn_weights w = {block + ly->w_ih, block + ly->w_hh, block + ly->b_ih, block + ly->b_hh,
+                     ly->w_peep == MODEL_NO_TENSOR ? NULL : block + ly->w_peep};
+    return w;
+}
+
+rnn_grads model_layer_grads(const recur_model *m, int l, float *block)
+{
+    const model_layer *ly = &m->layers[l];
+    rnn_grads g = {block + ly->w_ih, block + ly->w_hh, block + ly->b_ih, block + ly->b_hh,
+                   ly->w_peep == MODEL_NO_TENSOR ? NULL : block + ly->w_peep};
+    return g;
+}
+
+recur_status recur_model_create(const recur_config *cfg, recur_vocab *vocab, uint64_t seed, recur_model **out,
+                                recur_error *err)
+{
+    if (!vocab)
+        return recur_fail(err, RECUR_E_ARG, "a model needs a vocabulary");
+    recur_config c = *cfg;
+    c.vocab_size = recur_vocab_size(vocab);
+    c.level = recur_vocab_level(vocab);
+    recur_model *m;
+    recur_status st = model_alloc(&c, &m, err);
+    if (st)
+        return st;
+    model_init_params(m, seed);
+    m->vocab = vocab;
+    *out = m;
+    return RECUR_OK;
+}
+
+void recur_model_free(recur_model *m)
+{
+    if (!m)
+        return;
+    recur_vocab_free(m->vocab);
+    free(m->params);
+    free(m->tensors);
+    free(m->layers);
+    free(m);
+}
+
+const recur_config *recur_model_config(const recur_model *m) { return &m->cfg; }
+const recur_vocab *recur_model_vocab(const recur_model *m) { return m->vocab; }
+size_t recur_model_param_count(const recur_model *m) { return m->n_params; }
+
+recur_status recur_model_clone(const recur_model *m, recur_model **out, recur_error *err)
+{
+    int V = recur_vocab_size(m->vocab);
+    const char **tokens = malloc((size_t)V * sizeof *tokens);
+    if (!tokens)
+        return recur_fail_nomem(err, "a copy of the vocabulary");
+    for (int i = 0; i < V; i++)
+        tokens[i] = recur_vocab_token(m->vocab, i);
+    recur_vocab *vocab = NULL;
+    recur_status st = recur_vocab_from_tokens(tokens, V, m->cfg.level, &vocab, err);
+    free(tokens);
+    if (st)
+        return st;
+    recur_model *copy = NULL;
+    st = model_alloc(&m->cfg, &copy, err);
+    if (st) {
+        recur_vocab_free(vocab);
+        return st;
+    }
+    copy->vocab = vocab;
+    memcpy(copy->params, m->params, m->n_params * sizeof *m->params);
+    *out = copy;
+    return RECUR_OK;
+}
+
+recur_status recur_model_copy_weights(recur_model *dst, const recur_model *src, recur_error *err)
+{
+    if (dst->n_params != src->n_params || memcmp(&dst->cfg, &src->cfg, sizeof dst->cfg) != 0)
+        return recur_fail(err, RECUR_E_ARG, "cannot copy weights between models of different configurations");
+    memcpy(dst->params, src->params, src->n_params * sizeof *src->params);
+    return RECUR_OK;
+}

@@ -1,0 +1,60 @@
+/* The model's internals: the parameter block and its named tensors. Shared by
+ * src/model, src/train and src/sample; not part of the public API. */
+#ifndef RECUR_MODEL_INTERNAL_H
+#define RECUR_MODEL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn/recurrent.h"
+#include "recur/model.h"
+
+#define MODEL_NO_TENSOR ((size_t)-1)
+
+/* A named view into the parameter block, as it is saved. */
+typedef struct model_tensor {
+    char name[48];
+    int ndim;
+    int64_t shape[2];
+    size_t offset, size; /* in floats */
+    int decay;           /* a weight matrix: L1/L2 regularisation applies */
+    int alias;           /* the tied decoder: same storage as encoder.weight */
+} model_tensor;
+
+typedef struct model_layer {
+    int in, hidden;
+    size_t w_ih, w_hh, b_ih, b_hh; /* offsets into the block */
+    size_t w_peep;                 /* [3][H] or MODEL_NO_TENSOR */
+} model_layer;
+
+struct recur_model {
+    recur_config cfg;
+    recur_vocab *vocab;
+    float *params;          /* ONE block: every parameter, in tensor order */
+    size_t n_params;
+    model_tensor *tensors;
+    int n_tensors;
+    model_layer *layers;
+    size_t enc_w, dec_w, dec_b;
+};
+
+/* Checks a configuration (sizes, overflow, combinations). */
+recur_status model_config_check(const recur_config *cfg, recur_error *err);
+/* Allocates a model with its tensor table for cfg (params zeroed); takes no
+ * vocabulary. */
+recur_status model_alloc(const recur_config *cfg, recur_model **out, recur_error *err);
+/* Fills the parameters as PyTorch initialises them, or uniform(+-init_scale). */
+void model_init_params(recur_model *m, uint64_t seed);
+
+/* The weights of layer l inside any block laid out like the parameters (the
+ * parameters themselves, gradients, optimizer moments). */
+rnn_weights model_layer_weights(const recur_model *m, int l, const float *block);
+rnn_grads model_layer_grads(const recur_model *m, int l, float *block);
+
+/* Config <-> JSON for the checkpoint metadata. */
+struct recur_strbuf;
+struct json_value;
+void model_config_to_json(const recur_config *cfg, struct recur_strbuf *out);
+recur_status model_config_from_json(const struct json_value *obj, recur_config *cfg, recur_error *err);
+
+#endif

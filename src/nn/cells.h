@@ -1,0 +1,31 @@
+/* The per-step parts of each recurrent cell, shared by recurrent.c (whole
+ * sequences) and generation (one step). Internal to src/nn. */
+#ifndef RECUR_NN_CELLS_H
+#define RECUR_NN_CELLS_H
+
+#include "nn/recurrent.h"
+
+/* Forward over T steps; the input projection (with biases) is already in
+ * cache->gates. */
+void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c);
+void lstm_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c);
+void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c);
+
+/* Backward over T steps: fills dgx (gradients of the input-side
+ * pre-activations, T*B*G*H) and dgh (hidden-side; the same array as dgx
+ * except for the GRU), adds peephole gradients, and propagates dh. */
+void elman_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *c, float *dh,
+                          float *dgx, float *dh0);
+void lstm_backward_steps(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const rnn_cache *c,
+                         float *dh, float *dgx, float *dc_scratch, float *dh0, float *dc0);
+void gru_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *c, float *dh,
+                        float *dgx, float *dgh, float *dh0);
+
+/* One cell update for one stream from its full pre-activations g (G*H,
+ * input and hidden sides summed; the GRU takes them apart as gx and gh). */
+void elman_cell(int H, recur_cell cell, const float *g, float *h);
+void lstm_cell(int H, float *g, const float *w_peep, const float *c_prev, float *c, float *tanh_c, float *h);
+void gru_cell(int H, float *gx, const float *gh, const float *b_hn, const float *h_prev, float *ghn,
+              float *h);
+
+#endif

@@ -1,0 +1,51 @@
+/* The vanilla (Elman) RNN: h = act(W_ih x + b_ih + W_hh h_prev + b_hh), with
+ * act tanh or ReLU. The course's "vanilla RNN", PyTorch's nn.RNN. */
+#include <stddef.h>
+
+#include "core/gemm.h"
+#include "core/vmath.h"
+#include "nn/cells.h"
+
+void elman_cell(int H, recur_cell cell, const float *g, float *h)
+{
+    if (cell == RECUR_CELL_RNN_RELU) {
+        for (int j = 0; j < H; j++)
+            h[j] = g[j] > 0.0f ? g[j] : 0.0f;
+    } else {
+        recur_vtanh(h, g, (size_t)H);
+    }
+}
+
+void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache)
+{
+    const int B = s->B, H = s->H;
+    const size_t BH = (size_t)B * H;
+    for (int t = 0; t < s->T; t++) {
+        float *g = cache->gates + t * BH;
+        recur_sgemm(0, 1, B, H, H, 1.0f, cache->hs + t * BH, H, w->w_hh, H, 1.0f, g, H);
+        elman_cell((int)BH, s->cell, g, cache->hs + (t + 1) * BH);
+    }
+}
+
+void elman_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *cache, float *dh,
+                          float *dgx, float *dh0)
+{
+    const int B = s->B, H = s->H;
+    const size_t BH = (size_t)B * H;
+    const int relu = s->cell == RECUR_CELL_RNN_RELU;
+    for (int t = s->T - 1; t >= 0; t--) {
+        const float *h = cache->hs + (t + 1) * BH;
+        const float *d = dh + t * BH;
+        float *da = dgx + t * BH;
+        if (relu)
+            for (size_t k = 0; k < BH; k++)
+                da[k] = h[k] > 0.0f ? d[k] : 0.0f;
+        else
+            for (size_t k = 0; k < BH; k++)
+                da[k] = d[k] * (1.0f - h[k] * h[k]);
+        if (t > 0)
+            recur_sgemm(0, 0, B, H, H, 1.0f, da, H, w->w_hh, H, 1.0f, dh + (t - 1) * BH, H);
+        else if (dh0)
+            recur_sgemm(0, 0, B, H, H, 1.0f, da, H, w->w_hh, H, 0.0f, dh0, H);
+    }
+}

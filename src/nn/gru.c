@@ -1,0 +1,85 @@
+/* GRU, PyTorch's formulation with gates in the order r, z, n:
+ *   r = s(Wir x + bir + Whr h + bhr)
+ *   z = s(Wiz x + biz + Whz h + bhz)
+ *   n = tanh(Win x + bin + r * (Whn h + bhn))
+ *   h' = (1 - z) * n + z * h
+ * The hidden-side candidate term (Whn h + bhn) is kept per step for backward,
+ * and the input-side and hidden-side gate gradients differ in the n slice. */
+#include <stddef.h>
+
+#include "core/gemm.h"
+#include "core/vmath.h"
+#include "nn/cells.h"
+
+/* gx: input-side pre-activations (b_ih and the r, z parts of b_hh included);
+ * gh: hidden-side W_hh h (r, z with b_hh; n without); b_hn the n slice of
+ * b_hh. Leaves r, z, n in gx and W_hn h + b_hn in ghn. */
+void gru_cell(int H, float *gx, const float *gh, const float *b_hn, const float *h_prev, float *ghn, float *h)
+{
+    float *r = gx, *z = gx + H, *n = gx + 2 * H;
+    for (int j = 0; j < 2 * H; j++)
+        gx[j] += gh[j];
+    recur_vsigmoid(gx, gx, 2 * (size_t)H);
+    for (int j = 0; j < H; j++) {
+        float hn = gh[2 * H + j] + b_hn[j];
+        ghn[j] = hn;
+        n[j] += r[j] * hn;
+    }
+    recur_vtanh(n, n, (size_t)H);
+    for (int j = 0; j < H; j++)
+        h[j] = (1.0f - z[j]) * n[j] + z[j] * h_prev[j];
+}
+
+void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache)
+{
+    const int B = s->B, H = s->H, G3 = 3 * H;
+    const size_t BH = (size_t)B * H;
+    for (int t = 0; t < s->T; t++) {
+        const float *h_prev = cache->hs + t * BH;
+        float *gh = cache->step;
+        recur_sgemm(0, 1, B, G3, H, 1.0f, h_prev, H, w->w_hh, H, 0.0f, gh, G3);
+        for (int b = 0; b < B; b++) {
+            /* The r, z slices of b_hh are already in gates (see recurrent.c). */
+            float *ghb = gh + (size_t)b * G3;
+            size_t o = (size_t)b * H;
+            gru_cell(H, cache->gates + ((size_t)t * B + b) * G3, ghb, w->b_hh + 2 * H, h_prev + o,
+                     cache->aux + t * BH + o, cache->hs + (t + 1) * BH + o);
+        }
+    }
+}
+
+void gru_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *cache, float *dh,
+                        float *dgx, float *dgh, float *dh0)
+{
+    const int B = s->B, H = s->H, G3 = 3 * H;
+    const size_t BH = (size_t)B * H;
+    for (int t = s->T - 1; t >= 0; t--) {
+        /* dL/dh_{t-1}: the direct path z * dh lands here, W_hh's path below. */
+        float *dprev = t > 0 ? dh + (t - 1) * BH : dh0;
+        if (t == 0 && dh0)
+            for (size_t k = 0; k < BH; k++)
+                dh0[k] = 0.0f;
+        for (int b = 0; b < B; b++) {
+            size_t o = (size_t)b * H;
+            const float *g = cache->gates + ((size_t)t * B + b) * G3;
+            const float *h_prev = cache->hs + t * BH + o;
+            const float *ghn = cache->aux + t * BH + o;
+            const float *dht = dh + t * BH + o;
+            float *ax = dgx + ((size_t)t * B + b) * G3, *ah = dgh + ((size_t)t * B + b) * G3;
+            for (int j = 0; j < H; j++) {
+                float r = g[j], z = g[H + j], n = g[2 * H + j], d = dht[j];
+                float dn = d * (1.0f - z) * (1.0f - n * n);
+                float dz = d * (h_prev[j] - n) * z * (1.0f - z);
+                float dr = dn * ghn[j] * r * (1.0f - r);
+                ax[j] = ah[j] = dr;
+                ax[H + j] = ah[H + j] = dz;
+                ax[2 * H + j] = dn;
+                ah[2 * H + j] = dn * r;
+                if (dprev)
+                    dprev[o + j] += d * z;
+            }
+        }
+        if (dprev)
+            recur_sgemm(0, 0, B, H, G3, 1.0f, dgh + (size_t)t * B * G3, G3, w->w_hh, H, 1.0f, dprev, H);
+    }
+}

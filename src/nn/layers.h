@@ -1,0 +1,33 @@
+/* The non-recurrent layers: embedding lookup, linear decoder, fused softmax
+ * cross-entropy and inverted dropout. Rows are time-major [T*B] throughout. */
+#ifndef RECUR_NN_LAYERS_H
+#define RECUR_NN_LAYERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/rng.h"
+
+/* out[r] = table[ids[r]] for n rows of width E. */
+void embedding_forward(const float *table, int E, const int32_t *ids, size_t n, float *out);
+/* dtable[ids[r]] += dout[r]. */
+void embedding_backward(float *dtable, int E, const int32_t *ids, size_t n, const float *dout);
+
+/* y [n][O] = x [n][I] W^T + b, W [O][I] (PyTorch's nn.Linear layout). */
+void linear_forward(const float *w, const float *b, int I, int O, const float *x, size_t n, float *y);
+/* dW += dy^T x, db += column sums of dy, dx = dy W (dx may be NULL). */
+void linear_backward(const float *w, float *dw, float *db, int I, int O, const float *x, size_t n,
+                     const float *dy, float *dx);
+
+/* For each of n rows of V logits: loss -= log softmax(row)[target]. Returns
+ * the summed loss in double. When grad_scale != 0 the row is overwritten with
+ * grad_scale * (softmax(row) - onehot(target)), the gradient of
+ * grad_scale * loss. */
+double softmax_xent(float *logits, int V, const int32_t *targets, size_t n, float grad_scale);
+
+/* Inverted dropout: mask[k] = 0 with probability p, else 1 / (1 - p);
+ * y = x * mask. Drawn from rng in index order, so a seed fixes the masks. */
+void dropout_mask(float *mask, size_t n, float p, recur_rng *rng);
+void dropout_apply(float *y, const float *x, const float *mask, size_t n);
+
+#endif

@@ -1,0 +1,114 @@
+/* Sequence-level driver for the recurrent layers: the input projection of all
+ * steps as one matrix product before the step loop, and the weight gradients
+ * as one matrix product each after the backward step loop. */
+#include "nn/recurrent.h"
+
+#include <string.h>
+
+#include "core/gemm.h"
+#include "nn/cells.h"
+
+int rnn_gate_count(recur_cell cell)
+{
+    switch (cell) {
+    case RECUR_CELL_LSTM: return 4;
+    case RECUR_CELL_GRU: return 3;
+    default: return 1;
+    }
+}
+
+size_t rnn_backward_scratch(const rnn_shape *s)
+{
+    size_t gh = (size_t)rnn_gate_count(s->cell) * (size_t)s->H;
+    size_t rows = (size_t)s->T * (size_t)s->B;
+    size_t n = rows * gh + 2 * (size_t)s->B * (size_t)s->H;
+    if (s->cell == RECUR_CELL_GRU)
+        n += rows * gh;
+    return n;
+}
+
+/* Each row of gates starts as b_ih + b_hh, except the GRU's candidate slice,
+ * whose hidden bias sits inside r * (W_hn h + b_hn) and is added per step. */
+static void fill_bias_rows(const rnn_shape *s, const rnn_weights *w, float *gates, size_t rows)
+{
+    int GH = rnn_gate_count(s->cell) * s->H;
+    int hidden_bias_cols = s->cell == RECUR_CELL_GRU ? 2 * s->H : GH;
+    float *bias = gates; /* build row 0, then copy it */
+    for (int j = 0; j < GH; j++)
+        bias[j] = w->b_ih[j] + (j < hidden_bias_cols ? w->b_hh[j] : 0.0f);
+    for (size_t r = 1; r < rows; r++)
+        memcpy(gates + r * (size_t)GH, bias, (size_t)GH * sizeof *gates);
+}
+
+void rnn_forward(const rnn_shape *s, const rnn_weights *w, const float *x, rnn_cache *cache)
+{
+    int GH = rnn_gate_count(s->cell) * s->H;
+    int rows = s->T * s->B;
+    fill_bias_rows(s, w, cache->gates, (size_t)rows);
+    recur_sgemm(0, 1, rows, GH, s->I, 1.0f, x, s->I, w->w_ih, s->I, 1.0f, cache->gates, GH);
+    switch (s->cell) {
+    case RECUR_CELL_LSTM: lstm_forward_steps(s, w, cache); break;
+    case RECUR_CELL_GRU: gru_forward_steps(s, w, cache); break;
+    default: elman_forward_steps(s, w, cache); break;
+    }
+}
+
+static void add_column_sums(float *dst, const float *m, size_t rows, int cols)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const float *row = m + r * (size_t)cols;
+        for (int j = 0; j < cols; j++)
+            dst[j] += row[j];
+    }
+}
+
+void rnn_backward(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const float *x,
+                  const rnn_cache *cache, float *dh, float *dx, float *scratch, float *dh0, float *dc0)
+{
+    int GH = rnn_gate_count(s->cell) * s->H;
+    int rows = s->T * s->B;
+    float *dgx = scratch;
+    float *dgh = dgx;
+    float *extra = dgx + (size_t)rows * GH;
+    switch (s->cell) {
+    case RECUR_CELL_LSTM:
+        lstm_backward_steps(s, w, g, cache, dh, dgx, extra, dh0, dc0);
+        break;
+    case RECUR_CELL_GRU:
+        dgh = extra;
+        gru_backward_steps(s, w, cache, dh, dgx, dgh, dh0);
+        break;
+    default:
+        elman_backward_steps(s, w, cache, dh, dgx, dh0);
+        break;
+    }
+    /* dW_ih += dGx^T X, dW_hh += dGh^T [h_0 .. h_{T-1}], biases by column sums. */
+    recur_sgemm(1, 0, GH, s->I, rows, 1.0f, dgx, GH, x, s->I, 1.0f, g->w_ih, s->I);
+    recur_sgemm(1, 0, GH, s->H, rows, 1.0f, dgh, GH, cache->hs, s->H, 1.0f, g->w_hh, s->H);
+    add_column_sums(g->b_ih, dgx, (size_t)rows, GH);
+    add_column_sums(g->b_hh, dgh, (size_t)rows, GH);
+    if (dx)
+        recur_sgemm(0, 0, rows, s->I, GH, 1.0f, dgx, GH, w->w_ih, s->I, 0.0f, dx, s->I);
+}
+
+void rnn_step(const rnn_shape *s, const rnn_weights *w, float *pre, float *hh, float *h, float *c)
+{
+    int H = s->H, GH = rnn_gate_count(s->cell) * H;
+    for (int b = 0; b < s->B; b++) {
+        float *p = pre + (size_t)b * GH, *q = hh + (size_t)b * GH, *hb = h + (size_t)b * H;
+        /* hh = W_hh h (the GRU adds b_hh itself; the others take it here). */
+        recur_sgemv(0, GH, H, 1.0f, w->w_hh, H, hb, 0.0f, q);
+        if (s->cell == RECUR_CELL_GRU) {
+            for (int j = 0; j < 2 * H; j++)
+                q[j] += w->b_hh[j];
+            gru_cell(H, p, q, w->b_hh + 2 * H, hb, q + 2 * H, hb);
+            continue;
+        }
+        for (int j = 0; j < GH; j++)
+            p[j] += q[j] + w->b_hh[j];
+        if (s->cell == RECUR_CELL_LSTM)
+            lstm_cell(H, p, w->w_peep, c + (size_t)b * H, c + (size_t)b * H, q, hb);
+        else
+            elman_cell(H, s->cell, p, hb);
+    }
+}

@@ -1,0 +1,32 @@
+/* Softmax and cross-entropy fused in one pass per row; the gradient is written
+ * over the logits, so no second [n][V] array is needed. */
+#include <math.h>
+
+#include "core/vmath.h"
+#include "nn/layers.h"
+
+double softmax_xent(float *logits, int V, const int32_t *targets, size_t n, float grad_scale)
+{
+    double total = 0.0;
+    for (size_t r = 0; r < n; r++) {
+        float *z = logits + r * (size_t)V;
+        float zmax = z[0];
+        for (int j = 1; j < V; j++)
+            zmax = z[j] > zmax ? z[j] : zmax;
+        float target_logit = z[targets[r]];
+        for (int j = 0; j < V; j++)
+            z[j] -= zmax;
+        recur_vexp(z, z, (size_t)V);
+        double sum = 0.0;
+        for (int j = 0; j < V; j++)
+            sum += z[j];
+        total += log(sum) - (double)(target_logit - zmax);
+        if (grad_scale != 0.0f) {
+            float scale = (float)(grad_scale / sum);
+            for (int j = 0; j < V; j++)
+                z[j] *= scale;
+            z[targets[r]] -= grad_scale;
+        }
+    }
+    return total;
+}

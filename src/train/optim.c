@@ -1,0 +1,89 @@
+/* SGD (with momentum), Adam and RMSprop with PyTorch's update rules, so the
+ * same hyperparameters mean the same thing in both. */
+#include "train/optim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+
+recur_status optim_init(optim_state *o, const recur_train_config *tc, size_t n, recur_error *err)
+{
+    memset(o, 0, sizeof *o);
+    o->kind = tc->optimizer;
+    o->n = n;
+    int need_m = tc->optimizer == RECUR_OPT_ADAM || (tc->optimizer == RECUR_OPT_SGD && tc->momentum > 0.0f);
+    int need_v = tc->optimizer == RECUR_OPT_ADAM || tc->optimizer == RECUR_OPT_RMSPROP;
+    if (need_m && !(o->m = calloc(n, sizeof *o->m)))
+        return recur_fail_nomem(err, "optimizer state");
+    if (need_v && !(o->v = calloc(n, sizeof *o->v))) {
+        optim_free(o);
+        return recur_fail_nomem(err, "optimizer state");
+    }
+    return RECUR_OK;
+}
+
+void optim_free(optim_state *o)
+{
+    free(o->m);
+    free(o->v);
+    memset(o, 0, sizeof *o);
+}
+
+void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *p, const float *g)
+{
+    const size_t n = o->n;
+    o->t++;
+    switch (o->kind) {
+    case RECUR_OPT_SGD:
+        if (o->m) {
+            /* buf = momentum * buf + g; p -= lr * buf (torch.optim.SGD) */
+            float mu = tc->momentum, *buf = o->m;
+            for (size_t k = 0; k < n; k++) {
+                buf[k] = mu * buf[k] + g[k];
+                p[k] -= lr * buf[k];
+            }
+        } else {
+            for (size_t k = 0; k < n; k++)
+                p[k] -= lr * g[k];
+        }
+        break;
+    case RECUR_OPT_ADAM: {
+        const float b1 = tc->beta1, b2 = tc->beta2, eps = tc->eps;
+        const double c1 = 1.0 - pow(b1, (double)o->t), c2 = 1.0 - pow(b2, (double)o->t);
+        /* p -= lr / c1 * m / (sqrt(v / c2) + eps), as torch.optim.Adam */
+        const float step = (float)(lr / c1), inv_sqrt_c2 = (float)(1.0 / sqrt(c2));
+        float *m = o->m, *v = o->v;
+        for (size_t k = 0; k < n; k++) {
+            m[k] = b1 * m[k] + (1.0f - b1) * g[k];
+            v[k] = b2 * v[k] + (1.0f - b2) * g[k] * g[k];
+            p[k] -= step * m[k] / (sqrtf(v[k]) * inv_sqrt_c2 + eps);
+        }
+        break;
+    }
+    case RECUR_OPT_RMSPROP: {
+        const float a = tc->rms_alpha, eps = tc->eps;
+        float *v = o->v;
+        for (size_t k = 0; k < n; k++) {
+            v[k] = a * v[k] + (1.0f - a) * g[k] * g[k];
+            p[k] -= lr * g[k] / (sqrtf(v[k]) + eps);
+        }
+        break;
+    }
+    }
+}
+
+double block_sum_squares(const float *g, size_t n)
+{
+    double s = 0.0;
+    for (size_t k = 0; k < n; k++)
+        s += (double)g[k] * g[k];
+    return s;
+}
+
+void block_scale(float *g, size_t n, float s)
+{
+    for (size_t k = 0; k < n; k++)
+        g[k] *= s;
+}

@@ -1,0 +1,27 @@
+/* Optimizers over the whole parameter block: one loop each. */
+#ifndef RECUR_TRAIN_OPTIM_H
+#define RECUR_TRAIN_OPTIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "recur/train.h"
+
+typedef struct optim_state {
+    recur_optimizer kind;
+    size_t n;
+    float *m;       /* momentum buffer (SGD), first moment (Adam); NULL when unused */
+    float *v;       /* second moment (Adam, RMSprop); NULL when unused */
+    int64_t t;      /* updates made (Adam's bias correction) */
+} optim_state;
+
+recur_status optim_init(optim_state *o, const recur_train_config *tc, size_t n, recur_error *err);
+void optim_free(optim_state *o);
+/* params -= update(grads) at learning rate lr. */
+void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *params, const float *grads);
+
+/* Sum of squares of a block, in double. */
+double block_sum_squares(const float *g, size_t n);
+void block_scale(float *g, size_t n, float s);
+
+#endif

@@ -1,0 +1,251 @@
+/* Training state files: the model checkpoint (current weights, loadable by
+ * recur_model_load) plus "train."-prefixed tensors (optimizer moments,
+ * carried hidden state) and a "recur.train_state" JSON object (counters, RNG,
+ * data identity, training configuration, and the caller's own object). */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "model/checkpoint.h"
+#include "train/trainer_internal.h"
+
+#define STATE_VERSION 1
+
+static void train_config_to_json(const recur_train_config *tc, recur_strbuf *b)
+{
+    recur_strbuf_printf(b,
+                        "{\"batch\":%d,\"seq\":%d,\"optimizer\":%d,\"lr\":%.9g,\"momentum\":%.9g,\"beta1\":%.9g,"
+                        "\"beta2\":%.9g,\"eps\":%.9g,\"rms_alpha\":%.9g,\"clip\":%.9g,\"l2\":%.9g,\"l1\":%.9g,"
+                        "\"schedule\":%d,\"lr_decay\":%.9g,\"decay_after\":%d,\"loss_scale\":%d,\"seed\":\"%" PRIu64
+                        "\"}",
+                        tc->batch, tc->seq, (int)tc->optimizer, (double)tc->lr, (double)tc->momentum,
+                        (double)tc->beta1, (double)tc->beta2, (double)tc->eps, (double)tc->rms_alpha,
+                        (double)tc->clip, (double)tc->l2, (double)tc->l1, (int)tc->schedule, (double)tc->lr_decay,
+                        tc->decay_after, (int)tc->loss_scale, tc->seed);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end)
+        return -1;
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static recur_status train_config_from_json(const json_value *o, recur_train_config *tc, recur_error *err)
+{
+    recur_train_config_default(tc);
+    int64_t i[6];
+    double d[11];
+    if (!o || o->type != JSON_OBJECT || json_get_int64(o, "batch", &i[0]) || json_get_int64(o, "seq", &i[1]) ||
+        json_get_int64(o, "optimizer", &i[2]) || json_get_int64(o, "schedule", &i[3]) ||
+        json_get_int64(o, "decay_after", &i[4]) || json_get_int64(o, "loss_scale", &i[5]) ||
+        json_get_double(o, "lr", &d[0]) || json_get_double(o, "momentum", &d[1]) ||
+        json_get_double(o, "beta1", &d[2]) || json_get_double(o, "beta2", &d[3]) || json_get_double(o, "eps", &d[4]) ||
+        json_get_double(o, "rms_alpha", &d[5]) || json_get_double(o, "clip", &d[6]) || json_get_double(o, "l2", &d[7]) ||
+        json_get_double(o, "l1", &d[8]) || json_get_double(o, "lr_decay", &d[9]) ||
+        parse_u64(json_get_string(o, "seed"), &tc->seed))
+        return recur_fail(err, RECUR_E_FORMAT, "the training configuration in the state is incomplete");
+    for (int k = 0; k < 6; k++)
+        if (i[k] < 0 || i[k] > 100000)
+            return recur_fail(err, RECUR_E_FORMAT, "a training setting in the state is out of range");
+    tc->batch = (int)i[0];
+    tc->seq = (int)i[1];
+    tc->optimizer = (recur_optimizer)i[2];
+    tc->schedule = (recur_schedule)i[3];
+    tc->decay_after = (int)i[4];
+    tc->loss_scale = (recur_loss_scale)i[5];
+    tc->lr = (float)d[0];
+    tc->momentum = (float)d[1];
+    tc->beta1 = (float)d[2];
+    tc->beta2 = (float)d[3];
+    tc->eps = (float)d[4];
+    tc->rms_alpha = (float)d[5];
+    tc->clip = (float)d[6];
+    tc->l2 = (float)d[7];
+    tc->l1 = (float)d[8];
+    tc->lr_decay = (float)d[9];
+    if ((unsigned)tc->schedule > RECUR_LR_EXP || (unsigned)tc->loss_scale > RECUR_LOSS_SUM_STEPS)
+        return recur_fail(err, RECUR_E_FORMAT, "unknown schedule or loss scaling in the state");
+    recur_status st = recur_train_config_check(tc, err);
+    if (st && err) {
+        recur_error_prefix(err, "the state's training configuration");
+        err->status = RECUR_E_FORMAT;
+    }
+    return st ? RECUR_E_FORMAT : RECUR_OK;
+}
+
+recur_status recur_trainer_save_state(const recur_trainer *t, const char *path, const char *extra,
+                                      recur_error *err)
+{
+    const recur_model *m = t->m;
+    recur_strbuf js;
+    recur_strbuf_init(&js);
+    recur_strbuf_printf(&js,
+                        "{\"version\":%d,\"step\":%" PRId64 ",\"epoch\":%d,\"pos\":%" PRId64 ",\"skipped\":%" PRId64
+                        ",\"optim_t\":%" PRId64 ",\"data_tokens\":%zu,\"data_hash\":\"%016" PRIx64 "\",\"rng\":[",
+                        STATE_VERSION, t->step, t->epoch, t->pos, t->skipped, t->opt.t, t->count, t->data_hash);
+    for (int k = 0; k < 4; k++)
+        recur_strbuf_printf(&js, "%s\"%" PRIu64 "\"", k ? "," : "", t->rng.s[k]);
+    recur_strbuf_puts(&js, "],\"train\":");
+    train_config_to_json(&t->tc, &js);
+    recur_strbuf_puts(&js, "}");
+    if (js.oom) {
+        recur_strbuf_free(&js);
+        return recur_fail_nomem(err, "the training state");
+    }
+    st_out_tensor tensors[4];
+    size_t n = 0;
+    int64_t state_len = (int64_t)t->state.layers * t->state.B * t->state.H;
+    if (t->opt.m)
+        tensors[n++] = (st_out_tensor){"train.optim_m", 1, {(int64_t)m->n_params}, t->opt.m};
+    if (t->opt.v)
+        tensors[n++] = (st_out_tensor){"train.optim_v", 1, {(int64_t)m->n_params}, t->opt.v};
+    tensors[n++] = (st_out_tensor){"train.state_h", 1, {state_len}, t->state.h};
+    if (t->state.c)
+        tensors[n++] = (st_out_tensor){"train.state_c", 1, {state_len}, t->state.c};
+    st_meta meta[2] = {{"recur.train_state", js.data}, {"recur.train_extra", extra}};
+    recur_status st = checkpoint_write(m, path, tensors, n, meta, extra ? 2 : 1, err);
+    recur_strbuf_free(&js);
+    return st;
+}
+
+static recur_status read_state_json(const st_file *f, json_value **out, recur_error *err)
+{
+    const char *text = st_metadata(f, "recur.train_state");
+    if (!text)
+        return recur_fail(err, RECUR_E_FORMAT, "not a training state file (no recur.train_state metadata)");
+    recur_status st = json_parse(text, strlen(text), out, err);
+    if (st)
+        return st;
+    int64_t version;
+    if ((*out)->type != JSON_OBJECT || json_get_int64(*out, "version", &version) || version != STATE_VERSION) {
+        json_free(*out);
+        *out = NULL;
+        return recur_fail(err, RECUR_E_FORMAT, "unsupported training state version");
+    }
+    return RECUR_OK;
+}
+
+/* A copy of the caller's string, or NULL when there is none. */
+static char *copy_extra(const st_file *f)
+{
+    const char *extra = st_metadata(f, "recur.train_extra");
+    if (!extra)
+        return NULL;
+    size_t len = strlen(extra) + 1;
+    char *copy = malloc(len);
+    if (copy)
+        memcpy(copy, extra, len);
+    return copy;
+}
+
+recur_status recur_train_state_info(const char *path, recur_train_config *tc, char **extra, recur_error *err)
+{
+    st_file *f = NULL;
+    json_value *root = NULL;
+    *extra = NULL;
+    recur_status st = st_read(path, &f, err);
+    if (!st)
+        st = read_state_json(f, &root, err);
+    if (!st)
+        st = train_config_from_json(json_get(root, "train"), tc, err);
+    if (!st)
+        *extra = copy_extra(f);
+    if (st && err && f)
+        recur_error_prefix(err, "%s", path);
+    json_free(root);
+    st_free(f);
+    return st;
+}
+
+static recur_status load_vector(const st_file *f, const char *name, float *dst, size_t n, recur_error *err)
+{
+    const st_tensor *s = st_find(f, name);
+    if (!s)
+        return recur_fail(err, RECUR_E_FORMAT, "tensor '%s' is missing from the state", name);
+    return st_tensor_to_f32(f, s, dst, n, err);
+}
+
+static recur_status restore(recur_trainer *t, const st_file *f, const json_value *root, recur_error *err)
+{
+    int64_t step, epoch, pos, skipped, optim_t, tokens;
+    const char *hash = json_get_string(root, "data_hash");
+    const json_value *rng = json_get(root, "rng");
+    if (json_get_int64(root, "step", &step) || json_get_int64(root, "epoch", &epoch) ||
+        json_get_int64(root, "pos", &pos) || json_get_int64(root, "skipped", &skipped) ||
+        json_get_int64(root, "optim_t", &optim_t) || json_get_int64(root, "data_tokens", &tokens) || !hash || !rng ||
+        rng->type != JSON_ARRAY || rng->count != 4)
+        return recur_fail(err, RECUR_E_FORMAT, "the training state is incomplete");
+    char want[17];
+    snprintf(want, sizeof want, "%016" PRIx64, t->data_hash);
+    if ((size_t)tokens != t->count || strcmp(hash, want) != 0)
+        return recur_fail(err, RECUR_E_ARG,
+                          "the training data differ from the run that wrote this state (%lld tokens then, %zu now)",
+                          (long long)tokens, t->count);
+    if (step < 0 || epoch < 1 || epoch > 1000000000 || pos < 0 || pos >= t->epoch_steps || skipped < 0 || optim_t < 0)
+        return recur_fail(err, RECUR_E_FORMAT, "the training state's counters are out of range");
+    recur_train_config saved;
+    recur_status st = train_config_from_json(json_get(root, "train"), &saved, err);
+    if (st)
+        return st;
+    if (saved.batch != t->tc.batch || saved.seq != t->tc.seq || saved.optimizer != t->tc.optimizer)
+        return recur_fail(err, RECUR_E_ARG, "the state was written with --batch %d --seq %d and another optimizer "
+                          "setting; resume with the same", saved.batch, saved.seq);
+    for (int k = 0; k < 4; k++)
+        if (rng->items[k].type != JSON_STRING || parse_u64(rng->items[k].str, &t->rng.s[k]))
+            return recur_fail(err, RECUR_E_FORMAT, "the training state's RNG is malformed");
+    /* The weights: a full model from the same file, checked against ours. */
+    recur_model *saved_model = NULL;
+    if ((st = checkpoint_load_parsed(f, &saved_model, err)))
+        return st;
+    int same = saved_model->n_params == t->m->n_params && saved_model->cfg.cell == t->m->cfg.cell &&
+               saved_model->cfg.layers == t->m->cfg.layers && saved_model->cfg.hidden == t->m->cfg.hidden &&
+               saved_model->cfg.vocab_size == t->m->cfg.vocab_size;
+    if (same)
+        memcpy(t->m->params, saved_model->params, t->m->n_params * sizeof(float));
+    recur_model_free(saved_model);
+    if (!same)
+        return recur_fail(err, RECUR_E_ARG, "the state holds a model of another configuration");
+    size_t state_len = (size_t)t->state.layers * t->state.B * t->state.H;
+    if ((t->opt.m && (st = load_vector(f, "train.optim_m", t->opt.m, t->opt.n, err))) ||
+        (t->opt.v && (st = load_vector(f, "train.optim_v", t->opt.v, t->opt.n, err))) ||
+        (st = load_vector(f, "train.state_h", t->state.h, state_len, err)) ||
+        (t->state.c && (st = load_vector(f, "train.state_c", t->state.c, state_len, err))))
+        return st;
+    t->step = step;
+    t->epoch = (int)epoch;
+    t->pos = pos;
+    t->skipped = skipped;
+    t->opt.t = optim_t;
+    return RECUR_OK;
+}
+
+recur_status recur_trainer_load_state(recur_trainer *t, const char *path, char **extra, recur_error *err)
+{
+    st_file *f = NULL;
+    json_value *root = NULL;
+    if (extra)
+        *extra = NULL;
+    recur_status st = st_read(path, &f, err);
+    if (!st)
+        st = read_state_json(f, &root, err);
+    if (!st)
+        st = restore(t, f, root, err);
+    if (!st && extra)
+        *extra = copy_extra(f);
+    if (st && err && f)
+        recur_error_prefix(err, "%s", path);
+    json_free(root);
+    st_free(f);
+    return st;
+}

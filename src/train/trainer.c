@@ -1,0 +1,222 @@
+/* Truncated backpropagation through time over B contiguous streams, laid out
+ * as TensorFlow's ptb_producer: the stream is cut into B rows, window i takes
+ * columns [i*T, (i+1)*T) as input and the next token of each as target. The
+ * recurrent state is carried from window to window (the gradient is not) and
+ * reset at the start of each epoch. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/strmap.h"
+#include "train/trainer_internal.h"
+
+void recur_train_config_default(recur_train_config *tc)
+{
+    memset(tc, 0, sizeof *tc);
+    tc->batch = 50;
+    tc->seq = 50;
+    tc->optimizer = RECUR_OPT_ADAM;
+    tc->lr = 2e-3f;
+    tc->beta1 = 0.9f;
+    tc->beta2 = 0.999f;
+    tc->eps = 1e-8f;
+    tc->rms_alpha = 0.99f;
+    tc->clip = 5.0f;
+    tc->schedule = RECUR_LR_CONSTANT;
+    tc->lr_decay = 1.0f;
+    tc->decay_after = 1;
+    tc->loss_scale = RECUR_LOSS_MEAN;
+    tc->seed = 1;
+}
+
+recur_status recur_train_config_check(const recur_train_config *tc, recur_error *err)
+{
+    if (tc->batch < 1 || tc->batch > 100000)
+        return recur_fail(err, RECUR_E_ARG, "--batch must be between 1 and 100000, got %d", tc->batch);
+    if (tc->seq < 1 || tc->seq > 100000)
+        return recur_fail(err, RECUR_E_ARG, "--seq must be between 1 and 100000, got %d", tc->seq);
+    if ((int64_t)tc->batch * tc->seq > 100000000)
+        return recur_fail(err, RECUR_E_ARG, "--batch x --seq = %lld is too large", (long long)tc->batch * tc->seq);
+    if ((unsigned)tc->optimizer > RECUR_OPT_RMSPROP)
+        return recur_fail(err, RECUR_E_ARG, "unknown optimizer %d", (int)tc->optimizer);
+    if (!(tc->lr > 0.0f && isfinite(tc->lr)))
+        return recur_fail(err, RECUR_E_ARG, "--lr must be positive, got %g", (double)tc->lr);
+    if (!(tc->momentum >= 0.0f && tc->momentum < 1.0f))
+        return recur_fail(err, RECUR_E_ARG, "--momentum must be in [0, 1), got %g", (double)tc->momentum);
+    if (!(tc->beta1 >= 0.0f && tc->beta1 < 1.0f && tc->beta2 >= 0.0f && tc->beta2 < 1.0f))
+        return recur_fail(err, RECUR_E_ARG, "Adam betas must be in [0, 1)");
+    if (!(tc->eps > 0.0f) || !(tc->rms_alpha >= 0.0f && tc->rms_alpha < 1.0f))
+        return recur_fail(err, RECUR_E_ARG, "eps must be positive and the RMSprop alpha in [0, 1)");
+    if (!(tc->clip >= 0.0f && isfinite(tc->clip)))
+        return recur_fail(err, RECUR_E_ARG, "--clip must be >= 0 (0 turns clipping off), got %g", (double)tc->clip);
+    if (!(tc->l2 >= 0.0f && isfinite(tc->l2)) || !(tc->l1 >= 0.0f && isfinite(tc->l1)))
+        return recur_fail(err, RECUR_E_ARG, "--l2 and --l1 must be >= 0");
+    if (!(tc->lr_decay > 0.0f && tc->lr_decay <= 1.0f))
+        return recur_fail(err, RECUR_E_ARG, "--lr-decay must be in (0, 1], got %g", (double)tc->lr_decay);
+    if (tc->decay_after < 0)
+        return recur_fail(err, RECUR_E_ARG, "--decay-after must be >= 0");
+    return RECUR_OK;
+}
+
+double trainer_lr_for_epoch(const recur_train_config *tc, int epoch)
+{
+    switch (tc->schedule) {
+    case RECUR_LR_STEP: /* ptb_word_lm: lr * decay ** max(epoch - max_epoch, 0) */
+        return tc->lr * pow(tc->lr_decay, epoch > tc->decay_after ? epoch - tc->decay_after : 0);
+    case RECUR_LR_EXP: /* char-rnn-tensorflow: lr * decay_rate ** (epoch - 1) */
+        return tc->lr * pow(tc->lr_decay, epoch - 1);
+    default:
+        return tc->lr;
+    }
+}
+
+recur_status recur_trainer_create(recur_model *m, const recur_train_config *tc, const int32_t *ids, size_t count,
+                                  recur_trainer **out, recur_error *err)
+{
+    recur_status st = recur_train_config_check(tc, err);
+    if (st)
+        return st;
+    size_t stream_len = count / (size_t)tc->batch;
+    if (stream_len < (size_t)tc->seq + 1)
+        return recur_fail(err, RECUR_E_ARG,
+                          "the training text has %zu tokens, too few for --batch %d x --seq %d (needs at least %lld); "
+                          "lower --batch or --seq",
+                          count, tc->batch, tc->seq, (long long)tc->batch * (tc->seq + 1));
+    for (size_t k = 0; k < count; k++)
+        if (ids[k] < 0 || ids[k] >= m->cfg.vocab_size)
+            return recur_fail(err, RECUR_E_ARG, "token %zu has id %d outside the vocabulary", k, (int)ids[k]);
+    recur_trainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return recur_fail_nomem(err, "the trainer");
+    t->m = m;
+    t->tc = *tc;
+    t->ids = ids;
+    t->count = count;
+    t->stream_len = stream_len;
+    t->epoch_steps = (int64_t)((stream_len - 1) / (size_t)tc->seq);
+    t->data_hash = recur_hash_bytes((const char *)ids, count * sizeof *ids);
+    t->epoch = 1;
+    recur_rng_seed(&t->rng, tc->seed);
+    size_t TB = (size_t)tc->batch * tc->seq;
+    if ((st = net_workspace_init(&t->ws, m, tc->seq, tc->batch, 1, err)) ||
+        (st = net_state_init(&t->state, m, tc->batch, err)) || (st = optim_init(&t->opt, tc, m->n_params, err))) {
+        recur_trainer_free(t);
+        return st;
+    }
+    t->grads = calloc(m->n_params, sizeof *t->grads);
+    t->x = malloc(TB * sizeof *t->x);
+    t->y = malloc(TB * sizeof *t->y);
+    if (!t->grads || !t->x || !t->y) {
+        recur_trainer_free(t);
+        return recur_fail_nomem(err, "training buffers");
+    }
+    *out = t;
+    return RECUR_OK;
+}
+
+void recur_trainer_free(recur_trainer *t)
+{
+    if (!t)
+        return;
+    net_workspace_free(&t->ws);
+    net_state_free(&t->state);
+    optim_free(&t->opt);
+    free(t->grads);
+    free(t->x);
+    free(t->y);
+    free(t);
+}
+
+/* The course's regularisers lambda*R(W) over weight matrices (not biases):
+ * adds their gradient and returns their value. */
+static double add_regularisation(recur_trainer *t)
+{
+    const recur_model *m = t->m;
+    const float l2 = t->tc.l2, l1 = t->tc.l1;
+    if (l2 == 0.0f && l1 == 0.0f)
+        return 0.0;
+    double penalty = 0.0;
+    for (int i = 0; i < m->n_tensors; i++) {
+        const model_tensor *mt = &m->tensors[i];
+        if (!mt->decay || mt->alias)
+            continue;
+        const float *w = m->params + mt->offset;
+        float *g = t->grads + mt->offset;
+        for (size_t k = 0; k < mt->size; k++) {
+            float s = (float)((w[k] > 0.0f) - (w[k] < 0.0f));
+            penalty += 0.5 * l2 * (double)w[k] * w[k] + l1 * fabs((double)w[k]);
+            g[k] += l2 * w[k] + l1 * s;
+        }
+    }
+    return penalty;
+}
+
+static void gather_window(recur_trainer *t)
+{
+    const int T = t->tc.seq, B = t->tc.batch;
+    size_t start = (size_t)t->pos * (size_t)T;
+    for (int s = 0; s < T; s++)
+        for (int b = 0; b < B; b++) {
+            const int32_t *stream = t->ids + (size_t)b * t->stream_len;
+            t->x[s * B + b] = stream[start + (size_t)s];
+            t->y[s * B + b] = stream[start + (size_t)s + 1];
+        }
+}
+
+recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_error *err)
+{
+    const recur_model *m = t->m;
+    const int T = t->tc.seq, B = t->tc.batch;
+    const double tokens = (double)T * B;
+    memset(info, 0, sizeof *info);
+    info->epoch = t->epoch;
+    info->epoch_step = t->pos + 1;
+    info->lr = trainer_lr_for_epoch(&t->tc, t->epoch);
+    if (t->pos == 0)
+        net_state_zero(&t->state);
+    gather_window(t);
+    memset(t->grads, 0, m->n_params * sizeof *t->grads);
+    float grad_scale = t->tc.loss_scale == RECUR_LOSS_SUM_STEPS ? 1.0f / (float)B : (float)(1.0 / tokens);
+    recur_rng *rng = m->cfg.dropout > 0.0f ? &t->rng : NULL;
+    double loss_sum = net_forward(m, &t->ws, t->x, t->y, T, &t->state, rng, grad_scale);
+    info->loss = loss_sum / tokens;
+    int finite = isfinite(info->loss);
+    if (finite) {
+        net_backward(m, &t->ws, t->grads);
+        add_regularisation(t);
+        double norm = sqrt(block_sum_squares(t->grads, m->n_params));
+        info->grad_norm = norm;
+        finite = isfinite(norm);
+        if (finite) {
+            if (t->tc.clip > 0.0f && norm > t->tc.clip) {
+                block_scale(t->grads, m->n_params, (float)(t->tc.clip / (norm + 1e-6)));
+                info->clipped = 1;
+            }
+            optim_step(&t->opt, &t->tc, (float)info->lr, t->m->params, t->grads);
+        }
+    } else {
+        info->grad_norm = NAN;
+    }
+    if (!finite) {
+        /* Skip the update; the carried state may hold the bad values, so restart it. */
+        info->skipped = 1;
+        t->skipped++;
+        net_state_zero(&t->state);
+    }
+    t->step++;
+    info->step = t->step;
+    if (++t->pos == t->epoch_steps) {
+        t->pos = 0;
+        t->epoch++;
+        info->epoch_end = 1;
+    }
+    (void)err;
+    return RECUR_OK;
+}
+
+int64_t recur_trainer_steps_per_epoch(const recur_trainer *t) { return t->epoch_steps; }
+int64_t recur_trainer_step_count(const recur_trainer *t) { return t->step; }
+int recur_trainer_epoch(const recur_trainer *t) { return t->epoch; }
+double recur_trainer_lr(const recur_trainer *t) { return trainer_lr_for_epoch(&t->tc, t->epoch); }
+int64_t recur_trainer_skipped_steps(const recur_trainer *t) { return t->skipped; }

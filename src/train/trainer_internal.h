@@ -1,0 +1,33 @@
+/* The trainer's state, shared by trainer.c (the step) and train_state.c
+ * (saving and restoring it). */
+#ifndef RECUR_TRAIN_TRAINER_INTERNAL_H
+#define RECUR_TRAIN_TRAINER_INTERNAL_H
+
+#include "core/rng.h"
+#include "model/network.h"
+#include "train/optim.h"
+
+struct recur_trainer {
+    recur_model *m;
+    recur_train_config tc;
+    const int32_t *ids;
+    size_t count;
+    size_t stream_len;       /* tokens per stream: count / batch */
+    int64_t epoch_steps;     /* (stream_len - 1) / seq, as ptb_producer */
+    uint64_t data_hash;      /* of the ids, so a resume can check its data */
+    net_workspace ws;
+    net_state state;
+    float *grads;            /* laid out like m->params */
+    optim_state opt;
+    int32_t *x, *y;          /* the current window, [T][B] */
+    recur_rng rng;           /* dropout */
+    int64_t step;            /* steps done */
+    int epoch;               /* 1-based epoch of the next step */
+    int64_t pos;             /* 0-based window of the next step within the epoch */
+    int64_t skipped;         /* non-finite steps skipped, in all */
+};
+
+/* Learning rate for a 1-based epoch under the schedule. */
+double trainer_lr_for_epoch(const recur_train_config *tc, int epoch);
+
+#endif
