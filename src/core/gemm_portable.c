@@ -4,8 +4,8 @@
  * MR-tall row panels (kept in L2); a register-blocked MR x NR micro-kernel then
  * walks the panels so that one B panel stays in L1 while the A panels stream
  * past it. Packing also absorbs the transposes, the strides and alpha, so the
- * micro-kernel sees one contiguous layout. With OpenMP the packing and the
- * grid of micro-tiles are shared among the team. */
+ * micro-kernel sees one contiguous layout. With OpenMP each thread computes
+ * its own slab of C (see recur_sgemm_portable). */
 #include "core/gemm.h"
 
 #include <stdint.h>
@@ -14,6 +14,9 @@
 
 #ifdef __AVX2__
 #include <immintrin.h>
+#endif
+#ifdef RECUR_HAVE_OPENMP
+#include <omp.h>
 #endif
 
 #define MR 6    /* micro-tile rows: 6 x 2 accumulators of 8 floats = 12 ymm */
@@ -209,6 +212,75 @@ static void gemm_unpacked(int trans_a, int trans_b, int m, int n, int k, float a
         }
 }
 
+/* The blocked product for one thread: C = alpha op(A) op(B) + beta C with its
+ * own packing buffers. Assumes m, n, k > 0 and alpha != 0. */
+static void gemm_blocked(int trans_a, int trans_b, int m, int n, int k, float alpha,
+                         const float *a, int lda, const float *b, int ldb, float beta, float *c,
+                         int ldc)
+{
+    int nc_max = n < NC ? (n + NR - 1) / NR * NR : NC;
+    int kc_max = k < KC ? k : KC;
+    int mc_max = m < MC ? (m + MR - 1) / MR * MR : MC;
+    float *bpack = alloc_floats((size_t)nc_max * (size_t)kc_max);
+    float *apack = alloc_floats((size_t)mc_max * (size_t)kc_max);
+    if (!bpack || !apack) {
+        free(bpack);
+        free(apack);
+        gemm_unpacked(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return;
+    }
+    for (int jc = 0; jc < n; jc += NC) {
+        int nc = n - jc < NC ? n - jc : NC;
+        int npanels = (nc + NR - 1) / NR;
+        for (int pc = 0; pc < k; pc += KC) {
+            int kc = k - pc < KC ? k - pc : KC;
+            float beta_now = pc == 0 ? beta : 1.0f;
+            for (int jp = 0; jp < npanels; jp++) {
+                int j0 = jp * NR;
+                int cols = nc - j0 < NR ? nc - j0 : NR;
+                pack_b_panel(trans_b, b, ldb, pc, kc, jc + j0, cols,
+                             bpack + (size_t)jp * NR * (size_t)kc);
+            }
+            for (int ic = 0; ic < m; ic += MC) {
+                int mc = m - ic < MC ? m - ic : MC;
+                int mpanels = (mc + MR - 1) / MR;
+                for (int ip = 0; ip < mpanels; ip++) {
+                    int i0 = ip * MR;
+                    int rows = mc - i0 < MR ? mc - i0 : MR;
+                    pack_a_panel(trans_a, a, lda, ic + i0, rows, pc, kc, alpha,
+                                 apack + (size_t)ip * MR * (size_t)kc);
+                }
+                /* B panel outer, A panels inner: the B panel stays in L1. */
+                for (int jp = 0; jp < npanels; jp++) {
+                    int j0 = jp * NR;
+                    int cols = nc - j0 < NR ? nc - j0 : NR;
+                    for (int ip = 0; ip < mpanels; ip++) {
+                        int i0 = ip * MR;
+                        int rows = mc - i0 < MR ? mc - i0 : MR;
+                        micro_kernel(kc, apack + (size_t)ip * MR * (size_t)kc,
+                                     bpack + (size_t)jp * NR * (size_t)kc,
+                                     c + (size_t)(ic + i0) * (size_t)ldc + jc + j0, ldc,
+                                     beta_now, rows, cols);
+                    }
+                }
+            }
+        }
+    }
+    free(bpack);
+    free(apack);
+}
+
+#ifdef RECUR_HAVE_OPENMP
+/* Thread t of nt takes a contiguous share of [0, total) in whole units. */
+static void share(int total, int unit, int t, int nt, int *begin, int *end)
+{
+    int units = (total + unit - 1) / unit;
+    int lo = (int)((long long)units * t / nt), hi = (int)((long long)units * (t + 1) / nt);
+    *begin = lo * unit < total ? lo * unit : total;
+    *end = hi * unit < total ? hi * unit : total;
+}
+#endif
+
 void recur_sgemm_portable(int trans_a, int trans_b, int m, int n, int k, float alpha,
                           const float *a, int lda, const float *b, int ldb, float beta, float *c,
                           int ldc)
@@ -228,67 +300,35 @@ void recur_sgemm_portable(int trans_a, int trans_b, int m, int n, int k, float a
             recur_sgemv_portable(1, k, n, alpha, b, ldb, a, beta, c);
         return;
     }
-
-    int nc_max = n < NC ? (n + NR - 1) / NR * NR : NC;
-    int kc_max = k < KC ? k : KC;
-    int mc_max = m < MC ? (m + MR - 1) / MR * MR : MC;
-    float *bpack = alloc_floats((size_t)nc_max * (size_t)kc_max);
-    float *apack = alloc_floats((size_t)mc_max * (size_t)kc_max);
-    if (!bpack || !apack) {
-        free(bpack);
-        free(apack);
-        gemm_unpacked(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-        return;
-    }
-
-    int parallel = (double)m * (double)n * (double)k >= PARALLEL_MIN_WORK;
-    (void)parallel;
 #ifdef RECUR_HAVE_OPENMP
-#pragma omp parallel if (parallel)
-#endif
-    for (int jc = 0; jc < n; jc += NC) {
-        int nc = n - jc < NC ? n - jc : NC;
-        int npanels = (nc + NR - 1) / NR;
-        for (int pc = 0; pc < k; pc += KC) {
-            int kc = k - pc < KC ? k - pc : KC;
-            float beta_now = pc == 0 ? beta : 1.0f;
-#ifdef RECUR_HAVE_OPENMP
-#pragma omp for schedule(static)
-#endif
-            for (int jp = 0; jp < npanels; jp++) {
-                int j0 = jp * NR;
-                int cols = nc - j0 < NR ? nc - j0 : NR;
-                pack_b_panel(trans_b, b, ldb, pc, kc, jc + j0, cols,
-                             bpack + (size_t)jp * NR * (size_t)kc);
-            }
-            for (int ic = 0; ic < m; ic += MC) {
-                int mc = m - ic < MC ? m - ic : MC;
-                int mpanels = (mc + MR - 1) / MR;
-#ifdef RECUR_HAVE_OPENMP
-#pragma omp for schedule(static)
-#endif
-                for (int ip = 0; ip < mpanels; ip++) {
-                    int i0 = ip * MR;
-                    int rows = mc - i0 < MR ? mc - i0 : MR;
-                    pack_a_panel(trans_a, a, lda, ic + i0, rows, pc, kc, alpha,
-                                 apack + (size_t)ip * MR * (size_t)kc);
-                }
-#ifdef RECUR_HAVE_OPENMP
-#pragma omp for collapse(2) schedule(static)
-#endif
-                for (int jp = 0; jp < npanels; jp++)
-                    for (int ip = 0; ip < mpanels; ip++) {
-                        int j0 = jp * NR, i0 = ip * MR;
-                        int cols = nc - j0 < NR ? nc - j0 : NR;
-                        int rows = mc - i0 < MR ? mc - i0 : MR;
-                        micro_kernel(kc, apack + (size_t)ip * MR * (size_t)kc,
-                                     bpack + (size_t)jp * NR * (size_t)kc,
-                                     c + (size_t)(ic + i0) * (size_t)ldc + jc + j0, ldc,
-                                     beta_now, rows, cols);
-                    }
+    /* Threads split C into independent slabs along its longer side (in
+     * micro-tiles) and each runs the whole blocked product on its slab with
+     * its own buffers: no barriers, only the fork and the join. The operand
+     * that is not split gets packed once per thread, which costs about
+     * (threads / slab length) of the arithmetic. */
+    if ((double)m * (double)n * (double)k >= PARALLEL_MIN_WORK && omp_get_max_threads() > 1) {
+        int split_cols = (n + NR - 1) / NR >= (m + MR - 1) / MR;
+        int tiles = split_cols ? (n + NR - 1) / NR : (m + MR - 1) / MR;
+        int threads = omp_get_max_threads() < tiles ? omp_get_max_threads() : tiles;
+#pragma omp parallel num_threads(threads)
+        {
+            int t = omp_get_thread_num(), nt = omp_get_num_threads(), lo, hi;
+            if (split_cols) {
+                share(n, NR, t, nt, &lo, &hi);
+                if (hi > lo)
+                    gemm_blocked(trans_a, trans_b, m, hi - lo, k, alpha, a, lda,
+                                 trans_b ? b + (size_t)lo * (size_t)ldb : b + lo, ldb, beta,
+                                 c + lo, ldc);
+            } else {
+                share(m, MR, t, nt, &lo, &hi);
+                if (hi > lo)
+                    gemm_blocked(trans_a, trans_b, hi - lo, n, k, alpha,
+                                 trans_a ? a + lo : a + (size_t)lo * (size_t)lda, lda, b, ldb,
+                                 beta, c + (size_t)lo * (size_t)ldc, ldc);
             }
         }
+        return;
     }
-    free(bpack);
-    free(apack);
+#endif
+    gemm_blocked(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
