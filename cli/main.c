@@ -17,6 +17,7 @@ static const command commands[] = {
     {"eval", cmd_eval, "loss, bits per token and perplexity of a model on a text"},
     {"info", cmd_info, "show a model's configuration and size"},
     {"w2v", cmd_w2v, "word2vec: train, evaluate and map word embeddings"},
+    {"plot", cmd_plot, "draw training curves from metrics logs as SVG"},
 };
 
 static void usage(FILE *out)

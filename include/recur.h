@@ -21,5 +21,6 @@
 #include "recur/train.h"
 #include "recur/sample.h"
 #include "recur/w2v.h"
+#include "recur/viz.h"
 
 #endif

@@ -1,0 +1,120 @@
+/* recur plot: training curves from metrics logs, drawn as an SVG file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "commands.h"
+#include "recur.h"
+
+#define CMD "recur plot"
+#define MAX_LOGS 64
+
+/* Splits a comma-separated list in place (s is modified); returns the count
+ * or -1 if there are more than max items. */
+static int split_commas(char *s, const char **items, int max)
+{
+    int n = 0;
+    for (char *p = s;;) {
+        if (n == max)
+            return -1;
+        items[n++] = p;
+        char *comma = strchr(p, ',');
+        if (!comma)
+            break;
+        *comma = '\0';
+        p = comma + 1;
+    }
+    return n;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    const char *out = NULL, *x_name = "step", *y_name = "loss", *panels = NULL, *title = NULL,
+               *labels = NULL;
+    double width = 0;
+    const cli_flag flags[] = {
+        {"-o", CLI_STRING, &out, 0, 0, "the SVG file to write (required; also --out)", NULL},
+        {"--out", CLI_STRING, &out, 0, 0, NULL, NULL},
+        {"--x", CLI_STRING, &x_name, 0, 0, "x axis: step (default), time or epoch", NULL},
+        {"--y", CLI_STRING, &y_name, 0, 0, "loss as: loss (nats/token, default), bpc (bits) or ppl (perplexity)", NULL},
+        {"--panels", CLI_STRING, &panels, 0, 0, "panels top to bottom from loss,lr,grad,speed (default loss,lr,grad)", NULL},
+        {"--title", CLI_STRING, &title, 0, 0, "chart title (default \"Training curves\")", NULL},
+        {"--labels", CLI_STRING, &labels, 0, 0, "legend names, one per log, comma-separated (default: file names)", NULL},
+        {"--width", CLI_DOUBLE, &width, 300, 4000, "chart width in pixels (default 900)", NULL},
+    };
+    cli_spec spec = {CMD, "LOG.jsonl... -o FILE.svg [options]",
+                     "Draws the training curves in one or more metrics logs (JSON Lines written by\n"
+                     "recur train) as one SVG chart: loss, with validation dashed, over learning rate\n"
+                     "and gradient norm. Several logs compare runs, one colour each.",
+                     flags, (int)(sizeof flags / sizeof flags[0]), 1, MAX_LOGS};
+    const char *paths[MAX_LOGS];
+    int nlogs = 0;
+    int rc = cli_parse(&spec, argc, argv, paths, &nlogs);
+    if (rc)
+        return rc == CLI_HELP ? 0 : 2;
+    if (!out)
+        return cli_error(CMD, "-o FILE.svg is required (see --help)"), 2;
+
+    recur_plot_options opt;
+    recur_plot_options_default(&opt);
+    if (strcmp(x_name, "step") == 0)
+        opt.x = RECUR_PLOT_X_STEP;
+    else if (strcmp(x_name, "time") == 0)
+        opt.x = RECUR_PLOT_X_TIME;
+    else if (strcmp(x_name, "epoch") == 0)
+        opt.x = RECUR_PLOT_X_EPOCH;
+    else
+        return cli_error(CMD, "--x must be step, time or epoch, got '%s'", x_name), 2;
+    if (strcmp(y_name, "loss") == 0)
+        opt.y = RECUR_PLOT_Y_LOSS;
+    else if (strcmp(y_name, "bpc") == 0)
+        opt.y = RECUR_PLOT_Y_BPC;
+    else if (strcmp(y_name, "ppl") == 0)
+        opt.y = RECUR_PLOT_Y_PPL;
+    else
+        return cli_error(CMD, "--y must be loss, bpc or ppl, got '%s'", y_name), 2;
+    recur_error err = {0};
+    if (panels && recur_plot_parse_panels(panels, &opt, &err) != RECUR_OK)
+        return cli_error(CMD, "--panels: %s", err.msg), 2;
+    opt.title = title;
+    opt.width = width;
+
+    char *label_copy = NULL;
+    const char *label_items[MAX_LOGS];
+    if (labels) {
+        label_copy = malloc(strlen(labels) + 1);
+        if (!label_copy)
+            return cli_error(CMD, "out of memory"), 1;
+        strcpy(label_copy, labels);
+        int n = split_commas(label_copy, label_items, MAX_LOGS);
+        if (n != nlogs) {
+            cli_error(CMD, "--labels has %d name%s for %d log%s", n < 0 ? MAX_LOGS + 1 : n,
+                      n == 1 ? "" : "s", nlogs, nlogs == 1 ? "" : "s");
+            free(label_copy);
+            return 2;
+        }
+        opt.labels = label_items;
+    }
+
+    recur_metrics_log logs[MAX_LOGS];
+    int nread = 0, status = 0;
+    for (; nread < nlogs; nread++) {
+        if (recur_metrics_log_read(paths[nread], &logs[nread], &err) != RECUR_OK) {
+            cli_error(CMD, "%s", err.msg);
+            status = 1;
+            break;
+        }
+        if (logs[nread].ntrain == 0 && logs[nread].nval == 0)
+            fprintf(stderr, CMD ": warning: %s has no training or validation lines\n", paths[nread]);
+    }
+    if (status == 0 &&
+        recur_plot_training_svg(logs, paths, (size_t)nlogs, &opt, out, &err) != RECUR_OK) {
+        cli_error(CMD, "%s", err.msg);
+        status = 1;
+    }
+    for (int i = 0; i < nread; i++)
+        recur_metrics_log_free(&logs[i]);
+    free(label_copy);
+    return status;
+}
