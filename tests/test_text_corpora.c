@@ -84,8 +84,49 @@ static void test_korean_corpus(void)
     free(data);
 }
 
+/* Tiny Shakespeare is ASCII with 65 distinct characters; linux.txt has tabs
+ * and no final newline, so its last line still ends in "<eos>" at word level. */
+static void test_char_corpora(void)
+{
+    char *data = NULL;
+    size_t len;
+    recur_error err = {0};
+    if (read_data_file("tinyshakespeare.txt", &data, &len)) {
+        recur_vocab *v = NULL;
+        CHECK_MSG(recur_vocab_build(data, len, RECUR_LEVEL_CHAR, &v, &err) == RECUR_OK, "%s",
+                  err.msg);
+        CHECK_MSG(recur_vocab_size(v) == 65, "%d distinct characters", recur_vocab_size(v));
+        CHECK(v && strcmp(recur_vocab_token(v, 0), "\n") == 0);
+        recur_vocab_free(v);
+        free(data);
+    }
+    if (read_data_file("linux.txt", &data, &len)) {
+        recur_vocab *v = NULL;
+        int32_t *ids = NULL;
+        size_t n = 0;
+        CHECK(data[len - 1] != '\n');
+        CHECK_MSG(recur_vocab_build(data, len, RECUR_LEVEL_WORD, &v, &err) == RECUR_OK, "%s",
+                  err.msg);
+        CHECK(v && recur_vocab_encode(v, data, len, &ids, &n, &err) == RECUR_OK);
+        if (ids && n > 0) {
+            CHECK(strcmp(recur_vocab_token(v, ids[n - 1]), "<eos>") == 0);
+            CHECK(recur_vocab_find(v, "\t", 1) == -1); /* tabs separate words */
+            size_t eos = 0, lines = 1; /* the last line has no newline */
+            for (size_t i = 0; i < n; i++)
+                eos += ids[i] == recur_vocab_find(v, "<eos>", 5);
+            for (size_t i = 0; i < len; i++)
+                lines += data[i] == '\n';
+            CHECK_MSG(eos == lines, "%zu <eos> for %zu lines", eos, lines);
+        }
+        free(ids);
+        recur_vocab_free(v);
+        free(data);
+    }
+}
+
 int main(void)
 {
+    test_char_corpora();
     test_ptb_counts();
     test_korean_corpus();
     return test_report();

@@ -4,6 +4,7 @@
 #include "text/utf8.h"
 #include "text/vocab_internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,8 @@ recur_status recur_char_encode(const recur_vocab *v, const char *text, size_t le
                                size_t *count, recur_error *err)
 {
     /* At most one id per byte; the buffer is trimmed at the end. */
+    if (len > SIZE_MAX / sizeof(int32_t))
+        return recur_fail(err, RECUR_E_NOMEM, "a text of %zu bytes is too long to encode", len);
     int32_t *buf = malloc((len ? len : 1) * sizeof *buf);
     if (!buf)
         return recur_fail_nomem(err, "the token ids");

@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "text/vocab_internal.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,6 +155,8 @@ recur_status recur_word_encode(const recur_vocab *v, const char *text, size_t le
     while (next_token(&sc, &tok))
         n++;
 
+    if (n > SIZE_MAX / sizeof(int32_t))
+        return recur_fail(err, RECUR_E_NOMEM, "%zu tokens are too many to encode", n);
     int32_t *buf = malloc((n ? n : 1) * sizeof *buf);
     if (!buf)
         return recur_fail_nomem(err, "the token ids");
