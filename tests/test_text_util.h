@@ -1,4 +1,4 @@
-/* Helpers shared by the text tests (tests/test_text*.c). */
+/* Functions shared by the text tests (tests/test_text*.c). */
 #ifndef RECUR_TEST_TEXT_UTIL_H
 #define RECUR_TEST_TEXT_UTIL_H
 

@@ -1,4 +1,4 @@
-/* Internal UTF-8 helpers: a strict decoder (RFC 3629), an encoder, and the
+/* Internal UTF-8 routines: a strict decoder (RFC 3629), an encoder, and the
  * wording of UTF-8 errors shared by every text routine. */
 #ifndef RECUR_TEXT_UTF8_H
 #define RECUR_TEXT_UTF8_H
