@@ -19,7 +19,7 @@
 #define MARGIN_BOTTOM 54.0
 #define LEGEND_SAMPLE 28.0    /* length of the line sample in a legend row */
 #define LEGEND_ROW 18.0
-#define LEGEND_MAX_TEXT 230.0 /* longer legend labels are shortened with an ellipsis */
+#define LEGEND_MAX_TEXT 200.0 /* longer legend labels are shortened with an ellipsis */
 
 #define FONT_TITLE 18.0
 #define FONT_LABEL 13.0
@@ -287,7 +287,7 @@ recur_status recur_chart_render(const recur_chart *c, recur_svg *s, recur_error 
         }
     }
     recur_axis xa;
-    int x_ticks = (int)((right - left) / 85.0);
+    int x_ticks = (int)((right - left) / 70.0);
     make_axis(&xa, c->log_x, have_x, xlo, xhi, c->x_min, c->x_max, x_ticks < 3 ? 3 : x_ticks);
 
     panel_box *boxes = calloc(c->npanels, sizeof *boxes);

@@ -99,7 +99,7 @@ void recur_svg_begin(recur_svg *s, double width, double height)
     recur_strbuf_puts(b, " ");
     put_num(b, height);
     recur_strbuf_puts(b, "\" font-family=\"DejaVu Sans, Helvetica, Arial, 'Noto Sans CJK KR', "
-                         "'Malgun Gothic', sans-serif\">\n");
+                         "'NanumGothic', 'Malgun Gothic', sans-serif\">\n");
     recur_strbuf_puts(b, "<rect x=\"0\" y=\"0\" width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
 }
 
