@@ -145,9 +145,9 @@ static void test_huffman(void)
 
 static double sig(double x) { return 1.0 / (1.0 + exp(-x)); }
 
-static void set_row(w2v_model *m, float *base, int row, const double *x)
+static void set_row(w2v_model *m, float *base, int row, const double x[3])
 {
-    for (int c = 0; c < m->size; c++)
+    for (int c = 0; c < 3; c++)
         base[(size_t)row * m->stride + c] = (float)x[c];
 }
 

@@ -267,8 +267,8 @@ recur_status recur_w2v_analogy(const recur_w2v_index *ix, const char *text, size
                     *c = recur_w2v_index_unit(ix, id[2]);
         for (int d = 0; d < ix->dim; d++)
             q[d] = b[d] - a[d] + c[d];
-        int best;
-        float cos;
+        int best = -1;
+        float cos = 0;
         int ok = recur_w2v_nearest(ix, q, id, 3, 1, &best, &cos) == 1 && best == id[3];
         sec->correct += ok;
     }

@@ -259,10 +259,25 @@ static inline void hs_terms(const w2v_model *m, const float *in, float *neu1e, i
     }
 }
 
+/* Asks for the output rows of the true and the noise words at once, so that
+ * their cache misses overlap instead of following one another. */
+static inline void prefetch_outputs(const w2v_model *m, int32_t center, const int32_t *negs, int nneg)
+{
+    if (m->plain || !m->syn1neg)
+        return;
+    size_t stride = (size_t)m->stride;
+    for (int i = 0; i < m->stride; i += 16)
+        __builtin_prefetch(m->syn1neg + (size_t)center * stride + (size_t)i);
+    for (int d = 0; d < nneg; d++)
+        for (int i = 0; i < m->stride; i += 16)
+            __builtin_prefetch(m->syn1neg + (size_t)negs[d] * stride + (size_t)i);
+}
+
 void w2v_sg_step(const w2v_model *m, int32_t context, int32_t center, const int32_t *negs,
                  int nneg, float alpha, float *neu1e)
 {
     float *in = m->syn0 + (size_t)context * (size_t)m->stride;
+    prefetch_outputs(m, center, negs, nneg);
     memset(neu1e, 0, (size_t)m->stride * sizeof *neu1e);
     if (m->syn1)
         hs_terms(m, in, neu1e, center, alpha);
@@ -280,6 +295,7 @@ void w2v_cbow_step(const w2v_model *m, const int32_t *ctx, int nctx, int32_t cen
     if (nctx <= 0)
         return;
     int n = m->stride;
+    prefetch_outputs(m, center, negs, nneg);
     memset(neu1, 0, (size_t)n * sizeof *neu1);
     memset(neu1e, 0, (size_t)n * sizeof *neu1e);
     for (int c = 0; c < nctx; c++)
