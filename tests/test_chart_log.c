@@ -167,11 +167,68 @@ static void test_plot_training(void)
     recur_metrics_log_free(&logs[1]);
 }
 
+/* A long noisy run is drawn faint, with a running mean over it that follows
+ * the trend, not the noise. */
+static void test_long_run_smoothed(void)
+{
+    size_t n = 2000;
+    recur_metrics_log log = {0};
+    log.train = calloc(n, sizeof *log.train);
+    if (!log.train) {
+        CHECK(0);
+        return;
+    }
+    log.ntrain = n;
+    for (size_t i = 0; i < n; i++) {
+        recur_metrics_row *r = &log.train[i];
+        r->step = (double)i;
+        r->loss = 2.0 + ((i % 2) ? 0.5 : -0.5); /* pure noise around 2 */
+        r->lr = 0.001;
+        r->grad_norm = 1.0;
+        r->elapsed_s = r->epoch = r->clipped = r->tokens_per_s = NAN;
+    }
+    char dir[] = "/tmp/recur_smooth_XXXXXX";
+    if (!mkdtemp(dir)) {
+        CHECK(0);
+        free(log.train);
+        return;
+    }
+    char out[256];
+    snprintf(out, sizeof out, "%s/long.svg", dir);
+    const char *path = "long.jsonl";
+    recur_plot_options opt;
+    recur_plot_options_default(&opt);
+    opt.npanels = 1; /* loss only */
+    recur_error err = {0};
+    CHECK_MSG(recur_plot_training_svg(&log, &path, 1, &opt, out, &err) == RECUR_OK, "%s", err.msg);
+    char *svg = slurp(out);
+    if (svg) {
+        CHECK(strstr(svg, "stroke-opacity=\"0.25\"") != NULL);
+        CHECK(strstr(svg, ">long</text>") != NULL);
+        /* the smoothed line is the last polyline: its y values stay near the
+         * middle (loss 2) while the raw ones swing by +-0.5, about 300 px */
+        const char *last = NULL;
+        for (const char *p = strstr(svg, "<polyline"); p; p = strstr(p + 1, "<polyline"))
+            last = p;
+        double ymin = 1e9, ymax = -1e9;
+        for (const char *q = last ? strchr(last, ',') : NULL; q && q < strstr(last, "\" fill"); q = strchr(q + 1, ',')) {
+            double y = atof(q + 1);
+            ymin = y < ymin ? y : ymin;
+            ymax = y > ymax ? y : ymax;
+        }
+        CHECK_MSG(last && ymax - ymin < 30.0, "smoothed line spans %g px", ymax - ymin);
+    }
+    remove(out);
+    rmdir(dir);
+    free(log.train);
+}
+
 int main(void)
 {
     test_parse_rows();
     test_parse_errors();
     test_read_file();
     test_plot_training();
+    test_long_run_smoothed();
     return test_report();
 }

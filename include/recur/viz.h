@@ -24,6 +24,7 @@ typedef struct recur_chart_series {
     int color;               /* palette index, see recur_chart_color; -1 = dark grey */
     int dashed;              /* 0 solid, 1 dashed */
     int markers;             /* 1: a dot at every point */
+    double opacity;          /* line opacity in (0, 1); 0 (or 1) = opaque */
 } recur_chart_series;
 
 typedef struct recur_chart_panel {

@@ -249,7 +249,8 @@ static void draw_series(recur_svg *s, const recur_chart_series *ser, const recur
     size_t n = ser->n;
     if (n > 2 * (size_t)(right - left + 1))
         n = thin_columns(px, py, n);
-    recur_svg_polyline_dashed(s, px, py, n, color, LINE_WIDTH, ser->dashed ? DASH : NULL);
+    recur_svg_polyline_styled(s, px, py, n, color, LINE_WIDTH, ser->dashed ? DASH : NULL,
+                              ser->opacity);
 }
 
 recur_status recur_chart_render(const recur_chart *c, recur_svg *s, recur_error *err)
@@ -320,7 +321,8 @@ recur_status recur_chart_render(const recur_chart *c, recur_svg *s, recur_error 
 
         double lo = 0, hi = 0;
         int have_y = panel_range(panel, 0, c->log_x, panel->log_y, &lo, &hi);
-        int y_ticks = (int)(box->height / 38.0);
+        /* Log axes label decades, which need less room than 1-2-5 steps. */
+        int y_ticks = (int)(box->height / (panel->log_y ? 24.0 : 38.0));
         make_axis(&box->y, panel->log_y, have_y, lo, hi, panel->y_min, panel->y_max,
                   y_ticks < 3 ? 3 : y_ticks);
 

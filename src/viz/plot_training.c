@@ -59,11 +59,46 @@ recur_status recur_plot_parse_panels(const char *list, recur_plot_options *opt, 
     return RECUR_OK;
 }
 
-/* The arrays drawn for one run. */
+/* Beyond this many training points a noisy curve turns into a solid band,
+ * so it is drawn faint with a running mean over it. */
+#define SMOOTH_MIN_POINTS 300
+#define SMOOTH_WINDOW_FRACTION 0.01 /* of the points, centred */
+#define RAW_OPACITY 0.25
+
+/* The arrays drawn for one run (smooth_* only when the run is long). */
 typedef struct run_data {
     double *x_train, *x_val;
     double *loss_train, *loss_val, *lr, *grad, *speed;
+    double *smooth_loss, *smooth_grad, *smooth_speed;
 } run_data;
+
+/* out[i] = mean of the finite values of v within +-half of i; NaN where v[i]
+ * itself is not finite, so gaps stay gaps. prefix sums keep it O(n). */
+static int running_mean(const double *v, size_t n, size_t half, double *out)
+{
+    double *sum = malloc((n + 1) * sizeof *sum);
+    size_t *cnt = malloc((n + 1) * sizeof *cnt);
+    if (!sum || !cnt) {
+        free(sum);
+        free(cnt);
+        return -1;
+    }
+    sum[0] = 0.0;
+    cnt[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        int ok = isfinite(v[i]);
+        sum[i + 1] = sum[i] + (ok ? v[i] : 0.0);
+        cnt[i + 1] = cnt[i] + (size_t)ok;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t lo = i > half ? i - half : 0, hi = i + half + 1 < n ? i + half + 1 : n;
+        size_t c = cnt[hi] - cnt[lo];
+        out[i] = isfinite(v[i]) && c > 0 ? (sum[hi] - sum[lo]) / (double)c : NAN;
+    }
+    free(sum);
+    free(cnt);
+    return 0;
+}
 
 static double row_x(const recur_metrics_row *r, recur_plot_x x, double time_scale)
 {
@@ -110,6 +145,17 @@ static int fill_run(run_data *d, const recur_metrics_log *log, const recur_plot_
         d->x_val[i] = row_x(&log->val[i], opt->x, time_scale);
         d->loss_val[i] = loss_as(log->val[i].loss, opt->y);
     }
+    if (log->ntrain >= SMOOTH_MIN_POINTS) {
+        size_t half = (size_t)((double)log->ntrain * SMOOTH_WINDOW_FRACTION / 2) + 1;
+        d->smooth_loss = malloc(nt * sizeof(double));
+        d->smooth_grad = malloc(nt * sizeof(double));
+        d->smooth_speed = malloc(nt * sizeof(double));
+        if (!d->smooth_loss || !d->smooth_grad || !d->smooth_speed ||
+            running_mean(d->loss_train, log->ntrain, half, d->smooth_loss) != 0 ||
+            running_mean(d->grad, log->ntrain, half, d->smooth_grad) != 0 ||
+            running_mean(d->speed, log->ntrain, half, d->smooth_speed) != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -122,6 +168,9 @@ static void free_run(run_data *d)
     free(d->lr);
     free(d->grad);
     free(d->speed);
+    free(d->smooth_loss);
+    free(d->smooth_grad);
+    free(d->smooth_speed);
 }
 
 static char *copy_string(const char *src)
@@ -249,7 +298,8 @@ recur_status recur_plot_training_svg(const recur_metrics_log *logs, const char *
 
     plot_state ps = {0};
     ps.nruns = nlogs;
-    size_t per_panel = 2 * nlogs + 2; /* train and validation per run, plus the style key */
+    /* per run: train (raw and smoothed) and validation; plus the style key */
+    size_t per_panel = 3 * nlogs + 2;
     ps.runs = calloc(nlogs, sizeof *ps.runs);
     ps.labels = calloc(nlogs, sizeof *ps.labels);
     ps.series = calloc(per_panel * opt.npanels, sizeof *ps.series);
@@ -296,28 +346,36 @@ recur_status recur_plot_training_svg(const recur_metrics_log *logs, const char *
         panel->height_weight = 1.0;
         for (size_t r = 0; r < nlogs; r++) {
             run_data *d = &ps.runs[r];
+            const double *raw = NULL, *smooth = NULL;
+            switch (opt.panels[p]) {
+            case RECUR_PLOT_PANEL_LOSS: raw = d->loss_train; smooth = d->smooth_loss; break;
+            case RECUR_PLOT_PANEL_LR: raw = d->lr; break; /* a schedule is smooth already */
+            case RECUR_PLOT_PANEL_GRAD: raw = d->grad; smooth = d->smooth_grad; break;
+            case RECUR_PLOT_PANEL_SPEED: raw = d->speed; smooth = d->smooth_speed; break;
+            }
             recur_chart_series *s = &ser[ns++];
             s->x = d->x_train;
+            s->y = raw;
             s->n = logs[r].ntrain;
             s->color = (int)r;
+            if (smooth) {
+                /* the raw curve faint, the running mean over it carries the legend */
+                s->opacity = RAW_OPACITY;
+                s = &ser[ns++];
+                *s = ser[ns - 2];
+                s->y = smooth;
+                s->opacity = 0.0;
+            }
             /* The run names go in the first panel's legend; colours are shared. */
             s->label = p == 0 ? ps.labels[r] : NULL;
-            switch (opt.panels[p]) {
-            case RECUR_PLOT_PANEL_LOSS:
-                s->y = d->loss_train;
-                if (logs[r].nval > 0) {
-                    recur_chart_series *v = &ser[ns++];
-                    v->x = d->x_val;
-                    v->y = d->loss_val;
-                    v->n = logs[r].nval;
-                    v->color = (int)r;
-                    v->dashed = 1;
-                    v->markers = 1;
-                }
-                break;
-            case RECUR_PLOT_PANEL_LR: s->y = d->lr; break;
-            case RECUR_PLOT_PANEL_GRAD: s->y = d->grad; break;
-            case RECUR_PLOT_PANEL_SPEED: s->y = d->speed; break;
+            if (opt.panels[p] == RECUR_PLOT_PANEL_LOSS && logs[r].nval > 0) {
+                recur_chart_series *v = &ser[ns++];
+                v->x = d->x_val;
+                v->y = d->loss_val;
+                v->n = logs[r].nval;
+                v->color = (int)r;
+                v->dashed = 1;
+                v->markers = 1;
             }
         }
         switch (opt.panels[p]) {

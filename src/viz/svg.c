@@ -123,7 +123,7 @@ void recur_svg_line(recur_svg *s, double x1, double y1, double x2, double y2, co
 
 /* One unbroken piece [from, to) of a polyline, all points finite. */
 static void polyline_piece(recur_svg *s, const double *x, const double *y, size_t from, size_t to,
-                           const char *stroke, double width, const char *dasharray)
+                           const char *stroke, double width, const char *dasharray, double opacity)
 {
     recur_strbuf *b = &s->buf;
     if (to - from == 1) {
@@ -143,11 +143,14 @@ static void polyline_piece(recur_svg *s, const double *x, const double *y, size_
     put_num_attr(b, "stroke-width", width);
     if (dasharray)
         put_attr(b, "stroke-dasharray", dasharray);
+    if (opacity > 0 && opacity < 1)
+        put_num_attr(b, "stroke-opacity", opacity);
     recur_strbuf_puts(b, " stroke-linejoin=\"round\" stroke-linecap=\"round\"/>\n");
 }
 
-void recur_svg_polyline_dashed(recur_svg *s, const double *x, const double *y, size_t n,
-                               const char *stroke, double width, const char *dasharray)
+void recur_svg_polyline_styled(recur_svg *s, const double *x, const double *y, size_t n,
+                               const char *stroke, double width, const char *dasharray,
+                               double opacity)
 {
     if (!isfinite(width))
         return;
@@ -156,7 +159,7 @@ void recur_svg_polyline_dashed(recur_svg *s, const double *x, const double *y, s
         if (i < n && finite2(x[i], y[i]))
             continue;
         if (i > start)
-            polyline_piece(s, x, y, start, i, stroke, width, dasharray);
+            polyline_piece(s, x, y, start, i, stroke, width, dasharray, opacity);
         start = i + 1;
     }
 }
@@ -164,7 +167,7 @@ void recur_svg_polyline_dashed(recur_svg *s, const double *x, const double *y, s
 void recur_svg_polyline(recur_svg *s, const double *x, const double *y, size_t n, const char *stroke,
                         double width)
 {
-    recur_svg_polyline_dashed(s, x, y, n, stroke, width, NULL);
+    recur_svg_polyline_styled(s, x, y, n, stroke, width, NULL, 1.0);
 }
 
 void recur_svg_circle(recur_svg *s, double cx, double cy, double r, const char *fill)

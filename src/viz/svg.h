@@ -32,9 +32,11 @@ void recur_svg_line(recur_svg *s, double x1, double y1, double x2, double y2, co
  * point is drawn as a dot of the line's width. */
 void recur_svg_polyline(recur_svg *s, const double *x, const double *y, size_t n, const char *stroke,
                         double width);
-/* Same, dashed (dasharray as for recur_svg_line; NULL for solid). */
-void recur_svg_polyline_dashed(recur_svg *s, const double *x, const double *y, size_t n,
-                               const char *stroke, double width, const char *dasharray);
+/* Same, with a dash pattern (as for recur_svg_line; NULL for solid) and a
+ * stroke opacity in (0, 1] (values outside mean opaque). */
+void recur_svg_polyline_styled(recur_svg *s, const double *x, const double *y, size_t n,
+                               const char *stroke, double width, const char *dasharray,
+                               double opacity);
 void recur_svg_circle(recur_svg *s, double cx, double cy, double r, const char *fill);
 /* fill or stroke may be NULL for "none". */
 void recur_svg_rect(recur_svg *s, double x, double y, double w, double h, const char *fill,
