@@ -62,6 +62,19 @@ static void test_parse_errors(void)
     CHECK(parse("{\"step\":\"ten\",\"train_loss\":2}\n", &log, &err) == RECUR_E_FORMAT);
     CHECK_MSG(strstr(err.msg, "run.jsonl:1:") && strstr(err.msg, "\"step\" is a string"), "%s", err.msg);
 
+    /* printf's nan/inf and Python's NaN/Infinity read as gaps, not errors;
+     * inside strings they are left alone */
+    CHECK(parse("{\"step\":1,\"train_loss\":nan,\"grad_norm\":inf,\"note\":\"nan inf\"}\n"
+                "{\"step\":2,\"train_loss\":-NaN,\"grad_norm\":-Infinity,\"lr\":1e-3}\n",
+                &log, &err) == RECUR_OK);
+    CHECK(log.ntrain == 2);
+    if (log.ntrain == 2)
+        CHECK(isnan(log.train[0].loss) && isnan(log.train[0].grad_norm) && isnan(log.train[1].loss) &&
+              isnan(log.train[1].grad_norm) && log.train[1].lr == 1e-3);
+    recur_metrics_log_free(&log);
+    CHECK(parse("{\"step\":1,\"train_loss\":nano}\n", &log, &err) == RECUR_E_FORMAT);
+    CHECK_MSG(strncmp(err.msg, "run.jsonl:1: ", 13) == 0, "%s", err.msg);
+
     /* only unknown keys: skipped, not an error */
     CHECK(parse("{\"note\":\"resumed\"}\n", &log, &err) == RECUR_OK);
     CHECK(log.ntrain == 0 && log.nval == 0);
@@ -154,6 +167,25 @@ static void test_plot_training(void)
         CHECK(strstr(svg, ">learning rate</text>") == NULL);
         CHECK(strstr(svg, "small-lstm") == NULL);
     }
+
+    /* a log appended to by a restarted run: the line breaks where the step
+     * goes back instead of jumping across the chart */
+    const char *restarted =
+        "{\"step\":0,\"train_loss\":4}\n{\"step\":10,\"train_loss\":3}\n{\"step\":20,\"train_loss\":2.5}\n"
+        "{\"step\":0,\"train_loss\":4.1}\n{\"step\":10,\"train_loss\":2.9}\n";
+    recur_metrics_log rl;
+    CHECK(recur_metrics_log_parse(restarted, strlen(restarted), "r", &rl, &err) == RECUR_OK);
+    recur_plot_options_default(&opt);
+    opt.npanels = 1;
+    CHECK_MSG(recur_plot_training_svg(&rl, paths, 1, &opt, out, &err) == RECUR_OK, "%s", err.msg);
+    svg = slurp(out);
+    if (svg) {
+        size_t lines = 0;
+        for (const char *p = strstr(svg, "<polyline"); p; p = strstr(p + 1, "<polyline"))
+            lines++;
+        CHECK_MSG(lines == 2, "%zu polylines", lines);
+    }
+    recur_metrics_log_free(&rl);
 
     CHECK(recur_plot_parse_panels("loss,bogus", &opt, &err) == RECUR_E_ARG);
     CHECK_MSG(strstr(err.msg, "'bogus'") != NULL, "%s", err.msg);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/strbuf.h"
 #include "core/json.h"
 #include "recur/text.h"
 #include "recur/viz.h"
@@ -90,6 +91,54 @@ static int is_blank(const char *s, size_t n)
     return 1;
 }
 
+/* C's printf writes a NaN or infinite double as nan / inf, and Python's
+ * json.dumps as NaN / Infinity; none of them is JSON. Rewrites such bare
+ * words outside strings to null into out, so a diverged step reads as a gap
+ * instead of failing the whole log. Returns 1 if anything was replaced, 0 if
+ * not, -1 when out of memory. */
+static int nonfinite_to_null(const char *s, size_t n, recur_strbuf *out)
+{
+    static const char *const words[] = {"infinity", "nan", "inf"}; /* longest first */
+    recur_strbuf_clear(out);
+    int replaced = 0, in_string = 0;
+    size_t i = 0;
+    while (i < n) {
+        char c = s[i];
+        if (in_string) {
+            if (c == '\\' && i + 1 < n) {
+                recur_strbuf_append(out, s + i, 2);
+                i += 2;
+                continue;
+            }
+            in_string = c != '"';
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '-' || c == '+' || c == 'n' || c == 'N' || c == 'i' || c == 'I') {
+            size_t j = i + (c == '-' || c == '+');
+            size_t k = 0, wl = 0;
+            for (; k < sizeof words / sizeof words[0]; k++) {
+                wl = strlen(words[k]);
+                size_t m = 0;
+                while (m < wl && j + m < n && (s[j + m] | 0x20) == words[k][m])
+                    m++;
+                if (m == wl)
+                    break;
+            }
+            int boundary = k < sizeof words / sizeof words[0] &&
+                           (j + wl == n || !((s[j + wl] | 0x20) >= 'a' && (s[j + wl] | 0x20) <= 'z'));
+            if (boundary) {
+                recur_strbuf_puts(out, "null");
+                i = j + wl;
+                replaced = 1;
+                continue;
+            }
+        }
+        recur_strbuf_append(out, &c, 1);
+        i++;
+    }
+    return out->oom ? -1 : replaced;
+}
+
 /* The JSON parser names the line within the text it was given, which here
  * is always "line 1"; the file's line number is prefixed instead. */
 static void drop_inner_line(recur_error *err)
@@ -108,6 +157,8 @@ recur_status recur_metrics_log_parse(const char *text, size_t len, const char *n
     if (!name)
         name = "metrics log";
     row_list train = {0}, val = {0};
+    recur_strbuf fixed;
+    recur_strbuf_init(&fixed);
     recur_status st = RECUR_OK;
     size_t line = 0, pos = 0;
     while (pos < len && st == RECUR_OK) {
@@ -120,6 +171,11 @@ recur_status recur_metrics_log_parse(const char *text, size_t len, const char *n
             continue;
         json_value *obj = NULL;
         st = json_parse(start, n, &obj, err);
+        if (st == RECUR_E_FORMAT && nonfinite_to_null(start, n, &fixed) == 1) {
+            recur_error ignored;
+            if (json_parse(fixed.data, fixed.len, &obj, &ignored) == RECUR_OK)
+                st = RECUR_OK;
+        }
         if (st != RECUR_OK) {
             drop_inner_line(err);
             recur_error_prefix(err, "%s:%zu", name, line);
@@ -128,6 +184,7 @@ recur_status recur_metrics_log_parse(const char *text, size_t len, const char *n
         st = parse_line(obj, name, line, &train, &val, err);
         json_free(obj);
     }
+    recur_strbuf_free(&fixed);
     if (st != RECUR_OK) {
         free(train.rows);
         free(val.rows);

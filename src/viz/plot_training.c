@@ -2,6 +2,7 @@
  * a loss panel over learning-rate / gradient-norm / speed panels; see
  * recur/viz.h. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,7 @@ typedef struct run_data {
     double *x_train, *x_val;
     double *loss_train, *loss_val, *lr, *grad, *speed;
     double *smooth_loss, *smooth_grad, *smooth_speed;
+    size_t ntrain, nval; /* points in the arrays, gaps included */
 } run_data;
 
 /* out[i] = mean of the finite values of v within +-half of i; NaN where v[i]
@@ -120,10 +122,32 @@ static double loss_as(double loss, recur_plot_y y)
     return loss;
 }
 
+/* A log appended to by a restarted or resumed run goes back in x; a gap
+ * (a NaN row) is put there so the line does not jump back across the chart. */
+static size_t append_point(double *x, double *const *ys, size_t nys, size_t at, double xv,
+                           const double *yv, double *last_x)
+{
+    if (isfinite(xv) && isfinite(*last_x) && xv < *last_x) {
+        x[at] = NAN;
+        for (size_t k = 0; k < nys; k++)
+            ys[k][at] = NAN;
+        at++;
+    }
+    x[at] = xv;
+    for (size_t k = 0; k < nys; k++)
+        ys[k][at] = yv[k];
+    if (isfinite(xv))
+        *last_x = xv;
+    return at + 1;
+}
+
 static int fill_run(run_data *d, const recur_metrics_log *log, const recur_plot_options *opt,
                     double time_scale)
 {
-    size_t nt = log->ntrain ? log->ntrain : 1, nv = log->nval ? log->nval : 1;
+    /* room for a gap before every point */
+    if (log->ntrain > SIZE_MAX / (2 * sizeof(double)) || log->nval > SIZE_MAX / (2 * sizeof(double)))
+        return -1;
+    size_t nt = log->ntrain ? 2 * log->ntrain : 1, nv = log->nval ? 2 * log->nval : 1;
     d->x_train = malloc(nt * sizeof(double));
     d->loss_train = malloc(nt * sizeof(double));
     d->lr = malloc(nt * sizeof(double));
@@ -133,17 +157,20 @@ static int fill_run(run_data *d, const recur_metrics_log *log, const recur_plot_
     d->loss_val = malloc(nv * sizeof(double));
     if (!d->x_train || !d->loss_train || !d->lr || !d->grad || !d->speed || !d->x_val || !d->loss_val)
         return -1;
+    double *const train_ys[4] = {d->loss_train, d->lr, d->grad, d->speed};
+    double last = NAN;
+    d->ntrain = 0;
     for (size_t i = 0; i < log->ntrain; i++) {
         const recur_metrics_row *r = &log->train[i];
-        d->x_train[i] = row_x(r, opt->x, time_scale);
-        d->loss_train[i] = loss_as(r->loss, opt->y);
-        d->lr[i] = r->lr;
-        d->grad[i] = r->grad_norm;
-        d->speed[i] = r->tokens_per_s;
+        double yv[4] = {loss_as(r->loss, opt->y), r->lr, r->grad_norm, r->tokens_per_s};
+        d->ntrain = append_point(d->x_train, train_ys, 4, d->ntrain, row_x(r, opt->x, time_scale), yv, &last);
     }
+    double *const val_ys[1] = {d->loss_val};
+    last = NAN;
+    d->nval = 0;
     for (size_t i = 0; i < log->nval; i++) {
-        d->x_val[i] = row_x(&log->val[i], opt->x, time_scale);
-        d->loss_val[i] = loss_as(log->val[i].loss, opt->y);
+        double yv[1] = {loss_as(log->val[i].loss, opt->y)};
+        d->nval = append_point(d->x_val, val_ys, 1, d->nval, row_x(&log->val[i], opt->x, time_scale), yv, &last);
     }
     if (log->ntrain >= SMOOTH_MIN_POINTS) {
         size_t half = (size_t)((double)log->ntrain * SMOOTH_WINDOW_FRACTION / 2) + 1;
@@ -151,9 +178,9 @@ static int fill_run(run_data *d, const recur_metrics_log *log, const recur_plot_
         d->smooth_grad = malloc(nt * sizeof(double));
         d->smooth_speed = malloc(nt * sizeof(double));
         if (!d->smooth_loss || !d->smooth_grad || !d->smooth_speed ||
-            running_mean(d->loss_train, log->ntrain, half, d->smooth_loss) != 0 ||
-            running_mean(d->grad, log->ntrain, half, d->smooth_grad) != 0 ||
-            running_mean(d->speed, log->ntrain, half, d->smooth_speed) != 0)
+            running_mean(d->loss_train, d->ntrain, half, d->smooth_loss) != 0 ||
+            running_mean(d->grad, d->ntrain, half, d->smooth_grad) != 0 ||
+            running_mean(d->speed, d->ntrain, half, d->smooth_speed) != 0)
             return -1;
     }
     return 0;
@@ -356,7 +383,7 @@ recur_status recur_plot_training_svg(const recur_metrics_log *logs, const char *
             recur_chart_series *s = &ser[ns++];
             s->x = d->x_train;
             s->y = raw;
-            s->n = logs[r].ntrain;
+            s->n = d->ntrain;
             s->color = (int)r;
             if (smooth) {
                 /* the raw curve faint, the running mean over it carries the legend */
@@ -372,7 +399,7 @@ recur_status recur_plot_training_svg(const recur_metrics_log *logs, const char *
                 recur_chart_series *v = &ser[ns++];
                 v->x = d->x_val;
                 v->y = d->loss_val;
-                v->n = logs[r].nval;
+                v->n = d->nval;
                 v->color = (int)r;
                 v->dashed = 1;
                 v->markers = 1;
