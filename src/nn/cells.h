@@ -5,21 +5,28 @@
 
 #include "nn/recurrent.h"
 
+/* The streams are independent through the whole recurrence, so each thread
+ * runs the step loop for its own range of streams [b0, b1) with no
+ * synchronisation between steps. */
+
 /* Forward over T steps; the input projection (with biases) is already in
  * cache->gates. */
-void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c);
-void lstm_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c);
-void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c);
+void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c, int b0, int b1);
+void lstm_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c, int b0, int b1);
+void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c, int b0, int b1);
 
 /* Backward over T steps: fills dgx (gradients of the input-side
  * pre-activations, T*B*G*H) and dgh (hidden-side; the same array as dgx
- * except for the GRU), adds peephole gradients, and propagates dh. */
+ * except for the GRU) and propagates dh. dh0 / dc0 (may be NULL) receive the
+ * gradient at the initial state. */
 void elman_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *c, float *dh,
-                          float *dgx, float *dh0);
-void lstm_backward_steps(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const rnn_cache *c,
-                         float *dh, float *dgx, float *dc_scratch, float *dh0, float *dc0);
+                          float *dgx, float *dh0, int b0, int b1);
+void lstm_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *c, float *dh,
+                         float *dgx, float *dc_scratch, float *dh0, float *dc0, int b0, int b1);
 void gru_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *c, float *dh,
-                        float *dgx, float *dgh, float *dh0);
+                        float *dgx, float *dgh, float *dh0, int b0, int b1);
+/* Peephole weight gradients from the gate gradients and cell states. */
+void lstm_peephole_grads(const rnn_shape *s, const rnn_cache *c, const float *dgx, float *g_peep);
 
 /* One cell update for one stream from its full pre-activations g (G*H,
  * input and hidden sides summed; the GRU takes them apart as gx and gh). */

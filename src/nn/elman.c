@@ -16,36 +16,36 @@ void elman_cell(int H, recur_cell cell, const float *g, float *h)
     }
 }
 
-void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache)
+void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache, int b0, int b1)
 {
     const int B = s->B, H = s->H;
-    const size_t BH = (size_t)B * H;
+    const size_t BH = (size_t)B * H, o0 = (size_t)b0 * H;
     for (int t = 0; t < s->T; t++) {
-        float *g = cache->gates + t * BH;
-        recur_sgemm(0, 1, B, H, H, 1.0f, cache->hs + t * BH, H, w->w_hh, H, 1.0f, g, H);
-        elman_cell((int)BH, s->cell, g, cache->hs + (t + 1) * BH);
+        float *g = cache->gates + t * BH + o0;
+        recur_sgemm(0, 1, b1 - b0, H, H, 1.0f, cache->hs + t * BH + o0, H, w->w_hh, H, 1.0f, g, H);
+        elman_cell((b1 - b0) * H, s->cell, g, cache->hs + (t + 1) * BH + o0);
     }
 }
 
 void elman_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *cache, float *dh,
-                          float *dgx, float *dh0)
+                          float *dgx, float *dh0, int b0, int b1)
 {
-    const int B = s->B, H = s->H;
-    const size_t BH = (size_t)B * H;
+    const int B = s->B, H = s->H, nb = b1 - b0;
+    const size_t BH = (size_t)B * H, o0 = (size_t)b0 * H, n = (size_t)nb * H;
     const int relu = s->cell == RECUR_CELL_RNN_RELU;
     for (int t = s->T - 1; t >= 0; t--) {
-        const float *h = cache->hs + (t + 1) * BH;
-        const float *d = dh + t * BH;
-        float *da = dgx + t * BH;
+        const float *h = cache->hs + (t + 1) * BH + o0;
+        const float *d = dh + t * BH + o0;
+        float *da = dgx + t * BH + o0;
         if (relu)
-            for (size_t k = 0; k < BH; k++)
+            for (size_t k = 0; k < n; k++)
                 da[k] = h[k] > 0.0f ? d[k] : 0.0f;
         else
-            for (size_t k = 0; k < BH; k++)
+            for (size_t k = 0; k < n; k++)
                 da[k] = d[k] * (1.0f - h[k] * h[k]);
         if (t > 0)
-            recur_sgemm(0, 0, B, H, H, 1.0f, da, H, w->w_hh, H, 1.0f, dh + (t - 1) * BH, H);
+            recur_sgemm(0, 0, nb, H, H, 1.0f, da, H, w->w_hh, H, 1.0f, dh + (t - 1) * BH + o0, H);
         else if (dh0)
-            recur_sgemm(0, 0, B, H, H, 1.0f, da, H, w->w_hh, H, 0.0f, dh0, H);
+            recur_sgemm(0, 0, nb, H, H, 1.0f, da, H, w->w_hh, H, 0.0f, dh0 + o0, H);
     }
 }

@@ -30,15 +30,16 @@ void gru_cell(int H, float *gx, const float *gh, const float *b_hn, const float 
         h[j] = (1.0f - z[j]) * n[j] + z[j] * h_prev[j];
 }
 
-void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache)
+void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache, int b0, int b1)
 {
     const int B = s->B, H = s->H, G3 = 3 * H;
     const size_t BH = (size_t)B * H;
     for (int t = 0; t < s->T; t++) {
         const float *h_prev = cache->hs + t * BH;
         float *gh = cache->step;
-        recur_sgemm(0, 1, B, G3, H, 1.0f, h_prev, H, w->w_hh, H, 0.0f, gh, G3);
-        for (int b = 0; b < B; b++) {
+        recur_sgemm(0, 1, b1 - b0, G3, H, 1.0f, h_prev + (size_t)b0 * H, H, w->w_hh, H, 0.0f,
+                    gh + (size_t)b0 * G3, G3);
+        for (int b = b0; b < b1; b++) {
             /* The r, z slices of b_hh are already in gates (see recurrent.c). */
             float *ghb = gh + (size_t)b * G3;
             size_t o = (size_t)b * H;
@@ -49,7 +50,7 @@ void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cach
 }
 
 void gru_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *cache, float *dh,
-                        float *dgx, float *dgh, float *dh0)
+                        float *dgx, float *dgh, float *dh0, int b0, int b1)
 {
     const int B = s->B, H = s->H, G3 = 3 * H;
     const size_t BH = (size_t)B * H;
@@ -57,9 +58,9 @@ void gru_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cach
         /* dL/dh_{t-1}: the direct path z * dh lands here, W_hh's path below. */
         float *dprev = t > 0 ? dh + (t - 1) * BH : dh0;
         if (t == 0 && dh0)
-            for (size_t k = 0; k < BH; k++)
+            for (size_t k = (size_t)b0 * H; k < (size_t)b1 * H; k++)
                 dh0[k] = 0.0f;
-        for (int b = 0; b < B; b++) {
+        for (int b = b0; b < b1; b++) {
             size_t o = (size_t)b * H;
             const float *g = cache->gates + ((size_t)t * B + b) * G3;
             const float *h_prev = cache->hs + t * BH + o;
@@ -80,6 +81,7 @@ void gru_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cach
             }
         }
         if (dprev)
-            recur_sgemm(0, 0, B, H, G3, 1.0f, dgh + (size_t)t * B * G3, G3, w->w_hh, H, 1.0f, dprev, H);
+            recur_sgemm(0, 0, b1 - b0, H, G3, 1.0f, dgh + ((size_t)t * B + b0) * G3, G3, w->w_hh, H, 1.0f,
+                        dprev + (size_t)b0 * H, H);
     }
 }

@@ -35,71 +35,99 @@ void lstm_cell(int H, float *g, const float *w_peep, const float *c_prev, float 
         h[j] = go[j] * tanh_c[j];
 }
 
-void lstm_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache)
+void lstm_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache, int b0, int b1)
 {
     const int B = s->B, H = s->H, G4 = 4 * H;
     const size_t BH = (size_t)B * H;
     for (int t = 0; t < s->T; t++) {
-        float *g = cache->gates + (size_t)t * B * G4;
-        const float *h_prev = cache->hs + (size_t)t * BH;
-        recur_sgemm(0, 1, B, G4, H, 1.0f, h_prev, H, w->w_hh, H, 1.0f, g, G4);
-        for (int b = 0; b < B; b++) {
+        float *g = cache->gates + ((size_t)t * B + b0) * G4;
+        const float *h_prev = cache->hs + t * BH + (size_t)b0 * H;
+        recur_sgemm(0, 1, b1 - b0, G4, H, 1.0f, h_prev, H, w->w_hh, H, 1.0f, g, G4);
+        for (int b = b0; b < b1; b++) {
             size_t o = (size_t)b * H;
-            lstm_cell(H, g + (size_t)b * G4, w->w_peep, cache->cs + t * BH + o, cache->cs + (t + 1) * BH + o,
-                      cache->aux + t * BH + o, cache->hs + (t + 1) * BH + o);
+            lstm_cell(H, cache->gates + ((size_t)t * B + b) * G4, w->w_peep, cache->cs + t * BH + o,
+                      cache->cs + (t + 1) * BH + o, cache->aux + t * BH + o, cache->hs + (t + 1) * BH + o);
         }
     }
 }
 
-void lstm_backward_steps(const rnn_shape *s, const rnn_weights *w, rnn_grads *grads, const rnn_cache *cache,
-                         float *dh, float *dgx, float *dc_next, float *dh0, float *dc0)
+/* Gate gradients of one stream at one step, without peepholes: a loop the
+ * compiler vectorises. dcn holds dL/dc_t from the future on entry and
+ * dL/dc_{t-1} on exit. */
+static void lstm_cell_backward(int H, const float *g, const float *c_prev, const float *tc, const float *dht,
+                               float *dcn, float *dg)
+{
+    for (int j = 0; j < H; j++) {
+        float i = g[j], f = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
+        float dc = dcn[j] + dht[j] * og * (1.0f - tc[j] * tc[j]);
+        dg[j] = dc * gg * i * (1.0f - i);
+        dg[H + j] = dc * c_prev[j] * f * (1.0f - f);
+        dg[2 * H + j] = dc * i * (1.0f - gg * gg);
+        dg[3 * H + j] = dht[j] * tc[j] * og * (1.0f - og);
+        dcn[j] = dc * f;
+    }
+}
+
+/* The same with peepholes: the output gate also feeds dc, and dc_prev also
+ * flows back through the input and forget gates' peepholes. */
+static void lstm_cell_backward_peephole(int H, const float *g, const float *wp, const float *c_prev,
+                                        const float *tc, const float *dht, float *dcn, float *dg)
+{
+    for (int j = 0; j < H; j++) {
+        float i = g[j], f = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
+        float d_o = dht[j] * tc[j] * og * (1.0f - og);
+        float dc = dcn[j] + dht[j] * og * (1.0f - tc[j] * tc[j]) + d_o * wp[2 * H + j];
+        float d_i = dc * gg * i * (1.0f - i);
+        float d_f = dc * c_prev[j] * f * (1.0f - f);
+        dg[j] = d_i;
+        dg[H + j] = d_f;
+        dg[2 * H + j] = dc * i * (1.0f - gg * gg);
+        dg[3 * H + j] = d_o;
+        dcn[j] = dc * f + d_i * wp[j] + d_f * wp[H + j];
+    }
+}
+
+void lstm_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *cache, float *dh, float *dgx,
+                         float *dc_next, float *dh0, float *dc0, int b0, int b1)
+{
+    const int B = s->B, H = s->H, G4 = 4 * H, nb = b1 - b0;
+    const size_t BH = (size_t)B * H, o0 = (size_t)b0 * H;
+    for (size_t k = o0; k < (size_t)b1 * H; k++)
+        dc_next[k] = 0.0f;
+    for (int t = s->T - 1; t >= 0; t--) {
+        for (int b = b0; b < b1; b++) {
+            size_t o = (size_t)b * H, row = (size_t)t * B + b;
+            const float *g = cache->gates + row * G4, *c_prev = cache->cs + t * BH + o;
+            const float *tc = cache->aux + t * BH + o, *dht = dh + t * BH + o;
+            if (w->w_peep)
+                lstm_cell_backward_peephole(H, g, w->w_peep, c_prev, tc, dht, dc_next + o, dgx + row * G4);
+            else
+                lstm_cell_backward(H, g, c_prev, tc, dht, dc_next + o, dgx + row * G4);
+        }
+        /* dL/dh_{t-1} += dG_t W_hh; at t = 0 it leaves the window. */
+        const float *dgt = dgx + ((size_t)t * B + b0) * G4;
+        if (t > 0)
+            recur_sgemm(0, 0, nb, H, G4, 1.0f, dgt, G4, w->w_hh, H, 1.0f, dh + (t - 1) * BH + o0, H);
+        else if (dh0)
+            recur_sgemm(0, 0, nb, H, G4, 1.0f, dgt, G4, w->w_hh, H, 0.0f, dh0 + o0, H);
+    }
+    if (dc0)
+        for (size_t k = o0; k < (size_t)b1 * H; k++)
+            dc0[k] = dc_next[k];
+}
+
+void lstm_peephole_grads(const rnn_shape *s, const rnn_cache *cache, const float *dgx, float *gp)
 {
     const int B = s->B, H = s->H, G4 = 4 * H;
     const size_t BH = (size_t)B * H;
-    const float *wp = w->w_peep;
-    float *gp = grads->w_peep;
-    for (size_t k = 0; k < BH; k++)
-        dc_next[k] = 0.0f;
-    for (int t = s->T - 1; t >= 0; t--) {
+    for (int t = 0; t < s->T; t++)
         for (int b = 0; b < B; b++) {
-            size_t o = (size_t)b * H;
-            const float *g = cache->gates + ((size_t)t * B + b) * G4;
-            const float *c_prev = cache->cs + t * BH + o, *c = cache->cs + (t + 1) * BH + o;
-            const float *tc = cache->aux + t * BH + o;
-            const float *dht = dh + t * BH + o;
-            float *dcn = dc_next + o;
-            float *dg = dgx + ((size_t)t * B + b) * G4;
+            const float *dg = dgx + ((size_t)t * B + b) * G4;
+            const float *c_prev = cache->cs + t * BH + (size_t)b * H, *c = c_prev + BH;
             for (int j = 0; j < H; j++) {
-                float i = g[j], f = g[H + j], gg = g[2 * H + j], og = g[3 * H + j];
-                float d_o = dht[j] * tc[j] * og * (1.0f - og);
-                float dc = dcn[j] + dht[j] * og * (1.0f - tc[j] * tc[j]);
-                if (wp)
-                    dc += d_o * wp[2 * H + j];
-                float d_i = dc * gg * i * (1.0f - i);
-                float d_f = dc * c_prev[j] * f * (1.0f - f);
-                float d_g = dc * i * (1.0f - gg * gg);
-                float dcp = dc * f;
-                if (wp) {
-                    dcp += d_i * wp[j] + d_f * wp[H + j];
-                    gp[j] += d_i * c_prev[j];
-                    gp[H + j] += d_f * c_prev[j];
-                    gp[2 * H + j] += d_o * c[j];
-                }
-                dcn[j] = dcp;
-                dg[j] = d_i;
-                dg[H + j] = d_f;
-                dg[2 * H + j] = d_g;
-                dg[3 * H + j] = d_o;
+                gp[j] += dg[j] * c_prev[j];
+                gp[H + j] += dg[H + j] * c_prev[j];
+                gp[2 * H + j] += dg[3 * H + j] * c[j];
             }
         }
-        /* dL/dh_{t-1} += dG_t W_hh; at t = 0 it leaves the window. */
-        const float *dgt = dgx + (size_t)t * B * G4;
-        if (t > 0)
-            recur_sgemm(0, 0, B, H, G4, 1.0f, dgt, G4, w->w_hh, H, 1.0f, dh + (t - 1) * BH, H);
-        else if (dh0)
-            recur_sgemm(0, 0, B, H, G4, 1.0f, dgt, G4, w->w_hh, H, 0.0f, dh0, H);
-    }
-    if (dc0)
-        for (size_t k = 0; k < BH; k++)
-            dc0[k] = dc_next[k];
 }

@@ -8,6 +8,26 @@
 #include "core/gemm.h"
 #include "nn/cells.h"
 
+#ifdef RECUR_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+/* This thread's share [b0, b1) of the B streams. */
+static void stream_share(int B, int *b0, int *b1)
+{
+#ifdef RECUR_HAVE_OPENMP
+    int nt = omp_get_num_threads(), id = omp_get_thread_num();
+#else
+    int nt = 1, id = 0;
+#endif
+    *b0 = (int)((long)B * id / nt);
+    *b1 = (int)((long)B * (id + 1) / nt);
+}
+
+/* Splitting the streams pays only when each share still makes a useful
+ * matrix product per step. */
+static int parallel_worth(const rnn_shape *s) { return s->B >= 8 && (long)s->B * s->H >= 4096; }
+
 int rnn_gate_count(recur_cell cell)
 {
     switch (cell) {
@@ -46,10 +66,17 @@ void rnn_forward(const rnn_shape *s, const rnn_weights *w, const float *x, rnn_c
     int rows = s->T * s->B;
     fill_bias_rows(s, w, cache->gates, (size_t)rows);
     recur_sgemm(0, 1, rows, GH, s->I, 1.0f, x, s->I, w->w_ih, s->I, 1.0f, cache->gates, GH);
-    switch (s->cell) {
-    case RECUR_CELL_LSTM: lstm_forward_steps(s, w, cache); break;
-    case RECUR_CELL_GRU: gru_forward_steps(s, w, cache); break;
-    default: elman_forward_steps(s, w, cache); break;
+#pragma omp parallel if (parallel_worth(s))
+    {
+        int b0, b1;
+        stream_share(s->B, &b0, &b1);
+        if (b1 > b0) {
+            switch (s->cell) {
+            case RECUR_CELL_LSTM: lstm_forward_steps(s, w, cache, b0, b1); break;
+            case RECUR_CELL_GRU: gru_forward_steps(s, w, cache, b0, b1); break;
+            default: elman_forward_steps(s, w, cache, b0, b1); break;
+            }
+        }
     }
 }
 
@@ -68,20 +95,22 @@ void rnn_backward(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const 
     int GH = rnn_gate_count(s->cell) * s->H;
     int rows = s->T * s->B;
     float *dgx = scratch;
-    float *dgh = dgx;
     float *extra = dgx + (size_t)rows * GH;
-    switch (s->cell) {
-    case RECUR_CELL_LSTM:
-        lstm_backward_steps(s, w, g, cache, dh, dgx, extra, dh0, dc0);
-        break;
-    case RECUR_CELL_GRU:
-        dgh = extra;
-        gru_backward_steps(s, w, cache, dh, dgx, dgh, dh0);
-        break;
-    default:
-        elman_backward_steps(s, w, cache, dh, dgx, dh0);
-        break;
+    float *dgh = s->cell == RECUR_CELL_GRU ? extra : dgx;
+#pragma omp parallel if (parallel_worth(s))
+    {
+        int b0, b1;
+        stream_share(s->B, &b0, &b1);
+        if (b1 > b0) {
+            switch (s->cell) {
+            case RECUR_CELL_LSTM: lstm_backward_steps(s, w, cache, dh, dgx, extra, dh0, dc0, b0, b1); break;
+            case RECUR_CELL_GRU: gru_backward_steps(s, w, cache, dh, dgx, dgh, dh0, b0, b1); break;
+            default: elman_backward_steps(s, w, cache, dh, dgx, dh0, b0, b1); break;
+            }
+        }
     }
+    if (g->w_peep)
+        lstm_peephole_grads(s, cache, dgx, g->w_peep);
     /* dW_ih += dGx^T X, dW_hh += dGh^T [h_0 .. h_{T-1}], biases by column sums. */
     recur_sgemm(1, 0, GH, s->I, rows, 1.0f, dgx, GH, x, s->I, 1.0f, g->w_ih, s->I);
     recur_sgemm(1, 0, GH, s->H, rows, 1.0f, dgh, GH, cache->hs, s->H, 1.0f, g->w_hh, s->H);
