@@ -265,7 +265,8 @@ static void test_long_series_thinned(void)
     y[51234] = 9.0; /* a spike must survive thinning */
     recur_chart_series s = {.x = x, .y = y, .n = n};
     recur_chart_panel p = {.series = &s, .nseries = 1, .y_min = 0, .y_max = 10};
-    recur_chart c = {.panels = &p, .npanels = 1, .width = 800};
+    /* 16 px top margin + 150 px plot + 54 px for the x axis */
+    recur_chart c = {.panels = &p, .npanels = 1, .width = 800, .height = 220};
     char *svg = render(&c);
     if (svg) {
         const char *pts = strstr(svg, "<polyline points=\"");

@@ -12,6 +12,7 @@
 #define DEFAULT_WIDTH 900.0
 #define PANEL_UNIT_HEIGHT 150.0 /* height of a panel with weight 1 */
 #define PANEL_GAP 22.0
+#define MIN_PLOTS_HEIGHT 400.0 /* a lone panel gets a proper chart's height */
 #define MARGIN_LEFT 82.0
 #define MARGIN_RIGHT 20.0
 #define MARGIN_TOP_TITLE 50.0
@@ -271,7 +272,7 @@ recur_status recur_chart_render(const recur_chart *c, recur_svg *s, recur_error 
         total_weight += c->panels[p].height_weight > 0 ? c->panels[p].height_weight : 1.0;
     double gaps = PANEL_GAP * (double)(c->npanels - 1);
     double plots_h = c->height > 0 ? c->height - top - MARGIN_BOTTOM - gaps
-                                   : PANEL_UNIT_HEIGHT * total_weight;
+                                   : fmax(PANEL_UNIT_HEIGHT * total_weight, MIN_PLOTS_HEIGHT);
     if (plots_h < 60.0 * (double)c->npanels)
         plots_h = 60.0 * (double)c->npanels;
     double height = top + plots_h + gaps + MARGIN_BOTTOM;
