@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blas_env.h"
 #include "commands.h"
 #include "recur.h"
 
@@ -30,6 +31,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    blas_env_choose_kernels(argv);
     if (argc < 2) {
         usage(stderr);
         return 2;
