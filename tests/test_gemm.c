@@ -11,6 +11,10 @@
 #include "core/rng.h"
 #include "test.h"
 
+#ifdef RECUR_HAVE_OPENMP
+#include <omp.h>
+#endif
+
 #define SENTINEL 12345.0f
 
 typedef void (*gemm_fn)(int, int, int, int, int, float, const float *, int, const float *, int,
@@ -201,6 +205,37 @@ static void test_gemv(gemv_fn fn, const char *name, recur_rng *rng)
     CHECK_MSG(check_gemv(fn, 1, 200, 2048, 1.0f, 1.0f, 0, rng) == 0, "%s 200x2048^T", name);
 }
 
+/* Layers call the products from their own parallel regions (one share of the
+ * batch per thread); every share must come out right. */
+static void test_in_parallel_region(recur_rng *rng)
+{
+    enum { M = 64, N = 96, K = 80 };
+    static float a[M * K], b[N * K], c[M * N];
+    fill_random(a, M * K, rng);
+    fill_random(b, N * K, rng);
+    fill_value(c, M * N, NAN);
+#ifdef RECUR_HAVE_OPENMP
+#pragma omp parallel num_threads(2)
+#endif
+    {
+        int t = 0, nt = 1;
+#ifdef RECUR_HAVE_OPENMP
+        t = omp_get_thread_num(), nt = omp_get_num_threads();
+#endif
+        int r0 = M * t / nt, r1 = M * (t + 1) / nt;
+        recur_sgemm_portable(0, 1, r1 - r0, N, K, 1.0f, a + r0 * K, K, b, K, 0.0f, c + r0 * N, N);
+    }
+    int bad = 0;
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++) {
+            double want = 0.0, mag = 0.0;
+            for (int p = 0; p < K; p++)
+                want += (double)a[i * K + p] * b[j * K + p], mag += fabs(a[i * K + p] * b[j * K + p]);
+            bad += !(fabs(c[i * N + j] - want) <= 2.0 * (K + 4) * FLT_EPSILON * mag + 1e-30);
+        }
+    CHECK_MSG(bad == 0, "%d wrong elements from products inside a parallel region", bad);
+}
+
 static void test_describe(void)
 {
     char buf[128];
@@ -232,6 +267,7 @@ int main(void)
     test_gemm_special(recur_sgemm_portable, "recur_sgemm_portable (1 thread)", &rng);
     test_gemv(recur_sgemv_portable, "recur_sgemv_portable (1 thread)", &rng);
     recur_blas_set_threads(2);
+    test_in_parallel_region(&rng);
     test_describe();
     return test_report();
 }

@@ -321,7 +321,10 @@ void recur_sgemm_portable(int trans_a, int trans_b, int m, int n, int k, float a
      * its own buffers: no barriers, only the fork and the join. The operand
      * that is not split gets packed once per thread, which costs about
      * (threads / slab length) of the arithmetic. */
-    if ((double)m * (double)n * (double)k >= PARALLEL_MIN_WORK && omp_get_max_threads() > 1) {
+    /* Called from inside a parallel region (a layer splitting its batch among
+     * threads), the caller's thread already owns its core: stay serial. */
+    if ((double)m * (double)n * (double)k >= PARALLEL_MIN_WORK && omp_get_max_threads() > 1 &&
+        !omp_in_parallel()) {
         int split_cols = (n + NR - 1) / NR >= (m + MR - 1) / MR;
         int tiles = split_cols ? (n + NR - 1) / NR : (m + MR - 1) / MR;
         int threads = omp_get_max_threads() < tiles ? omp_get_max_threads() : tiles;

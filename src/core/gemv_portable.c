@@ -10,6 +10,9 @@
 #ifdef __AVX2__
 #include <immintrin.h>
 #endif
+#ifdef RECUR_HAVE_OPENMP
+#include <omp.h>
+#endif
 
 /* Below this many multiply-adds a thread team costs more than it saves. */
 #define PARALLEL_MIN_WORK 65536.0
@@ -93,6 +96,10 @@ void recur_sgemv_portable(int trans, int m, int n, float alpha, const float *a, 
         return;
     }
     int parallel = (double)m * (double)n >= PARALLEL_MIN_WORK;
+#ifdef RECUR_HAVE_OPENMP
+    /* Inside a caller's parallel region, stay on the caller's thread. */
+    parallel = parallel && !omp_in_parallel();
+#endif
     (void)parallel;
     if (!trans) {
 #ifdef RECUR_HAVE_OPENMP
