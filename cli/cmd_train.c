@@ -14,6 +14,7 @@
 #include "args.h"
 #include "commands.h"
 #include "corpus.h"
+#include "presets.h"
 #include "progress.h"
 #include "recur.h"
 
@@ -27,9 +28,11 @@ static void on_signal(int sig) { stop_signal = sig; }
 
 typedef struct train_options {
     const char *data, *val, *out, *log, *level, *cell, *optimizer, *schedule, *loss_scale;
+    const char *preset, *test;
+    char preset_paths[3][4096]; /* shipped PTB files a preset fills in */
     double val_fraction, minutes;
     int64_t steps, save_every, eval_every, log_every;
-    int epochs, threads, quiet, resume, eval_batch, max_skips;
+    int epochs, threads, quiet, resume, eval_batch, max_skips, no_test;
     int64_t seed;
     recur_config cfg;
     recur_train_config tc;
@@ -54,13 +57,93 @@ static void default_options(train_options *o)
     recur_train_config_default(&o->tc);
 }
 
+/* Fills the options from a preset: ptb_word_lm.py's config, its SGD with the
+ * loss summed over steps, forget bias 0, the step decay after max_epoch, and
+ * validation as TensorFlow runs it (batch_size streams, num_steps windows,
+ * once per epoch). */
+static void apply_preset(train_options *o, const train_preset *p)
+{
+    o->level = "word";
+    o->cell = "lstm";
+    o->optimizer = "sgd";
+    o->schedule = "step";
+    o->loss_scale = "sum";
+    o->cfg.layers = p->num_layers;
+    o->cfg.hidden = p->hidden_size;
+    o->cfg.embed = 0;
+    o->cfg.tied = p->tied;
+    o->cfg.dropout = 1.0f - p->keep_prob;
+    o->cfg.init_scale = p->init_scale;
+    o->cfg.forget_bias = 0.0f;
+    o->tc.batch = p->batch_size;
+    o->tc.seq = p->num_steps;
+    o->tc.lr = p->learning_rate;
+    o->tc.momentum = 0.0f;
+    o->tc.clip = p->max_grad_norm;
+    o->tc.lr_decay = p->lr_decay;
+    o->tc.decay_after = p->max_epoch;
+    o->epochs = p->max_max_epoch;
+    o->eval_batch = p->batch_size;
+    o->eval_every = 0;
+}
+
+/* The preset comes first whatever its position, so that every flag given
+ * explicitly overrides it. The last --preset wins, as for any flag. */
+static int apply_preset_from_args(train_options *o, int argc, char **argv)
+{
+    const char *name = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc)
+            name = argv[++i];
+        else if (strncmp(argv[i], "--preset=", 9) == 0)
+            name = argv[i] + 9;
+    }
+    if (!name)
+        return 0;
+    const train_preset *p = preset_find(name);
+    if (!p) {
+        char names[256];
+        preset_names(names, sizeof names);
+        cli_error(CMD, "--preset: unknown preset '%s' (known: %s)", name, names);
+        return 1;
+    }
+    apply_preset(o, p);
+    return 0;
+}
+
+/* A ptb-* preset without --data trains on the shipped Penn Treebank split;
+ * --val and --test given explicitly still win. */
+static int preset_default_data(train_options *o)
+{
+    if (!o->preset || o->data || strncmp(o->preset, "ptb-", 4) != 0)
+        return 0;
+    const char *files[3] = {"ptb/ptb.train.txt", "ptb/ptb.valid.txt", "ptb/ptb.test.txt"};
+    const char **targets[3] = {&o->data, &o->val, &o->test};
+    for (int i = 0; i < 3; i++) {
+        if (*targets[i])
+            continue;
+        if (preset_data_path(files[i], o->preset_paths[i], sizeof o->preset_paths[i]))
+            return cli_error(CMD, "--preset %s: cannot find the shipped data/%s (looked in ./data and next to the "
+                                  "executable); give --data, --val and --test",
+                             o->preset, files[i]),
+                   1;
+        *targets[i] = o->preset_paths[i];
+    }
+    return 0;
+}
+
 #define BIG 1e9
 static int parse_options(train_options *o, int argc, char **argv)
 {
     const cli_flag flags[] = {
-        {"--data", CLI_STRING, &o->data, 0, 0, "training text (UTF-8)", NULL},
+        {"--preset", CLI_STRING, &o->preset, 0, 0, "start from a named configuration (ptb-small, ptb-medium, ptb-large, ptb-small-tied); flags given override it", NULL},
+        {"--data", CLI_STRING, &o->data, 0, 0, "training text (UTF-8; with a ptb-* preset: the shipped PTB files)", NULL},
         {"--out", CLI_STRING, &o->out, 0, 0, "model file to write (.safetensors); the training state goes to MODEL.state", NULL},
         {"--val", CLI_STRING, &o->val, 0, 0, "validation text (default: the last --val-fraction of --data)", NULL},
+        {"--test", CLI_STRING, &o->test, 0, 0, "test text, evaluated at the end (batch 1 step by step, and batched)", NULL},
+        {"--no-test", CLI_FLAG, &o->no_test, 0, 0, "skip the --test evaluation (for short runs of a preset)", NULL},
         {"--val-fraction", CLI_DOUBLE, &o->val_fraction, 0, 0.5, "share of --data held out for validation (default 0.05; 0: none)", NULL},
         {"--level", CLI_STRING, &o->level, 0, 0, "char or word (default char)", NULL},
         {"--cell", CLI_STRING, &o->cell, 0, 0, "lstm, gru, rnn_tanh or rnn_relu (default lstm)", NULL},
@@ -102,13 +185,17 @@ static int parse_options(train_options *o, int argc, char **argv)
         {"--resume", CLI_FLAG, &o->resume, 0, 0, "continue the run saved in MODEL.state with its settings", NULL},
         {"--quiet", CLI_FLAG, &o->quiet, 0, 0, "print nothing but errors", NULL},
     };
-    cli_spec spec = {CMD, "--data FILE --out MODEL.safetensors [options]",
+    if (apply_preset_from_args(o, argc, argv))
+        return CLI_ERROR;
+    cli_spec spec = {CMD, "--data FILE --out MODEL.safetensors [options]\n       recur train --preset NAME --out MODEL.safetensors [options]",
                      "Trains a character- or word-level language model with truncated backpropagation\n"
                      "through time. Defaults follow char-rnn-tensorflow: a 2-layer LSTM of 128 units,\n"
                      "batch 50, 50 steps, Adam 0.002, gradient clipping at norm 5. Without --epochs,\n"
                      "--steps or --minutes it trains for 10 epochs. The best model by validation loss\n"
                      "is written to MODEL; MODEL.state holds the latest weights and optimizer state\n"
-                     "for --resume. Ctrl-C saves both and exits.",
+                     "for --resume. Ctrl-C saves both and exits. --preset ptb-small|ptb-medium|ptb-large\n"
+                     "sets every option as TensorFlow's ptb_word_lm.py does (Zaremba et al. 2014) and,\n"
+                     "without --data, trains on the shipped Penn Treebank files.",
                      flags, (int)(sizeof flags / sizeof flags[0]), 0, 0};
     int n;
     return cli_parse(&spec, argc, argv, NULL, &n);
@@ -206,6 +293,8 @@ typedef struct run {
     recur_model *model, *best;
     recur_trainer *trainer;
     corpus data;
+    int32_t *test_ids;  /* --test, encoded with the model's vocabulary */
+    size_t n_test;
     FILE *log;
     progress prog;
     double best_val;
@@ -224,7 +313,7 @@ static void log_json(run *r, const char *fmt, ...)
     fflush(r->log);
 }
 
-static int validate(run *r, recur_step_info *info)
+static int validate(run *r, recur_step_info *info, recur_eval_result *out)
 {
     if (!r->data.val)
         return 0;
@@ -245,7 +334,67 @@ static int validate(run *r, recur_step_info *info)
                   better ? "  best" : "");
     log_json(r, "{\"step\":%lld,\"epoch\":%d,\"elapsed_s\":%.3f,\"val_loss\":%.6f,\"val_tokens\":%zu}\n",
              (long long)info->step, info->epoch, elapsed, res.loss, res.tokens);
+    if (out)
+        *out = res;
     return 1;
+}
+
+/* Per-epoch figures as ptb_word_lm.py prints them: the training perplexity
+ * is exp of the mean per-token loss of the epoch's steps (with dropout, as
+ * TensorFlow measures it), the speed counts batch x steps tokens per second
+ * of training steps (validation excluded). */
+typedef struct epoch_stats {
+    double loss_sum, seconds;
+    int64_t steps;
+} epoch_stats;
+
+static void report_epoch(run *r, epoch_stats *ep, const recur_step_info *info, const recur_eval_result *val)
+{
+    double train_ppl = ep->steps ? exp(ep->loss_sum / (double)ep->steps) : NAN;
+    double wps = ep->seconds > 0 ? (double)ep->steps * r->o.tc.batch * r->o.tc.seq / ep->seconds : 0.0;
+    progress_line(&r->prog, "Epoch: %d Train Perplexity: %.3f (speed: %.0f wps)", info->epoch, train_ppl, wps);
+    if (val)
+        progress_line(&r->prog, "Epoch: %d Valid Perplexity: %.3f", info->epoch, val->perplexity);
+    log_json(r,
+             "{\"epoch_end\":%d,\"step\":%lld,\"lr\":%.6g,\"train_ppl\":%.6f,\"valid_ppl\":%.6f,\"words_per_s\":%.1f,"
+             "\"train_s\":%.3f,\"elapsed_s\":%.3f}\n",
+             info->epoch, (long long)info->step, info->lr, train_ppl, val ? val->perplexity : NAN, wps, ep->seconds,
+             now_seconds() - r->t0);
+    memset(ep, 0, sizeof *ep);
+}
+
+/* The test perplexity of the model written to --out, two ways: as
+ * ptb_word_lm.py computes it (batch 1, one step at a time, the state carried
+ * through the whole text: every token after the first predicted once), and
+ * batched like validation (faster; the tail that does not fill all streams is
+ * dropped, so it differs slightly). */
+static int report_test(run *r)
+{
+    const recur_model *keep = r->data.val && isfinite(r->best_val) ? r->best : r->model;
+    recur_error err = {0};
+    recur_eval_result tf, batched;
+    double t0 = now_seconds();
+    if (recur_model_evaluate(keep, r->test_ids, r->n_test, 1, 1, &tf, &err))
+        return cli_error(CMD, "%s: %s", r->o.test, err.msg), 1;
+    double t1 = now_seconds();
+    if (recur_model_evaluate(keep, r->test_ids, r->n_test, r->o.eval_batch, r->o.tc.seq, &batched, &err))
+        return cli_error(CMD, "%s: %s", r->o.test, err.msg), 1;
+    double t2 = now_seconds();
+    progress_line(&r->prog, "Test Perplexity: %.3f (batch 1, one step at a time, %zu tokens, %.1f s)", tf.perplexity,
+                  tf.tokens, t1 - t0);
+    progress_line(&r->prog, "Test Perplexity (batched, %d streams x %d steps): %.3f (%zu tokens, %.1f s)",
+                  r->o.eval_batch, r->o.tc.seq, batched.perplexity, batched.tokens, t2 - t1);
+    log_json(r,
+             "{\"test_ppl\":%.6f,\"test_tokens\":%zu,\"test_s\":%.3f,\"test_ppl_batched\":%.6f,"
+             "\"test_tokens_batched\":%zu,\"test_batched_s\":%.3f,\"test_batch\":%d,\"test_seq\":%d,"
+             "\"elapsed_s\":%.3f}\n",
+             tf.perplexity, tf.tokens, t1 - t0, batched.perplexity, batched.tokens, t2 - t1, r->o.eval_batch,
+             r->o.tc.seq, now_seconds() - r->t0);
+    if (!r->prog.quiet) {
+        printf("Test Perplexity: %.3f\n", tf.perplexity);
+        printf("Test Perplexity (batched): %.3f\n", batched.perplexity);
+    }
+    return 0;
 }
 
 static int save_all(run *r)
@@ -299,6 +448,8 @@ static int setup(run *r, int argc, char **argv)
             return cli_error(CMD, "%s", err.msg), 2;
         }
     }
+    if (o->test && corpus_encode_file(CMD, o->test, recur_model_vocab(r->model), &r->test_ids, &r->n_test))
+        return 1;
     if (recur_trainer_create(r->model, &o->tc, r->data.train, r->data.n_train, &r->trainer, &err))
         return cli_error(CMD, "%s: %s", o->data, err.msg), 1;
     if (o->resume && recur_trainer_load_state(r->trainer, r->state_path, NULL, &err))
@@ -333,6 +484,7 @@ static int train_loop(run *r)
     double tokens_per_s = 0;
     const double tokens_per_step = (double)o->tc.batch * o->tc.seq;
     recur_step_info info = {0};
+    epoch_stats ep = {0};
     while (!stop_signal) {
         int64_t done = recur_trainer_step_count(t);
         if (target && done >= target)
@@ -341,8 +493,16 @@ static int train_loop(run *r)
         if (o->minutes > 0 && elapsed >= o->minutes * 60.0)
             break;
         recur_error err = {0};
+        if (done % per_epoch == 0)
+            progress_line(&r->prog, "Epoch: %d Learning rate: %.3f", recur_trainer_epoch(t), recur_trainer_lr(t));
+        double t_step = now_seconds();
         if (recur_trainer_step(t, &info, &err))
             return cli_error(CMD, "%s", err.msg), 1;
+        ep.seconds += now_seconds() - t_step;
+        if (!info.skipped) {
+            ep.loss_sum += info.loss;
+            ep.steps++;
+        }
         if (info.skipped) {
             consecutive_skips++;
             progress_line(&r->prog, "step %lld: non-finite loss or gradient, update skipped (%lld so far)",
@@ -382,7 +542,12 @@ static int train_loop(run *r)
         progress_status(&r->prog, 0, "epoch %d  step %lld/%lld  loss %.4f  %.0f tok/s  ETA %s", info.epoch,
                         (long long)info.epoch_step, (long long)per_epoch, loss_avg, tokens_per_s, eta_s);
         if ((o->eval_every && info.step % o->eval_every == 0) || info.epoch_end)
-            validate(r, &info);
+        {
+            recur_eval_result val;
+            int have_val = validate(r, &info, &val);
+            if (info.epoch_end)
+                report_epoch(r, &ep, &info, have_val ? &val : NULL);
+        }
         if (info.epoch_end)
             progress_line(&r->prog, "epoch %d done: train loss %.4f, lr %.6g", info.epoch, loss_avg, info.lr);
         if (o->save_every && info.step % o->save_every == 0 && save_all(r))
@@ -393,10 +558,12 @@ static int train_loop(run *r)
         progress_line(&r->prog, "interrupted: saving");
     /* A final validation unless the last step just did one. */
     if (info.step && !info.epoch_end && !(o->eval_every && info.step % o->eval_every == 0))
-        validate(r, &info);
+        validate(r, &info, NULL);
     if (save_all(r))
         return 1;
     progress_line(&r->prog, "saved %s (best validation loss %.4f) and %s", o->out, r->best_val, r->state_path);
+    if (!rc && !stop_signal && r->test_ids && !o->no_test)
+        rc = report_test(r);
     return rc;
 }
 
@@ -406,6 +573,7 @@ static void run_free(run *r)
     recur_model_free(r->model);
     recur_model_free(r->best);
     corpus_free(&r->data);
+    free(r->test_ids);
     if (r->log)
         fclose(r->log);
     free(r->state_path);
@@ -480,6 +648,12 @@ int cmd_train(int argc, char **argv)
         r.state_path = state_path;
         argc = merged_argc;
         argv = merged;
+    }
+    if (preset_default_data(&r.o)) {
+        free(r.state_path);
+        free(merged);
+        free(storage);
+        return 2;
     }
     if (!r.o.data) {
         free(r.state_path);
