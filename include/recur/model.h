@@ -74,8 +74,10 @@ typedef struct recur_eval_result {
 recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size_t count, int batch,
                                   int seq, recur_eval_result *out, recur_error *err);
 
-/* Sets the threads used by the BLAS and by recur's own kernels (process-wide:
- * both are properties of the process, not of a model). 0 leaves the defaults. */
+/* Sets the threads recur computes with (process-wide: OpenMP's team and the
+ * BLAS's pool are properties of the process, not of a model); <= 0 means one
+ * per core. recur splits the work over its own threads and keeps the BLAS to
+ * one thread per call, so call this once before training or evaluating. */
 void recur_set_threads(int threads);
 
 #ifdef __cplusplus

@@ -38,16 +38,10 @@ int recur_blas_is_external(void)
 #endif
 }
 
-void recur_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
-                 int lda, const float *b, int ldb, float beta, float *c, int ldc)
-{
-    if (m <= 0 || n <= 0)
-        return;
-    if (k <= 0 || alpha == 0.0f) {
-        scale_block(m, n, beta, c, ldc);
-        return;
-    }
 #ifdef RECUR_HAVE_CBLAS
+static void cblas_call(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
+                       const float *b, int ldb, float beta, float *c, int ldc)
+{
     /* A stored matrix with a single row has no meaningful stride; callers may
      * pass anything there, but a BLAS insists on lda >= its row length. */
     int a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
@@ -58,9 +52,56 @@ void recur_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, con
         ldb = max_int(ldb, b_cols);
     if (m == 1)
         ldc = max_int(ldc, n);
-    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c,
-                ldc);
+    cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans, m, n, k,
+                alpha, a, lda, b, ldb, beta, c, ldc);
+}
+#endif
+
+int recur_gemm_concurrent_ok(void)
+{
+#ifdef RECUR_HAVE_OPENBLAS
+    return openblas_get_num_threads() == 1;
+#else
+    return 1;
+#endif
+}
+
+void recur_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a,
+                 int lda, const float *b, int ldb, float beta, float *c, int ldc)
+{
+    if (m <= 0 || n <= 0)
+        return;
+    if (k <= 0 || alpha == 0.0f) {
+        scale_block(m, n, beta, c, ldc);
+        return;
+    }
+#ifdef RECUR_HAVE_CBLAS
+#ifdef RECUR_HAVE_OPENMP
+    /* recur keeps the BLAS to one thread per call (recur_set_threads) so
+     * that its own threads never fight the BLAS's pool; a large product
+     * outside a parallel region is then cut into one slab of C per thread. */
+    int threads = omp_get_max_threads();
+    if (threads > 1 && !omp_in_parallel() && (double)m * n * k >= 1e6 && recur_gemm_concurrent_ok()) {
+        int split_rows = m >= n;
+        int len = split_rows ? m : n;
+#pragma omp parallel num_threads(threads)
+        {
+            int nt = omp_get_num_threads(), id = omp_get_thread_num();
+            /* Slab edges on multiples of 16 keep the kernels' full tiles. */
+            int lo = (int)((long)len * id / nt) & ~15, hi = id == nt - 1 ? len : (int)((long)len * (id + 1) / nt) & ~15;
+            if (hi > lo) {
+                if (split_rows)
+                    cblas_call(trans_a, trans_b, hi - lo, n, k, alpha, trans_a ? a + lo : a + (size_t)lo * lda, lda,
+                               b, ldb, beta, c + (size_t)lo * ldc, ldc);
+                else
+                    cblas_call(trans_a, trans_b, m, hi - lo, k, alpha, a, lda,
+                               trans_b ? b + (size_t)lo * ldb : b + lo, ldb, beta, c + lo, ldc);
+            }
+        }
+        return;
+    }
+#endif
+    cblas_call(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 #else
     (void)max_int;
     recur_sgemm_portable(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -96,7 +137,12 @@ void recur_blas_set_threads(int n)
 {
     if (n <= 0)
         return;
-#ifdef RECUR_HAVE_OPENBLAS
+#if defined(RECUR_HAVE_OPENBLAS) && defined(RECUR_HAVE_OPENMP)
+    /* One BLAS thread per call: recur_sgemm splits large products over the
+     * OpenMP team itself, and the recurrent layers call it from several
+     * threads at once. */
+    openblas_set_num_threads(1);
+#elif defined(RECUR_HAVE_OPENBLAS)
     openblas_set_num_threads(n);
 #endif
 #ifdef RECUR_HAVE_OPENMP

@@ -20,6 +20,11 @@ void recur_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, con
 void recur_sgemv(int trans, int m, int n, float alpha, const float *a, int lda, const float *x,
                  float beta, float *y);
 
+/* 1 when several threads may call recur_sgemm at the same time without
+ * oversubscribing the cores (the portable kernels, or a BLAS kept to one
+ * thread per call by recur_blas_set_threads). */
+int recur_gemm_concurrent_ok(void);
+
 /* Threads for the matrix products (OpenBLAS: openblas_set_num_threads;
  * portable: OpenMP threads used by the fallback). n <= 0 leaves the default. */
 void recur_blas_set_threads(int n);

@@ -26,7 +26,10 @@ static void stream_share(int B, int *b0, int *b1)
 
 /* Splitting the streams pays only when each share still makes a useful
  * matrix product per step. */
-static int parallel_worth(const rnn_shape *s) { return s->B >= 8 && (long)s->B * s->H >= 4096; }
+static int parallel_worth(const rnn_shape *s)
+{
+    return s->B >= 8 && (long)s->B * s->H >= 4096 && recur_gemm_concurrent_ok();
+}
 
 int rnn_gate_count(recur_cell cell)
 {
@@ -56,6 +59,7 @@ static void fill_bias_rows(const rnn_shape *s, const rnn_weights *w, float *gate
     float *bias = gates; /* build row 0, then copy it */
     for (int j = 0; j < GH; j++)
         bias[j] = w->b_ih[j] + (j < hidden_bias_cols ? w->b_hh[j] : 0.0f);
+#pragma omp parallel for schedule(static) if (rows * (size_t)GH >= 65536)
     for (size_t r = 1; r < rows; r++)
         memcpy(gates + r * (size_t)GH, bias, (size_t)GH * sizeof *gates);
 }
@@ -80,12 +84,19 @@ void rnn_forward(const rnn_shape *s, const rnn_weights *w, const float *x, rnn_c
     }
 }
 
+/* dst[j] += sum over rows of m[r][j]; threads take blocks of columns, so
+ * each sum keeps one order whatever the thread count. */
 static void add_column_sums(float *dst, const float *m, size_t rows, int cols)
 {
-    for (size_t r = 0; r < rows; r++) {
-        const float *row = m + r * (size_t)cols;
-        for (int j = 0; j < cols; j++)
-            dst[j] += row[j];
+    enum { BLOCK = 64 };
+#pragma omp parallel for schedule(static) if (rows * (size_t)cols >= 65536)
+    for (int j0 = 0; j0 < cols; j0 += BLOCK) {
+        int j1 = j0 + BLOCK < cols ? j0 + BLOCK : cols;
+        for (size_t r = 0; r < rows; r++) {
+            const float *row = m + r * (size_t)cols;
+            for (int j = j0; j < j1; j++)
+                dst[j] += row[j];
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 double softmax_xent(float *logits, int V, const int32_t *targets, size_t n, float grad_scale)
 {
     double total = 0.0;
+#pragma omp parallel for schedule(static) reduction(+ : total) if (n * (size_t)V >= 32768)
     for (size_t r = 0; r < n; r++) {
         float *z = logits + r * (size_t)V;
         float zmax = z[0];

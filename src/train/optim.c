@@ -40,11 +40,13 @@ void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *p
         if (o->m) {
             /* buf = momentum * buf + g; p -= lr * buf (torch.optim.SGD) */
             float mu = tc->momentum, *buf = o->m;
+#pragma omp parallel for simd schedule(static) if (n >= 65536)
             for (size_t k = 0; k < n; k++) {
                 buf[k] = mu * buf[k] + g[k];
                 p[k] -= lr * buf[k];
             }
         } else {
+#pragma omp parallel for simd schedule(static) if (n >= 65536)
             for (size_t k = 0; k < n; k++)
                 p[k] -= lr * g[k];
         }
@@ -55,6 +57,7 @@ void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *p
         /* p -= lr / c1 * m / (sqrt(v / c2) + eps), as torch.optim.Adam */
         const float step = (float)(lr / c1), inv_sqrt_c2 = (float)(1.0 / sqrt(c2));
         float *m = o->m, *v = o->v;
+#pragma omp parallel for simd schedule(static) if (n >= 65536)
         for (size_t k = 0; k < n; k++) {
             m[k] = b1 * m[k] + (1.0f - b1) * g[k];
             v[k] = b2 * v[k] + (1.0f - b2) * g[k] * g[k];
@@ -65,6 +68,7 @@ void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *p
     case RECUR_OPT_RMSPROP: {
         const float a = tc->rms_alpha, eps = tc->eps;
         float *v = o->v;
+#pragma omp parallel for simd schedule(static) if (n >= 65536)
         for (size_t k = 0; k < n; k++) {
             v[k] = a * v[k] + (1.0f - a) * g[k] * g[k];
             p[k] -= lr * g[k] / (sqrtf(v[k]) + eps);
@@ -76,14 +80,31 @@ void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *p
 
 double block_sum_squares(const float *g, size_t n)
 {
-    double s = 0.0;
-    for (size_t k = 0; k < n; k++)
-        s += (double)g[k] * g[k];
-    return s;
+    /* Fixed chunks summed in a fixed order: the same result whatever the
+     * thread count (a reduction clause would not promise that). */
+    enum { CHUNK = 16384 };
+    size_t chunks = (n + CHUNK - 1) / CHUNK;
+    double total = 0.0;
+    double partial[64];
+    for (size_t c0 = 0; c0 < chunks; c0 += 64) {
+        size_t c1 = c0 + 64 < chunks ? c0 + 64 : chunks;
+#pragma omp parallel for schedule(static) if (n >= 65536)
+        for (size_t c = c0; c < c1; c++) {
+            size_t k1 = (c + 1) * CHUNK < n ? (c + 1) * CHUNK : n;
+            double s = 0.0;
+            for (size_t k = c * CHUNK; k < k1; k++)
+                s += (double)g[k] * g[k];
+            partial[c - c0] = s;
+        }
+        for (size_t c = c0; c < c1; c++)
+            total += partial[c - c0];
+    }
+    return total;
 }
 
 void block_scale(float *g, size_t n, float s)
 {
+#pragma omp parallel for simd schedule(static) if (n >= 65536)
     for (size_t k = 0; k < n; k++)
         g[k] *= s;
 }

@@ -1,0 +1,235 @@
+/* Throughput benchmarks for recur, the counterpart of the PyTorch reference
+ * scripts: training tokens/s for a char model (or PTB words/s), batch-1
+ * sampling chars/s, and the machine's practical sgemm peak. Prints one JSON
+ * object on stdout.
+ *
+ *   recur_bench train  --data FILE [--level char|word] [--cell lstm] [--layers 2] [--hidden 128]
+ *                      [--batch 50] [--seq 50] [--optimizer adam|sgd] [--steps 20] [--threads N]
+ *   recur_bench sample --data FILE [--cell lstm] [--layers 2] [--hidden 512] [--length 2000]
+ *   recur_bench sgemm  [--n 2048] [--reps 10] [--threads N]
+ *
+ * FLOPs of a training step are counted as 3x the forward matrix products
+ * (forward, and the two products of backward): per token and layer
+ * 2*G*H*(I + H), plus 2*H*V for the decoder. */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "core/gemm.h"
+#include "recur.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double peak_rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+typedef struct args {
+    const char *mode, *data, *level, *cell, *optimizer;
+    int layers, hidden, batch, seq, steps, warmup, threads, length, n, reps;
+} args;
+
+static const char *flag_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "recur_bench: %s needs a value\n", argv[*i]);
+        exit(2);
+    }
+    return argv[++*i];
+}
+
+static void parse(args *a, int argc, char **argv)
+{
+    *a = (args){"train", NULL, "char", "lstm", "adam", 2, 128, 50, 50, 20, 5, 0, 2000, 2048, 10};
+    if (argc > 1)
+        a->mode = argv[1];
+    for (int i = 2; i < argc; i++) {
+        const char *f = argv[i];
+        if (!strcmp(f, "--data")) a->data = flag_value(argc, argv, &i);
+        else if (!strcmp(f, "--level")) a->level = flag_value(argc, argv, &i);
+        else if (!strcmp(f, "--cell")) a->cell = flag_value(argc, argv, &i);
+        else if (!strcmp(f, "--optimizer")) a->optimizer = flag_value(argc, argv, &i);
+        else if (!strcmp(f, "--layers")) a->layers = atoi(flag_value(argc, argv, &i));
+        else if (!strcmp(f, "--hidden")) a->hidden = atoi(flag_value(argc, argv, &i));
+        else if (!strcmp(f, "--batch")) a->batch = atoi(flag_value(argc, argv, &i));
+        else if (!strcmp(f, "--seq")) a->seq = atoi(flag_value(argc, argv, &i));
+        else if (!strcmp(f, "--steps")) a->steps = atoi(flag_value(argc, argv, &i));
+        else if (!strcmp(f, "--warmup")) a->warmup = atoi(flag_value(argc, argv, &i));
+        else if (!strcmp(f, "--threads")) a->threads = atoi(flag_value(argc, argv, &i));
+        else if (!strcmp(f, "--length")) a->length = atoi(flag_value(argc, argv, &i));
+        else if (!strcmp(f, "--n")) a->n = atoi(flag_value(argc, argv, &i));
+        else if (!strcmp(f, "--reps")) a->reps = atoi(flag_value(argc, argv, &i));
+        else {
+            fprintf(stderr, "recur_bench: unknown flag %s\n", f);
+            exit(2);
+        }
+    }
+}
+
+static void die(const recur_error *err)
+{
+    fprintf(stderr, "recur_bench: %s\n", err->msg);
+    exit(1);
+}
+
+static recur_model *make_model(const args *a, int32_t **ids, size_t *n)
+{
+    recur_error err = {0};
+    char *text;
+    size_t len;
+    recur_vocab *vocab;
+    recur_level level = strcmp(a->level, "word") == 0 ? RECUR_LEVEL_WORD : RECUR_LEVEL_CHAR;
+    if (!a->data) {
+        fprintf(stderr, "recur_bench: --data FILE is required\n");
+        exit(2);
+    }
+    if (recur_read_file(a->data, &text, &len, &err) || recur_vocab_build(text, len, level, &vocab, &err) ||
+        recur_vocab_encode(vocab, text, len, ids, n, &err))
+        die(&err);
+    free(text);
+    recur_config cfg;
+    recur_config_default(&cfg);
+    cfg.layers = a->layers;
+    cfg.hidden = a->hidden;
+    if (recur_cell_parse(a->cell, &cfg.cell, &err))
+        die(&err);
+    recur_model *m;
+    if (recur_model_create(&cfg, vocab, 1, &m, &err))
+        die(&err);
+    return m;
+}
+
+/* Forward matrix-product FLOPs per token. */
+static double forward_flops_per_token(const recur_config *c)
+{
+    int G = c->cell == RECUR_CELL_LSTM ? 4 : c->cell == RECUR_CELL_GRU ? 3 : 1;
+    double f = 0;
+    for (int l = 0; l < c->layers; l++)
+        f += 2.0 * G * c->hidden * ((l ? c->hidden : c->embed) + c->hidden);
+    return f + 2.0 * c->hidden * c->vocab_size;
+}
+
+static void bench_train(const args *a)
+{
+    recur_error err = {0};
+    int32_t *ids;
+    size_t n;
+    recur_model *m = make_model(a, &ids, &n);
+    recur_train_config tc;
+    recur_train_config_default(&tc);
+    tc.batch = a->batch;
+    tc.seq = a->seq;
+    if (!strcmp(a->optimizer, "sgd")) {
+        tc.optimizer = RECUR_OPT_SGD;
+        tc.lr = 1.0f;
+        tc.loss_scale = RECUR_LOSS_SUM_STEPS;
+    }
+    recur_trainer *t;
+    if (recur_trainer_create(m, &tc, ids, n, &t, &err))
+        die(&err);
+    recur_step_info info;
+    for (int i = 0; i < a->warmup; i++)
+        recur_trainer_step(t, &info, &err);
+    double t0 = now();
+    for (int i = 0; i < a->steps; i++)
+        recur_trainer_step(t, &info, &err);
+    double dt = now() - t0;
+    const recur_config *c = recur_model_config(m);
+    double tokens = (double)a->batch * a->seq * a->steps;
+    double gflops = 3.0 * forward_flops_per_token(c) * tokens / dt * 1e-9;
+    char blas[128];
+    recur_blas_describe(blas, sizeof blas);
+    printf("{\"mode\":\"train\",\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,\"vocab\":%d,\"batch\":%d,\"seq\":%d,"
+           "\"optimizer\":\"%s\",\"steps\":%d,\"seconds\":%.4f,\"ms_per_step\":%.3f,\"tokens_per_s\":%.1f,"
+           "\"gflops\":%.2f,\"last_loss\":%.5f,\"threads\":%d,\"blas\":\"%s\",\"peak_rss_mb\":%.1f}\n",
+           recur_cell_name(c->cell), c->layers, c->hidden, c->vocab_size, a->batch, a->seq, a->optimizer, a->steps,
+           dt, 1e3 * dt / a->steps, tokens / dt, gflops, info.loss, a->threads, blas, peak_rss_mb());
+    recur_trainer_free(t);
+    recur_model_free(m);
+    free(ids);
+}
+
+static void bench_sample(const args *a)
+{
+    recur_error err = {0};
+    int32_t *ids;
+    size_t n;
+    recur_model *m = make_model(a, &ids, &n);
+    recur_sampler *s;
+    if (recur_sampler_create(m, 1, &s, &err))
+        die(&err);
+    int32_t id = ids[0];
+    for (int i = 0; i < 20; i++) { /* warm-up */
+        recur_sampler_feed(s, id, &err);
+        id = recur_sampler_pick(s, RECUR_SAMPLE_WEIGHTED, 1.0f, 0);
+    }
+    double t0 = now();
+    for (int i = 0; i < a->length; i++) {
+        recur_sampler_feed(s, id, &err);
+        id = recur_sampler_pick(s, RECUR_SAMPLE_WEIGHTED, 1.0f, 0);
+    }
+    double dt = now() - t0;
+    printf("{\"mode\":\"sample\",\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,\"chars\":%d,\"seconds\":%.4f,"
+           "\"chars_per_s\":%.1f,\"threads\":%d,\"peak_rss_mb\":%.1f}\n",
+           a->cell, a->layers, a->hidden, a->length, dt, a->length / dt, a->threads, peak_rss_mb());
+    recur_sampler_free(s);
+    recur_model_free(m);
+    free(ids);
+}
+
+static void bench_sgemm(const args *a)
+{
+    size_t nn = (size_t)a->n * a->n;
+    float *x = malloc(nn * sizeof *x), *y = malloc(nn * sizeof *y), *z = malloc(nn * sizeof *z);
+    if (!x || !y || !z)
+        exit(1);
+    for (size_t k = 0; k < nn; k++) {
+        x[k] = (float)((k * 7) % 13) * 0.01f;
+        y[k] = (float)((k * 5) % 11) * 0.01f;
+    }
+    recur_sgemm(0, 0, a->n, a->n, a->n, 1.0f, x, a->n, y, a->n, 0.0f, z, a->n);
+    double best = 1e30;
+    for (int r = 0; r < a->reps; r++) {
+        double t0 = now();
+        recur_sgemm(0, 0, a->n, a->n, a->n, 1.0f, x, a->n, y, a->n, 0.0f, z, a->n);
+        double dt = now() - t0;
+        best = dt < best ? dt : best;
+    }
+    char blas[128];
+    recur_blas_describe(blas, sizeof blas);
+    printf("{\"mode\":\"sgemm\",\"n\":%d,\"gflops\":%.2f,\"threads\":%d,\"blas\":\"%s\"}\n", a->n,
+           2.0 * a->n * (double)nn / best * 1e-9, a->threads, blas);
+    free(x);
+    free(y);
+    free(z);
+}
+
+int main(int argc, char **argv)
+{
+    args a;
+    parse(&a, argc, argv);
+    recur_set_threads(a.threads);
+    if (!strcmp(a.mode, "train"))
+        bench_train(&a);
+    else if (!strcmp(a.mode, "sample"))
+        bench_sample(&a);
+    else if (!strcmp(a.mode, "sgemm"))
+        bench_sgemm(&a);
+    else {
+        fprintf(stderr, "recur_bench: mode must be train, sample or sgemm\n");
+        return 2;
+    }
+    return 0;
+}
