@@ -110,6 +110,11 @@ recur_status w2v_vocab_build(const char *text, size_t len, int min_count, w2v_vo
     recur_status st = scan(text, len, &map, &counts, &counts_cap, &raw, &nraw, err);
     if (st != RECUR_OK)
         goto done;
+    /* Only blanks: no token was counted (and counts was never allocated). */
+    if (nraw == 0) {
+        st = recur_fail(err, RECUR_E_FORMAT, "the text has no words");
+        goto done;
+    }
 
     size_t distinct = map.count, kept = 0;
     items = malloc(distinct * sizeof *items);
