@@ -1,25 +1,165 @@
-/* Batch-1 generation: one matrix-vector product per weight matrix per step,
- * every buffer allocated once when the sampler is created. */
+/* Batch-1 generation, built for speed: one token at a time is a chain of
+ * matrix-vector products, bound by how fast the weights stream from cache.
+ *
+ * At creation the sampler repacks the weights once:
+ *  - layer 0's input projection of every token is precomputed
+ *    (embedding row x W_ih^T + biases, a [V][G*H] table), so that product
+ *    disappears from each step;
+ *  - every layer's rows are interleaved by unit: for unit j the G gate rows,
+ *    each [W_ih row | W_hh row], lie together. A thread that owns units
+ *    [j0, j1) computes their gates and updates their cells without waiting
+ *    for anyone, so a step needs one barrier per layer.
+ * Nothing is allocated per step. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
-#include "core/gemm.h"
 #include "core/rng.h"
+#include "core/vmath.h"
 #include "model/model_internal.h"
 #include "recur/sample.h"
+
+#ifdef RECUR_HAVE_OPENMP
+#include <omp.h>
+#endif
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
+
+typedef struct packed_layer {
+    int in;          /* input width read from x (0 for layer 0: the table has it) */
+    int width;       /* in + H: the length of a packed row */
+    float *rows;     /* [H][G][width] */
+    float *bias;     /* [H][G]: b_ih + b_hh (GRU: b_ih + b_hh for r, z; b_in for n) */
+    float *b_hn;     /* GRU: [H] */
+} packed_layer;
 
 struct recur_sampler {
     const recur_model *m;
     recur_rng rng;
-    float *h, *c;       /* [layers][H] */
-    float *pre, *hh;    /* G*H each */
+    int G, H, L, V;
+    packed_layer *layers;
+    float *table;       /* [V][H][G]: layer 0's input side, unit-interleaved */
+    float *h[2], *c;    /* h[cur][layers][H], double-buffered; c [layers][H] */
+    int cur;
     float *logits;      /* V: the last step's logits */
     float *work;        /* V: probabilities */
+    int threads;
     int32_t last;       /* last token fed, -1 before any */
     int32_t space_id;   /* id of " ", or -1 */
 };
+
+static float dot(const float *a, const float *x, int n)
+{
+    int j = 0;
+    float s = 0.0f;
+#ifdef __AVX2__
+    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+    for (; j + 16 <= n; j += 16) {
+        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(x + j), s0);
+        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j + 8), _mm256_loadu_ps(x + j + 8), s1);
+    }
+    s0 = _mm256_add_ps(s0, s1);
+    __m128 q = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+    q = _mm_add_ss(q, _mm_shuffle_ps(q, q, 1));
+    s = _mm_cvtss_f32(q);
+#endif
+    for (; j < n; j++)
+        s += a[j] * x[j];
+    return s;
+}
+
+/* out[g] = rows[g] . x for g < G <= 4 rows of length n, stride apart: x is
+ * loaded once for all rows, and the 2G independent sums hide the FMA latency. */
+static void dot_rows(const float *rows, size_t stride, int G, const float *x, int n, float *out)
+{
+    int j = 0;
+#ifdef __AVX2__
+    __m256 acc[8];
+    for (int k = 0; k < 8; k++)
+        acc[k] = _mm256_setzero_ps();
+    if (G == 4) {
+        for (; j + 16 <= n; j += 16) {
+            __m256 x0 = _mm256_loadu_ps(x + j), x1 = _mm256_loadu_ps(x + j + 8);
+            for (int g = 0; g < 4; g++) {
+                const float *r = rows + g * stride + j;
+                acc[2 * g] = _mm256_fmadd_ps(_mm256_loadu_ps(r), x0, acc[2 * g]);
+                acc[2 * g + 1] = _mm256_fmadd_ps(_mm256_loadu_ps(r + 8), x1, acc[2 * g + 1]);
+            }
+        }
+    } else {
+        for (; j + 16 <= n; j += 16) {
+            __m256 x0 = _mm256_loadu_ps(x + j), x1 = _mm256_loadu_ps(x + j + 8);
+            for (int g = 0; g < G; g++) {
+                const float *r = rows + g * stride + j;
+                acc[2 * g] = _mm256_fmadd_ps(_mm256_loadu_ps(r), x0, acc[2 * g]);
+                acc[2 * g + 1] = _mm256_fmadd_ps(_mm256_loadu_ps(r + 8), x1, acc[2 * g + 1]);
+            }
+        }
+    }
+    for (int g = 0; g < G; g++) {
+        __m256 a = _mm256_add_ps(acc[2 * g], acc[2 * g + 1]);
+        __m128 q = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+        q = _mm_add_ps(q, _mm_movehl_ps(q, q));
+        q = _mm_add_ss(q, _mm_shuffle_ps(q, q, 1));
+        out[g] = _mm_cvtss_f32(q);
+    }
+#else
+    for (int g = 0; g < G; g++)
+        out[g] = 0.0f;
+#endif
+    for (; j < n; j++)
+        for (int g = 0; g < G; g++)
+            out[g] += rows[g * stride + j] * x[j];
+}
+
+static recur_status pack(recur_sampler *s, recur_error *err)
+{
+    const recur_model *m = s->m;
+    const int G = s->G, H = s->H, E = m->cfg.embed;
+    s->layers = calloc((size_t)s->L, sizeof *s->layers);
+    s->table = malloc((size_t)s->V * G * H * sizeof *s->table);
+    if (!s->layers || !s->table)
+        return recur_fail_nomem(err, "the sampler's weights");
+    for (int l = 0; l < s->L; l++) {
+        packed_layer *p = &s->layers[l];
+        rnn_weights w = model_layer_weights(m, l, m->params);
+        int I = m->layers[l].in;
+        p->in = l == 0 ? 0 : I;
+        p->width = p->in + H;
+        p->rows = malloc((size_t)H * G * p->width * sizeof *p->rows);
+        p->bias = malloc((size_t)H * G * sizeof *p->bias);
+        p->b_hn = malloc((size_t)H * sizeof *p->b_hn);
+        if (!p->rows || !p->bias || !p->b_hn)
+            return recur_fail_nomem(err, "the sampler's weights");
+        for (int j = 0; j < H; j++)
+            for (int g = 0; g < G; g++) {
+                size_t src = (size_t)g * H + j;
+                float *row = p->rows + ((size_t)j * G + g) * p->width;
+                if (p->in)
+                    memcpy(row, w.w_ih + src * I, (size_t)I * sizeof *row);
+                memcpy(row + p->in, w.w_hh + src * H, (size_t)H * sizeof *row);
+                int gru_n = m->cfg.cell == RECUR_CELL_GRU && g == 2;
+                p->bias[(size_t)j * G + g] = w.b_ih[src] + (gru_n ? 0.0f : w.b_hh[src]);
+                if (gru_n)
+                    p->b_hn[j] = w.b_hh[src];
+            }
+        if (l == 0) {
+            /* The table takes the input side and the biases. */
+            for (int v = 0; v < s->V; v++) {
+                const float *x = m->params + m->enc_w + (size_t)v * E;
+                for (int j = 0; j < H; j++)
+                    for (int g = 0; g < G; g++) {
+                        size_t src = (size_t)g * H + j;
+                        s->table[((size_t)v * H + j) * G + g] = dot(w.w_ih + src * I, x, I) + p->bias[(size_t)j * G + g];
+                    }
+            }
+        }
+    }
+    return RECUR_OK;
+}
 
 recur_status recur_sampler_create(const recur_model *m, uint64_t seed, recur_sampler **out, recur_error *err)
 {
@@ -27,19 +167,33 @@ recur_status recur_sampler_create(const recur_model *m, uint64_t seed, recur_sam
     if (!s)
         return recur_fail_nomem(err, "the sampler");
     const recur_config *c = &m->cfg;
-    size_t LH = (size_t)c->layers * c->hidden, GH = (size_t)rnn_gate_count(c->cell) * c->hidden;
     s->m = m;
+    s->G = rnn_gate_count(c->cell);
+    s->H = c->hidden;
+    s->L = c->layers;
+    s->V = c->vocab_size;
     recur_rng_seed(&s->rng, seed);
-    s->h = calloc(LH, sizeof *s->h);
-    s->c = calloc(LH, sizeof *s->c);
-    s->pre = calloc(GH, sizeof *s->pre);
-    s->hh = calloc(GH, sizeof *s->hh);
-    s->logits = calloc((size_t)c->vocab_size, sizeof *s->logits);
-    s->work = calloc((size_t)c->vocab_size, sizeof *s->work);
-    if (!s->h || !s->c || !s->pre || !s->hh || !s->logits || !s->work) {
+    size_t LH = (size_t)s->L * s->H;
+    s->h[0] = calloc(LH, sizeof(float));
+    s->h[1] = calloc(LH, sizeof(float));
+    s->c = calloc(LH, sizeof(float));
+    s->logits = calloc((size_t)s->V, sizeof(float));
+    s->work = calloc((size_t)s->V, sizeof(float));
+    recur_status st = RECUR_OK;
+    if (!s->h[0] || !s->h[1] || !s->c || !s->logits || !s->work)
+        st = recur_fail_nomem(err, "the sampler");
+    if (!st)
+        st = pack(s, err);
+    if (st) {
         recur_sampler_free(s);
-        return recur_fail_nomem(err, "the sampler");
+        return st;
     }
+#ifdef RECUR_HAVE_OPENMP
+    /* A thread team pays off only when each share streams enough weights. */
+    s->threads = (long)s->G * s->H * (s->H * 2) >= 262144 ? omp_get_max_threads() : 1;
+#else
+    s->threads = 1;
+#endif
     s->space_id = recur_vocab_find(m->vocab, " ", 1);
     s->last = -1;
     *out = s;
@@ -50,10 +204,16 @@ void recur_sampler_free(recur_sampler *s)
 {
     if (!s)
         return;
-    free(s->h);
+    for (int l = 0; s->layers && l < s->L; l++) {
+        free(s->layers[l].rows);
+        free(s->layers[l].bias);
+        free(s->layers[l].b_hn);
+    }
+    free(s->layers);
+    free(s->table);
+    free(s->h[0]);
+    free(s->h[1]);
     free(s->c);
-    free(s->pre);
-    free(s->hh);
     free(s->logits);
     free(s->work);
     free(s);
@@ -61,33 +221,99 @@ void recur_sampler_free(recur_sampler *s)
 
 void recur_sampler_reset(recur_sampler *s)
 {
-    const recur_config *c = &s->m->cfg;
-    size_t LH = (size_t)c->layers * c->hidden;
-    memset(s->h, 0, LH * sizeof *s->h);
-    memset(s->c, 0, LH * sizeof *s->c);
+    size_t LH = (size_t)s->L * s->H;
+    memset(s->h[0], 0, LH * sizeof(float));
+    memset(s->h[1], 0, LH * sizeof(float));
+    memset(s->c, 0, LH * sizeof(float));
     s->last = -1;
+}
+
+/* Units [j0, j1) of layer l: gates from the packed rows, then the cell. x is
+ * the layer's input (unused for layer 0), h_prev this layer's previous h. */
+static void layer_units(const recur_sampler *s, int l, int32_t id, const float *x, const float *h_prev,
+                        float *h_new, float *c, int j0, int j1)
+{
+    const recur_model *m = s->m;
+    const packed_layer *p = &s->layers[l];
+    const int G = s->G, H = s->H;
+    const recur_cell cell = m->cfg.cell;
+    const float *peep = m->layers[l].w_peep == MODEL_NO_TENSOR ? NULL : m->params + m->layers[l].w_peep;
+    for (int j = j0; j < j1; j++) {
+        const float *rows = p->rows + (size_t)j * G * p->width;
+        const float *base = l == 0 ? s->table + ((size_t)id * H + j) * G : p->bias + (size_t)j * G;
+        float a[4], xin[4] = {0, 0, 0, 0}, hid[4], hn = 0.0f;
+        if (p->in)
+            dot_rows(rows, (size_t)p->width, G, x, p->in, xin);
+        dot_rows(rows + p->in, (size_t)p->width, G, h_prev, H, hid);
+        for (int g = 0; g < G; g++)
+            a[g] = base[g] + xin[g] + hid[g];
+        if (cell == RECUR_CELL_GRU) {
+            hn = hid[2] + p->b_hn[j];
+            a[2] = base[2] + xin[2];
+        }
+        switch (cell) {
+        case RECUR_CELL_LSTM: {
+            float cp = c[j];
+            float i = recur_sigmoidf(a[0] + (peep ? peep[j] * cp : 0.0f));
+            float f = recur_sigmoidf(a[1] + (peep ? peep[H + j] * cp : 0.0f));
+            float cn = f * cp + i * recur_tanhf(a[2]);
+            float o = recur_sigmoidf(a[3] + (peep ? peep[2 * H + j] * cn : 0.0f));
+            c[j] = cn;
+            h_new[j] = o * recur_tanhf(cn);
+            break;
+        }
+        case RECUR_CELL_GRU: {
+            float r = recur_sigmoidf(a[0]), z = recur_sigmoidf(a[1]);
+            float n = recur_tanhf(a[2] + r * hn);
+            h_new[j] = (1.0f - z) * n + z * h_prev[j];
+            break;
+        }
+        case RECUR_CELL_RNN_RELU:
+            h_new[j] = a[0] > 0.0f ? a[0] : 0.0f;
+            break;
+        default:
+            h_new[j] = recur_tanhf(a[0]);
+            break;
+        }
+    }
+}
+
+/* This thread's share [lo, hi) of n items. */
+static void share(int n, int *lo, int *hi)
+{
+#ifdef RECUR_HAVE_OPENMP
+    int nt = omp_get_num_threads(), id = omp_get_thread_num();
+#else
+    int nt = 1, id = 0;
+#endif
+    *lo = (int)((long)n * id / nt);
+    *hi = (int)((long)n * (id + 1) / nt);
 }
 
 recur_status recur_sampler_feed(recur_sampler *s, int32_t id, recur_error *err)
 {
-    const recur_model *m = s->m;
-    const recur_config *c = &m->cfg;
-    if (id < 0 || id >= c->vocab_size)
+    if (id < 0 || id >= s->V)
         return recur_fail(err, RECUR_E_ARG, "token id %d is outside the vocabulary", (int)id);
-    const int H = c->hidden, GH = rnn_gate_count(c->cell) * H;
-    const float *x = m->params + m->enc_w + (size_t)id * c->embed;
-    for (int l = 0; l < c->layers; l++) {
-        rnn_weights w = model_layer_weights(m, l, m->params);
-        int I = m->layers[l].in;
-        memcpy(s->pre, w.b_ih, (size_t)GH * sizeof *s->pre);
-        recur_sgemv(0, GH, I, 1.0f, w.w_ih, I, x, 1.0f, s->pre);
-        rnn_shape shape = {1, 1, I, H, c->cell, c->peephole};
-        float *h = s->h + (size_t)l * H;
-        rnn_step(&shape, &w, s->pre, s->hh, h, s->c + (size_t)l * H);
-        x = h;
+    const recur_model *m = s->m;
+    const int H = s->H, L = s->L, V = s->V;
+    float *h_old = s->h[s->cur], *h_new = s->h[s->cur ^ 1];
+    const float *dec_w = m->params + m->dec_w, *dec_b = m->params + m->dec_b;
+#pragma omp parallel num_threads(s->threads) if (s->threads > 1)
+    {
+        int j0, j1;
+        share(H, &j0, &j1);
+        for (int l = 0; l < L; l++) {
+            const float *x = l ? h_new + (size_t)(l - 1) * H : NULL;
+            layer_units(s, l, id, x, h_old + (size_t)l * H, h_new + (size_t)l * H, s->c + (size_t)l * H, j0, j1);
+#pragma omp barrier
+        }
+        int v0, v1;
+        share(V, &v0, &v1);
+        const float *top = h_new + (size_t)(L - 1) * H;
+        for (int v = v0; v < v1; v++)
+            s->logits[v] = dec_b[v] + dot(dec_w + (size_t)v * H, top, H);
     }
-    memcpy(s->logits, m->params + m->dec_b, (size_t)c->vocab_size * sizeof *s->logits);
-    recur_sgemv(0, c->vocab_size, H, 1.0f, m->params + m->dec_w, H, x, 1.0f, s->logits);
+    s->cur ^= 1;
     s->last = id;
     return RECUR_OK;
 }
@@ -134,7 +360,7 @@ static float kth_largest(const float *v, float *scratch, int n, int k)
 
 static int32_t draw(recur_sampler *s, float temperature, int top_k)
 {
-    const int V = s->m->cfg.vocab_size;
+    const int V = s->V;
     float *p = s->work;
     float cutoff = -INFINITY;
     if (top_k > 0 && top_k < V)
@@ -161,16 +387,15 @@ static int32_t draw(recur_sampler *s, float temperature, int top_k)
 
 int32_t recur_sampler_pick(recur_sampler *s, recur_sample_mode mode, float temperature, int top_k)
 {
-    const int V = s->m->cfg.vocab_size;
     if (!(temperature > 0.0f))
         temperature = 1.0f;
     switch (mode) {
     case RECUR_SAMPLE_ARGMAX:
-        return argmax(s->logits, V);
+        return argmax(s->logits, s->V);
     case RECUR_SAMPLE_SPACE:
         /* char-rnn's sampling type 2: choose freely only at word starts. */
         if (s->last != s->space_id || s->space_id < 0)
-            return argmax(s->logits, V);
+            return argmax(s->logits, s->V);
         return draw(s, temperature, top_k);
     default:
         return draw(s, temperature, top_k);
