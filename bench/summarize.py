@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Summarises bench/run.sh's raw JSON lines: medians per workload and side,
+ratios recur/PyTorch, % of the sgemm peak measured in the same run, peak RSS;
+prints a markdown table and writes bench/results/bench-DATE.json."""
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+raw, outdir = sys.argv[1], sys.argv[2]
+rows = [json.loads(line) for line in open(raw) if line.strip()]
+
+
+def figure(d):
+    """(value, unit) of one result: throughput, higher is better."""
+    if d["name"] == "sgemm2048":
+        if "gflops" in d:
+            return d["gflops"], "GFLOP/s"
+        return d.get("gflops_best", d.get("gflops_median", 0)), "GFLOP/s"
+    if d["name"].startswith("sample"):
+        v = d.get("chars_per_s") or d.get("sample", {}).get("chars_per_s")
+        return v, "chars/s"
+    v = d.get("tokens_per_s") or d.get("bench", {}).get("tokens_per_s") or d.get("bench", {}).get("words_per_s")
+    return v, "tokens/s"
+
+
+def cpu_model():
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+names = []
+for d in rows:
+    if d["name"] not in names:
+        names.append(d["name"])
+summary = {}
+for n in names:
+    entry = {}
+    for side in ("recur", "torch"):
+        vals = [figure(d)[0] for d in rows if d["name"] == n and d["side"] == side and figure(d)[0]]
+        rss = [d.get("max_rss_kb", 0) / 1024 for d in rows if d["name"] == n and d["side"] == side]
+        if vals:
+            entry[side] = {"median": statistics.median(vals), "runs": vals, "unit": figure(
+                next(d for d in rows if d["name"] == n))[1], "peak_rss_mb": max(rss) if rss else None}
+    if "recur" in entry and "torch" in entry:
+        entry["ratio"] = entry["recur"]["median"] / entry["torch"]["median"]
+    summary[n] = entry
+
+peak = summary.get("sgemm2048", {}).get("recur", {}).get("median")
+for n, e in summary.items():
+    gf = [d.get("gflops") for d in rows if d["name"] == n and d["side"] == "recur" and d.get("mode") == "train"]
+    if gf and peak:
+        e["recur"]["gflops_median"] = statistics.median(gf)
+        e["recur"]["pct_of_sgemm_peak"] = 100 * statistics.median(gf) / peak
+
+print("| workload | recur | PyTorch | ratio | % of sgemm peak | peak RSS recur / PyTorch (MB) |")
+print("|---|---:|---:|---:|---:|---:|")
+for n, e in summary.items():
+    r, t = e.get("recur"), e.get("torch")
+    unit = (r or t)["unit"]
+    pct = f"{r['pct_of_sgemm_peak']:.0f}%" if r and "pct_of_sgemm_peak" in r else ""
+    rss = f"{r['peak_rss_mb']:.0f} / {t['peak_rss_mb']:.0f}" if r and t and r["peak_rss_mb"] and t["peak_rss_mb"] else ""
+    print(f"| {n} ({unit}) | {r['median']:,.0f} | {t['median']:,.0f} | {e.get('ratio', 0):.2f}x | {pct} | {rss} |"
+          if r and t else f"| {n} ({unit}) | {(r or {}).get('median', 0):,.0f} | | | {pct} | |")
+
+try:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+except OSError:
+    commit = ""
+blas = next((d.get("blas") for d in rows if d.get("blas")), "")
+record = {
+    "commit": commit, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cpu": cpu_model(),
+    "cores": os.cpu_count(), "blas": blas, "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", ""),
+    "threads": {"recur": 2, "torch": "2, GOMP_SPINCOUNT=0"}, "summary": summary, "raw": rows,
+}
+path = os.path.join(outdir, "bench-" + time.strftime("%Y%m%d-%H%M%S") + ".json")
+with open(path, "w") as f:
+    json.dump(record, f, indent=1)
+print(f"\nwritten {path}")
