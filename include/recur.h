@@ -22,5 +22,6 @@
 #include "recur/sample.h"
 #include "recur/w2v.h"
 #include "recur/viz.h"
+#include "recur/gradflow.h"
 
 #endif
