@@ -28,6 +28,7 @@ summary=""
 for t in $targets; do
     corpus="$build/fuzz-corpus/$t"
     artifacts="$build/fuzz-artifacts/$t"
+    rm -rf "$artifacts" # crashes of an earlier run are not counted again
     mkdir -p "$corpus" "$artifacts"
     log="$build/fuzz-$t.log"
     # Exit status 0: no crash; anything else is counted from the artifacts.

@@ -172,6 +172,19 @@ static recur_status load_tensors(const st_file *f, recur_model *m, recur_error *
     return RECUR_OK;
 }
 
+/* The parameters a configuration stores (a tied decoder once), as
+ * model_alloc lays them out. The sizes are bounded by model_config_check, so
+ * the sum fits in 64 bits. */
+static uint64_t stored_param_count(const recur_config *c)
+{
+    uint64_t V = (uint64_t)c->vocab_size, H = (uint64_t)c->hidden, G = (uint64_t)rnn_gate_count(c->cell);
+    uint64_t E = c->embed ? (uint64_t)c->embed : H;
+    uint64_t total = V * E + (c->tied ? 0 : V * H) + V;
+    for (int l = 0; l < c->layers; l++)
+        total += G * H * ((l == 0 ? E : H) + H + 2) + (c->peephole ? 3 * H : 0);
+    return total;
+}
+
 recur_status checkpoint_load_parsed(const st_file *f, recur_model **out, recur_error *err)
 {
     json_value *cj = NULL;
@@ -183,6 +196,13 @@ recur_status checkpoint_load_parsed(const st_file *f, recur_model **out, recur_e
     json_free(cj);
     if (st)
         return st;
+    /* Allocate nothing the file cannot fill: every parameter takes at least
+     * 2 bytes (F16/BF16) in the data section. */
+    uint64_t need = stored_param_count(&cfg);
+    if (need > f->data_size / 2)
+        return recur_fail(err, RECUR_E_FORMAT,
+                          "recur.config describes %llu parameters, more than the %zu bytes of tensor data can hold",
+                          (unsigned long long)need, f->data_size);
     recur_vocab *vocab = NULL;
     st = load_vocab(f, &cfg, &vocab, err);
     if (st)
