@@ -33,6 +33,7 @@ typedef struct train_options {
     double val_fraction, minutes;
     int64_t steps, save_every, eval_every, log_every;
     int epochs, threads, quiet, resume, eval_batch, max_skips, no_test;
+    int eval_batch_seen;
     int64_t seed;
     recur_config cfg;
     recur_train_config tc;
@@ -175,7 +176,7 @@ static int parse_options(train_options *o, int argc, char **argv)
         {"--steps", CLI_INT64, &o->steps, 1, 1e15, "stop after this many steps in all", NULL},
         {"--minutes", CLI_DOUBLE, &o->minutes, 1e-3, 1e7, "stop after this many minutes of this run", NULL},
         {"--eval-every", CLI_INT64, &o->eval_every, 0, 1e15, "validate every N steps and at epoch ends (default 1000; 0: epoch ends only)", NULL},
-        {"--eval-batch", CLI_INT, &o->eval_batch, 1, 100000, "streams for validation (default 1: every token predicted once)", NULL},
+        {"--eval-batch", CLI_INT, &o->eval_batch, 1, 100000, "streams for validation (default 1: every token predicted once; with a preset: --batch)", &o->eval_batch_seen},
         {"--save-every", CLI_INT64, &o->save_every, 0, 1e15, "write the model and state every N steps (default 1000; 0: at the end only)", NULL},
         {"--log", CLI_STRING, &o->log, 0, 0, "append metrics as JSON Lines to FILE", NULL},
         {"--log-every", CLI_INT64, &o->log_every, 1, 1e15, "steps between training lines in --log (default 10)", NULL},
@@ -198,7 +199,11 @@ static int parse_options(train_options *o, int argc, char **argv)
                      "without --data, trains on the shipped Penn Treebank files.",
                      flags, (int)(sizeof flags / sizeof flags[0]), 0, 0};
     int n;
-    return cli_parse(&spec, argc, argv, NULL, &n);
+    int rc = cli_parse(&spec, argc, argv, NULL, &n);
+    /* ptb_word_lm validates with the training batch size: follow --batch. */
+    if (!rc && o->preset && !o->eval_batch_seen)
+        o->eval_batch = o->tc.batch;
+    return rc;
 }
 
 static int resolve_names(train_options *o)
@@ -240,6 +245,9 @@ static int resolve_names(train_options *o)
     if (o->cfg.tied && E != o->cfg.hidden)
         return cli_error(CMD, "--tied needs --embed equal to --hidden (got %d and %d)", E, o->cfg.hidden), 2;
     o->tc.seed = (uint64_t)o->seed;
+    /* Flag combinations the ranges alone do not catch (--batch x --seq). */
+    if (recur_train_config_check(&o->tc, &err))
+        return cli_error(CMD, "%s", err.msg), 2;
     if (!o->epochs && !o->steps && o->minutes <= 0)
         o->epochs = 10;
     return 0;
@@ -356,7 +364,7 @@ static void report_epoch(run *r, epoch_stats *ep, const recur_step_info *info, c
     if (val)
         progress_line(&r->prog, "Epoch: %d Valid Perplexity: %.3f", info->epoch, val->perplexity);
     log_json(r,
-             "{\"epoch_end\":%d,\"step\":%lld,\"lr\":%.6g,\"train_ppl\":%.6f,\"valid_ppl\":%.6f,\"words_per_s\":%.1f,"
+             "{\"epoch_end\":%d,\"step\":%lld,\"learning_rate\":%.6g,\"train_ppl\":%.6f,\"valid_ppl\":%.6f,\"words_per_s\":%.1f,"
              "\"train_s\":%.3f,\"elapsed_s\":%.3f}\n",
              info->epoch, (long long)info->step, info->lr, train_ppl, val ? val->perplexity : NAN, wps, ep->seconds,
              now_seconds() - r->t0);
@@ -395,6 +403,26 @@ static int report_test(run *r)
         printf("Test Perplexity (batched): %.3f\n", batched.perplexity);
     }
     return 0;
+}
+
+/* The run's resolved settings in the log, last, so that a results file can
+ * say exactly what ran (the keys stay clear of the training-curve keys). */
+static void log_settings(run *r, const recur_step_info *info)
+{
+    const train_options *o = &r->o;
+    const recur_config *c = recur_model_config(r->model);
+    log_json(r,
+             "{\"settings\":{\"preset\":\"%s\",\"level\":\"%s\",\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,"
+             "\"embed\":%d,\"tied\":%d,\"dropout\":%g,\"init_scale\":%g,\"forget_bias\":%g,\"batch\":%d,"
+             "\"seq\":%d,\"optimizer\":\"%s\",\"learning_rate\":%g,\"max_grad_norm\":%g,\"schedule\":\"%s\","
+             "\"lr_decay\":%g,\"decay_after\":%d,\"loss_scale\":\"%s\",\"epochs\":%d,\"seed\":%lld,"
+             "\"threads\":%d,\"parameters\":%zu},\"steps_done\":%lld,\"wall_s\":%.3f}\n",
+             o->preset ? o->preset : "", c->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(c->cell),
+             c->layers, c->hidden, c->embed ? c->embed : c->hidden, c->tied, (double)c->dropout,
+             (double)c->init_scale, (double)c->forget_bias, o->tc.batch, o->tc.seq, o->optimizer, (double)o->tc.lr,
+             (double)o->tc.clip, o->schedule, (double)o->tc.lr_decay, o->tc.decay_after, o->loss_scale, o->epochs,
+             (long long)o->seed, o->threads, recur_model_param_count(r->model), (long long)info->step,
+             now_seconds() - r->t0);
 }
 
 static int save_all(run *r)
@@ -564,6 +592,7 @@ static int train_loop(run *r)
     progress_line(&r->prog, "saved %s (best validation loss %.4f) and %s", o->out, r->best_val, r->state_path);
     if (!rc && !stop_signal && r->test_ids && !o->no_test)
         rc = report_test(r);
+    log_settings(r, &info);
     return rc;
 }
 

@@ -80,6 +80,16 @@ recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size
  * one thread per call, so call this once before training or evaluating. */
 void recur_set_threads(int threads);
 
+/* Ensemble evaluation (src/model/ensemble.c): every model reads ids with its
+ * own carried state, laid out as recur_model_evaluate does (batch streams,
+ * windows of seq steps), and the ensemble predicts the mean of their
+ * probabilities. each (may be NULL) receives each model's own result, in
+ * order; ensemble the result of the averaged distribution. The models must
+ * share one vocabulary (same tokens, same order). */
+recur_status recur_ensemble_evaluate(const recur_model *const *models, int n_models, const int32_t *ids,
+                                     size_t count, int batch, int seq, recur_eval_result *each,
+                                     recur_eval_result *ensemble, recur_error *err);
+
 #ifdef __cplusplus
 }
 #endif
