@@ -9,5 +9,6 @@ int cmd_eval(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_w2v(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_gradflow(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"info", cmd_info, "show a model's configuration and size"},
     {"w2v", cmd_w2v, "word2vec: train, evaluate and map word embeddings"},
     {"plot", cmd_plot, "draw training curves from metrics logs as SVG"},
+    {"gradflow", cmd_gradflow, "measure and draw vanishing and exploding gradients through time"},
 };
 
 static void usage(FILE *out)
