@@ -35,7 +35,9 @@ typedef struct gf_opts {
 
 /* One measured curve set: a model at one stage. */
 typedef struct gf_entry {
-    char label[160];
+    char label[160];   /* legend and table */
+    char name[96];     /* cell or checkpoint file name, the CSV's model column */
+    char short_label[160]; /* legend: name and stage */
     char cell[16];
     char stage[48];
     int color, dashed;
@@ -166,7 +168,7 @@ static int lag_below(const recur_gradflow_result *r, int l, double level)
 
 static void print_table(const gf_entry *es, int n)
 {
-    printf("%-28s %5s %9s %10s %10s %10s %9s %8s\n", "model", "layer", "sigma_Whh", "rel k=1", "rel k=10",
+    printf("%-32s %5s %9s %10s %10s %10s %9s %8s\n", "model", "layer", "sigma_Whh", "rel k=1", "rel k=10",
            "rel k=K", "per step", "k<1e-6");
     for (int i = 0; i < n; i++) {
         const recur_gradflow_result *r = &es[i].r;
@@ -185,13 +187,29 @@ static void print_table(const gf_entry *es, int n)
                 snprintf(k6s, sizeof k6s, ">%d", K);
             else
                 snprintf(k6s, sizeof k6s, "%d", k6);
-            printf("%-28s %5d %9.4f %10.3g %10.3g %10.3g %9.4f %8s\n", es[i].label, l + 1, r->sigma_whh[l],
+            printf("%-32s %5d %9.4f %10.3g %10.3g %10.3g %9.4f %8s\n", es[i].label, l + 1, r->sigma_whh[l],
                    rel[1], K >= 10 ? rel[10] : NAN, rel[K], per_step, k6s);
         }
         if (r->nonfinite)
-            printf("%-28s %d of %d positions had a non-finite gradient (left out)\n", es[i].label, r->nonfinite,
+            printf("%-32s %d of %d positions had a non-finite gradient (left out)\n", es[i].label, r->nonfinite,
                    r->positions);
     }
+}
+
+/* A CSV field, quoted when it holds a comma, quote or line break. */
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\n\r")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
 }
 
 static int write_csv(const char *path, const gf_entry *es, int n)
@@ -205,7 +223,8 @@ static int write_csv(const char *path, const gf_entry *es, int n)
         for (int l = 0; l < r->layers; l++)
             for (int k = 0; k <= r->max_lag; k++) {
                 size_t at = (size_t)l * (r->max_lag + 1) + k;
-                fprintf(f, "%s,%s,%s,%d,%d,%.9g,%.9g,%.9g\n", es[i].label, es[i].cell, es[i].stage, l + 1, k,
+                csv_field(f, es[i].name);
+                fprintf(f, ",%s,%s,%d,%d,%.9g,%.9g,%.9g\n", es[i].cell, es[i].stage, l + 1, k,
                         r->norm[at], r->relative[at], r->sigma_whh[l]);
             }
     }
@@ -238,7 +257,7 @@ static int draw_curves(const gf_opts *o, const gf_entry *es, int n)
     for (int k = 0; k <= K; k++)
         lags[k] = k;
     for (int i = 0; i < n; i++)
-        snprintf(labels[i], sizeof labels[i], "%s (σmax W_hh %.2f)", es[i].label, es[i].r.sigma_whh[0]);
+        snprintf(labels[i], sizeof labels[i], "%s, σmax %.2f", es[i].short_label, es[i].r.sigma_whh[0]);
     memset(panels, 0, sizeof panels);
     for (int l = 0; l < layers; l++) {
         recur_chart_series *s = series + (size_t)l * n;
@@ -271,8 +290,7 @@ static int draw_curves(const gf_opts *o, const gf_entry *es, int n)
     if (o->title)
         snprintf(title, sizeof title, "%s", o->title);
     else
-        snprintf(title, sizeof title, "Gradient flow through time on %s (mean of %d positions; dashed: at init)",
-                 base_name(o->data), o->gf.positions);
+        snprintf(title, sizeof title, "Gradient flow through time on %s", base_name(o->data));
     recur_chart chart = {0};
     chart.title = title;
     chart.x_label = "steps back k (lag)";
@@ -358,8 +376,10 @@ static int run_curves(gf_opts *o)
         int trained = !o->models.count && o->train_steps > 0;
         gf_entry *e = &es[n];
         snprintf(e->cell, sizeof e->cell, "%s", cell_name);
+        snprintf(e->name, sizeof e->name, "%s", name);
         snprintf(e->stage, sizeof e->stage, "%s", o->models.count ? "checkpoint" : "init");
         snprintf(e->label, sizeof e->label, "%s%s", name, trained ? ", init" : "");
+        snprintf(e->short_label, sizeof e->short_label, "%s", e->label);
         e->color = i;
         e->dashed = trained;
         fprintf(stderr, "%s: measuring %s\n", CMD, e->label);
@@ -372,8 +392,10 @@ static int run_curves(gf_opts *o)
             if (status == 0) {
                 e = &es[n];
                 snprintf(e->cell, sizeof e->cell, "%s", cell_name);
+                snprintf(e->name, sizeof e->name, "%s", name);
                 snprintf(e->stage, sizeof e->stage, "trained %d steps", o->train_steps);
                 snprintf(e->label, sizeof e->label, "%s, %d steps (loss %.2f)", name, o->train_steps, last);
+                snprintf(e->short_label, sizeof e->short_label, "%s, %d steps", name, o->train_steps);
                 e->color = i;
                 fprintf(stderr, "%s: measuring %s\n", CMD, e->label);
                 status = measure(o, m, ids, count, e);
@@ -512,7 +534,7 @@ static int draw_explode(const gf_opts *o, const explode_run *runs, const char *c
     if (o->title)
         snprintf(title, sizeof title, "%s", o->title);
     else
-        snprintf(title, sizeof title, "Exploding gradients: %s, hidden %d, SGD lr %g on %s (gaps: NaN/inf)",
+        snprintf(title, sizeof title, "Exploding gradients: %s %d, SGD lr %g, %s",
                  o->cells, o->hidden, (double)o->lr, base_name(o->data));
     recur_chart chart = {0};
     chart.title = title;
