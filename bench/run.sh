@@ -62,8 +62,9 @@ for w in "${WORKLOADS_ALL[@]}"; do
     [[ " $selected " == *" $name "* ]] || continue
     for r in $(seq "$REPS"); do
         echo "[$(date -u +%H:%M:%S)] $name: run $r of $REPS" >&2
+        # The same libgomp setting the recur command chooses (cli/blas_env.c).
         # shellcheck disable=SC2086
-        run_json recur "$name" "$BENCH" $rargs --threads 2
+        run_json recur "$name" env GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-10000}" "$BENCH" $rargs --threads 2
         if [ $have_torch = 1 ]; then
             # PyTorch at its best setting here: 2 threads with GOMP_SPINCOUNT=0
             # (its default 2-thread spinning is 2-4x slower).
