@@ -55,14 +55,22 @@ check "batched test ppl $batched == eval $evb" "python3 -c 'import sys; sys.exit
 vppl=$(grep '"epoch_end":2' "$DIR/a.jsonl" | key valid_ppl)
 check "epoch 2 valid ppl $vppl below the uniform 10000-word guess" "python3 -c 'import sys; sys.exit(0 if $vppl < 2000 else 1)'"
 
-# 3. Unknown preset: a usage error naming the known ones.
+# 3. ptb-small-tied: the decoder is the embedding, dropout 0.25, full rate for 6 epochs.
+"$RECUR" train "${data[@]}" --preset ptb-small-tied --hidden 24 --steps 5 --batch 4 --no-test --quiet \
+    --out "$DIR/t.safetensors" --log "$DIR/t.jsonl"
+check "tied preset: tied, dropout 0.25, decay after 6" '[ "$(setting "$DIR/t.jsonl" tied)/$(setting "$DIR/t.jsonl" dropout)/$(setting "$DIR/t.jsonl" decay_after)" = 1/0.25/6 ]'
+V=$(setting "$DIR/a.jsonl" parameters)
+T=$(setting "$DIR/t.jsonl" parameters)
+check "tied preset: the decoder matrix is shared ($V - $T = 24 x vocabulary)" '[ $(( (V - T) % 24 )) = 0 ] && [ $(( (V - T) / 24 )) -gt 1000 ]'
+
+# 4. Unknown preset: a usage error naming the known ones.
 set +e
 "$RECUR" train --preset ptb-huge --out "$DIR/x.safetensors" 2> "$DIR/bad.err"
 rc=$?
 set -e
 check "unknown preset exits 2 ($rc)" '[ $rc = 2 ] && grep -q "ptb-small" "$DIR/bad.err"'
 
-# 4. Ensemble: a second seed, then each model's and the ensemble's figures.
+# 5. Ensemble: a second seed, then each model's and the ensemble's figures.
 "$RECUR" train "${data[@]}" --preset ptb-small --hidden 24 --epochs 2 --batch 4 --seed 4 --no-test --quiet \
     --out "$DIR/b.safetensors"
 "$RECUR" eval --model "$DIR/a.safetensors" --model "$DIR/b.safetensors" --json --threads 1 "$DIR/test.txt" > "$DIR/ens.json"
