@@ -11,8 +11,8 @@ int corpus_encode_file(const char *command, const char *path, const recur_vocab 
     recur_error err = {0};
     char *text = NULL;
     size_t len = 0;
-    if (recur_read_file(path, &text, &len, &err) || recur_utf8_validate(text, len, &err) ||
-        recur_vocab_encode(vocab, text, len, ids, n, &err)) {
+    /* Encoding validates the UTF-8 itself and names the byte offset. */
+    if (recur_read_file(path, &text, &len, &err) || recur_vocab_encode(vocab, text, len, ids, n, &err)) {
         /* read_file's messages name the path already */
         if (text)
             cli_error(command, "%s: %s", path, err.msg);
@@ -38,7 +38,7 @@ int corpus_load(const char *command, const char *train_path, const char *val_pat
             cli_error(command, "%s", err.msg);
             return 1;
         }
-        if (recur_utf8_validate(text, len, &err) || recur_vocab_build(text, len, level, vocab, &err)) {
+        if (recur_vocab_build(text, len, level, vocab, &err)) {
             cli_error(command, "%s: %s", train_path, err.msg);
             free(text);
             return 1;
