@@ -42,6 +42,6 @@ printf ': test\ncat dog mat log\nthe a big small\n' > "$DIR/q.txt"
 "$RECUR" w2v analogy --vectors "$DIR/v0.vec" --questions "$DIR/q.txt" > /dev/null
 check "w2v analogy exits 0" "[ $? -eq 0 ]"
 printf 'cat\tdog\t8\nmat\tlog\t3\nbig\tsmall\t2\n' > "$DIR/s.tsv"
-"$RECUR" w2v similarity --vectors "$DIR/v1.vec" --wordsim "$DIR/s.tsv" > /dev/null
+"$RECUR" w2v similarity --vectors "$DIR/v1.vec" --wordsim "$DIR/s.tsv" --simlex "$DIR/s.tsv" > /dev/null
 check "w2v similarity exits 0" "[ $? -eq 0 ]"
 [ $fail -eq 0 ]
