@@ -243,7 +243,7 @@ static int draw_curves(const gf_opts *o, const gf_entry *es, int n)
     if (layers > MAX_LAYERS_DRAWN)
         layers = MAX_LAYERS_DRAWN;
     double *lags = malloc(((size_t)K + 1) * sizeof *lags);
-    recur_chart_series *series = calloc((size_t)n * layers + 1, sizeof *series);
+    recur_chart_series *series = calloc((size_t)(n + 1) * layers, sizeof *series);
     char(*labels)[200] = calloc((size_t)n, sizeof *labels);
     char(*ylabels)[80] = calloc((size_t)layers, sizeof *ylabels);
     double *ys = malloc((size_t)n * layers * ((size_t)K + 1) * sizeof *ys);
@@ -257,10 +257,10 @@ static int draw_curves(const gf_opts *o, const gf_entry *es, int n)
     for (int k = 0; k <= K; k++)
         lags[k] = k;
     for (int i = 0; i < n; i++)
-        snprintf(labels[i], sizeof labels[i], "%s, σmax %.2f", es[i].short_label, es[i].r.sigma_whh[0]);
+        snprintf(labels[i], sizeof labels[i], "%s, σ %.2f", es[i].short_label, es[i].r.sigma_whh[0]);
     memset(panels, 0, sizeof panels);
     for (int l = 0; l < layers; l++) {
-        recur_chart_series *s = series + (size_t)l * n;
+        recur_chart_series *s = series + (size_t)l * (n + 1);
         int ns = 0;
         for (int i = 0; i < n; i++) {
             if (l >= es[i].r.layers)
@@ -281,6 +281,12 @@ static int draw_curves(const gf_opts *o, const gf_entry *es, int n)
             snprintf(ylabels[l], sizeof ylabels[l], "layer %d: |dL/dh(t-k)| / |dL/dh(t)|", l + 1);
         else
             snprintf(ylabels[l], sizeof ylabels[l], "|dL/dh(t-k)| / |dL/dh(t)|");
+        if (l == 0) {
+            /* A key for the legend's σ (a legend-only series). */
+            s[ns].label = "σ: largest singular value";
+            s[ns].color = -1;
+            ns++;
+        }
         panels[l].y_label = ylabels[l];
         panels[l].log_y = 1;
         panels[l].series = s;

@@ -32,7 +32,7 @@ ns = "{http://www.w3.org/2000/svg}"
 root = ET.parse(svg).getroot()
 assert root.tag == ns + "svg", root.tag
 texts = " | ".join(t.text or "" for t in root.iter(ns + "text"))
-for want in ["Gradient flow through time", "steps back k", "|dL/dh(t-k)| / |dL/dh(t)|", "rnn_tanh, init", "lstm, 20 steps", "gru, init", "σmax"]:
+for want in ["Gradient flow through time", "steps back k", "|dL/dh(t-k)| / |dL/dh(t)|", "rnn_tanh, init", "lstm, 20 steps", "gru, init", "σ: largest singular value"]:
     assert want in texts, "missing %r in %r" % (want, texts)
 assert len(list(root.iter(ns + "polyline"))) >= 6, "fewer than 6 curves"
 rows = list(csv.DictReader(open(table)))
