@@ -9,7 +9,12 @@
 #include "model/network.h"
 #include "test.h"
 
-enum { T = 4, B = 3 };
+enum { T = 4, BMAX = 16 };
+
+/* Streams of the current check: small models use 3 (the serial path); the
+ * large check uses 16 streams of 256 units, enough for the layers to split
+ * streams across threads and for the matrix products to be cut into slabs. */
+static int B = 3;
 
 /* The loss of one window from a fixed initial state and a fixed dropout seed. */
 static double window_loss(const recur_model *m, net_workspace *ws, const int32_t *x, const int32_t *y,
@@ -30,7 +35,12 @@ static double window_loss(const recur_model *m, net_workspace *ws, const int32_t
     return loss;
 }
 
-static void check_model(const char *label, recur_config cfg)
+/* Checks every parameter, or with stride > 1 every stride-th one. */
+static void check_model_stride(const char *label, recur_config cfg, size_t stride);
+
+static void check_model(const char *label, recur_config cfg) { check_model_stride(label, cfg, 1); }
+
+static void check_model_stride(const char *label, recur_config cfg, size_t stride)
 {
     recur_model *m = NULL;
     recur_error err = {0};
@@ -53,7 +63,7 @@ static void check_model(const char *label, recur_config cfg)
         if (init.c)
             init.c[k] = 0.5f * recur_rng_normal(&rng);
     }
-    int32_t x[T * B], y[T * B];
+    int32_t x[T * BMAX], y[T * BMAX];
     for (int k = 0; k < T * B; k++) {
         x[k] = (int32_t)recur_rng_below(&rng, (uint64_t)cfg.vocab_size);
         y[k] = (int32_t)recur_rng_below(&rng, (uint64_t)cfg.vocab_size);
@@ -62,7 +72,7 @@ static void check_model(const char *label, recur_config cfg)
     window_loss(m, &ws, x, y, &init, grads);
     int bad = 0;
     double worst = 0;
-    for (size_t k = 0; k < m->n_params; k++) {
+    for (size_t k = 0; k < m->n_params; k += stride) {
         float saved = m->params[k];
         const float h = 1e-2f;
         m->params[k] = saved + h;
@@ -137,5 +147,16 @@ int main(void)
     p.cell = RECUR_CELL_LSTM;
     p.peephole = 1;
     check_model("lstm peephole", p);
+    B = 16;
+    for (int i = 0; i < 4; i++) {
+        recur_config big = base;
+        big.cell = cells[i];
+        big.hidden = 256;
+        big.embed = 16;
+        big.peephole = cells[i] == RECUR_CELL_LSTM;
+        char label[64];
+        snprintf(label, sizeof label, "%s 2x256, 16 streams", recur_cell_name(big.cell));
+        check_model_stride(label, big, 997);
+    }
     return test_report();
 }
