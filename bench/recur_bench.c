@@ -87,9 +87,9 @@ static void die(const recur_error *err)
 static recur_model *make_model(const args *a, int32_t **ids, size_t *n)
 {
     recur_error err = {0};
-    char *text;
-    size_t len;
-    recur_vocab *vocab;
+    char *text = NULL;
+    size_t len = 0;
+    recur_vocab *vocab = NULL;
     recur_level level = strcmp(a->level, "word") == 0 ? RECUR_LEVEL_WORD : RECUR_LEVEL_CHAR;
     if (!a->data) {
         fprintf(stderr, "recur_bench: --data FILE is required\n");
