@@ -188,10 +188,13 @@ static recur_status restore(recur_trainer *t, const st_file *f, const json_value
         return recur_fail(err, RECUR_E_FORMAT, "the training state is incomplete");
     char want[17];
     snprintf(want, sizeof want, "%016" PRIx64, t->data_hash);
-    if ((size_t)tokens != t->count || strcmp(hash, want) != 0)
+    if ((size_t)tokens != t->count)
         return recur_fail(err, RECUR_E_ARG,
                           "the training data differ from the run that wrote this state (%lld tokens then, %zu now)",
                           (long long)tokens, t->count);
+    if (strcmp(hash, want) != 0)
+        return recur_fail(err, RECUR_E_ARG,
+                          "the training data differ from the run that wrote this state (same length, other content)");
     if (step < 0 || epoch < 1 || epoch > 1000000000 || pos < 0 || pos >= t->epoch_steps || skipped < 0 || optim_t < 0)
         return recur_fail(err, RECUR_E_FORMAT, "the training state's counters are out of range");
     recur_train_config saved;
