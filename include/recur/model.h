@@ -18,6 +18,22 @@ typedef enum recur_cell {
     RECUR_CELL_GRU
 } recur_cell;
 
+/* What a model's decoder predicts. Only RECUR_TASK_LM models are language
+ * models (train, sample, eval); the others are trained and run through
+ * recur/task.h. */
+typedef enum recur_task {
+    RECUR_TASK_LM = 0,   /* the next token at every step */
+    RECUR_TASK_TAG,      /* a label per token (sequence labelling) */
+    RECUR_TASK_CLOZE,    /* the token at masked positions, from both sides */
+    RECUR_TASK_CLASSIFY  /* one label per sequence, from pooled outputs */
+} recur_task;
+
+/* How a classifier turns the outputs of a sequence into one vector. */
+typedef enum recur_pool {
+    RECUR_POOL_MEAN = 0, /* mean over the sequence's steps */
+    RECUR_POOL_LAST      /* forward half at the last step, backward half at the first */
+} recur_pool;
+
 typedef struct recur_config {
     recur_level level;
     recur_cell cell;
@@ -30,6 +46,13 @@ typedef struct recur_config {
     float dropout;       /* drop probability on non-recurrent connections */
     float init_scale;    /* > 0: uniform(-s, s) for every parameter; 0: PyTorch's defaults */
     float forget_bias;   /* LSTM: initial value of the forget gate's bias_ih slice */
+    /* Bidirectional stacks and task heads (zero for a language model). */
+    int bidirectional;   /* every layer also runs right to left; outputs are [forward | backward] */
+    recur_task task;
+    int labels;          /* decoder rows for tag/classify (the label set); 0 otherwise */
+    recur_pool pool;     /* classify only */
+    int feature_size;    /* tag: rows of the word-feature table (suffixes, shape); 0 = none */
+    int feature_embed;   /* its width, added to layer 0's input */
 } recur_config;
 
 /* char-rnn-tensorflow's defaults: char level, LSTM, 2 layers of 128, no dropout. */
@@ -37,6 +60,9 @@ void recur_config_default(recur_config *cfg);
 /* PyTorch's mode names: "rnn_tanh", "rnn_relu", "lstm", "gru" ("rnn" = "rnn_tanh"). */
 const char *recur_cell_name(recur_cell cell);
 recur_status recur_cell_parse(const char *name, recur_cell *cell, recur_error *err);
+/* "lm", "tag", "cloze", "classify". */
+const char *recur_task_name(recur_task task);
+recur_status recur_task_parse(const char *name, recur_task *task, recur_error *err);
 
 typedef struct recur_model recur_model;
 

@@ -45,24 +45,37 @@ recur_status checkpoint_write(const recur_model *m, const char *path, const st_o
     }
     for (size_t i = 0; i < n_extra; i++)
         ts[(size_t)m->n_tensors + i] = extra[i];
-    recur_strbuf config, vocab;
+    recur_strbuf config, vocab, labels, features;
     recur_strbuf_init(&config);
     recur_strbuf_init(&vocab);
+    recur_strbuf_init(&labels);
+    recur_strbuf_init(&features);
     model_config_to_json(&m->cfg, &config);
     vocab_to_json(m->vocab, &vocab);
+    if (m->labels)
+        vocab_to_json(m->labels, &labels);
+    if (m->features)
+        vocab_to_json(m->features, &features);
     recur_status st;
-    if (config.oom || vocab.oom) {
+    if (config.oom || vocab.oom || labels.oom || features.oom) {
         st = recur_fail_nomem(err, "the checkpoint metadata");
     } else if (n_meta > 4) {
         st = recur_fail(err, RECUR_E_ARG, "too many metadata entries");
     } else {
-        st_meta meta[7] = {{"format", "pt"}, {"recur.config", config.data}, {"recur.vocab", vocab.data}};
+        st_meta meta[9] = {{"format", "pt"}, {"recur.config", config.data}, {"recur.vocab", vocab.data}};
+        size_t k = 3;
+        if (m->labels)
+            meta[k++] = (st_meta){"recur.labels", labels.data};
+        if (m->features)
+            meta[k++] = (st_meta){"recur.features", features.data};
         for (size_t i = 0; i < n_meta; i++)
-            meta[3 + i] = extra_meta[i];
-        st = st_write(path, ts, n, meta, 3 + n_meta, err);
+            meta[k++] = extra_meta[i];
+        st = st_write(path, ts, n, meta, k, err);
     }
     recur_strbuf_free(&config);
     recur_strbuf_free(&vocab);
+    recur_strbuf_free(&labels);
+    recur_strbuf_free(&features);
     free(ts);
     return st;
 }
@@ -83,21 +96,25 @@ static recur_status parse_metadata_json(const st_file *f, const char *key, json_
     return st;
 }
 
-static recur_status load_vocab(const st_file *f, const recur_config *cfg, recur_vocab **out, recur_error *err)
+/* A token list from the metadata entry key ("recur.vocab", "recur.labels",
+ * "recur.features"), which must hold exactly expect tokens (the config's
+ * size_key). */
+static recur_status load_vocab(const st_file *f, const char *key, int expect, const char *size_key,
+                               recur_level level, recur_vocab **out, recur_error *err)
 {
     json_value *arr = NULL;
-    recur_status st = parse_metadata_json(f, "recur.vocab", &arr, err);
+    recur_status st = parse_metadata_json(f, key, &arr, err);
     if (st)
         return st;
     if (arr->type != JSON_ARRAY) {
         json_free(arr);
-        return recur_fail(err, RECUR_E_FORMAT, "recur.vocab is not a JSON array");
+        return recur_fail(err, RECUR_E_FORMAT, "%s is not a JSON array", key);
     }
-    if (arr->count != (size_t)cfg->vocab_size) {
+    if (arr->count != (size_t)expect) {
         size_t count = arr->count;
         json_free(arr);
-        return recur_fail(err, RECUR_E_FORMAT, "recur.vocab has %zu tokens but recur.config says vocab_size %d",
-                          count, cfg->vocab_size);
+        return recur_fail(err, RECUR_E_FORMAT, "%s has %zu tokens but recur.config says %s %d", key, count,
+                          size_key, expect);
     }
     const char **tokens = calloc(arr->count, sizeof *tokens);
     if (!tokens) {
@@ -107,13 +124,13 @@ static recur_status load_vocab(const st_file *f, const recur_config *cfg, recur_
     st = RECUR_OK;
     for (size_t i = 0; i < arr->count && !st; i++) {
         if (arr->items[i].type != JSON_STRING || strlen(arr->items[i].str) != arr->items[i].len)
-            st = recur_fail(err, RECUR_E_FORMAT, "recur.vocab entry %zu is not a string without NUL bytes", i);
+            st = recur_fail(err, RECUR_E_FORMAT, "%s entry %zu is not a string without NUL bytes", key, i);
         tokens[i] = arr->items[i].str;
     }
     if (!st) {
-        st = recur_vocab_from_tokens(tokens, (int)arr->count, cfg->level, out, err);
+        st = recur_vocab_from_tokens(tokens, (int)arr->count, level, out, err);
         if (st && err)
-            recur_error_prefix(err, "recur.vocab");
+            recur_error_prefix(err, "%s", key);
     }
     free(tokens);
     json_free(arr);
@@ -172,19 +189,6 @@ static recur_status load_tensors(const st_file *f, recur_model *m, recur_error *
     return RECUR_OK;
 }
 
-/* The parameters a configuration stores (a tied decoder once), as
- * model_alloc lays them out. The sizes are bounded by model_config_check, so
- * the sum fits in 64 bits. */
-static uint64_t stored_param_count(const recur_config *c)
-{
-    uint64_t V = (uint64_t)c->vocab_size, H = (uint64_t)c->hidden, G = (uint64_t)rnn_gate_count(c->cell);
-    uint64_t E = c->embed ? (uint64_t)c->embed : H;
-    uint64_t total = V * E + (c->tied ? 0 : V * H) + V;
-    for (int l = 0; l < c->layers; l++)
-        total += G * H * ((l == 0 ? E : H) + H + 2) + (c->peephole ? 3 * H : 0);
-    return total;
-}
-
 recur_status checkpoint_load_parsed(const st_file *f, recur_model **out, recur_error *err)
 {
     json_value *cj = NULL;
@@ -198,13 +202,13 @@ recur_status checkpoint_load_parsed(const st_file *f, recur_model **out, recur_e
         return st;
     /* Allocate nothing the file cannot fill: every parameter takes at least
      * 2 bytes (F16/BF16) in the data section. */
-    uint64_t need = stored_param_count(&cfg);
+    uint64_t need = model_param_total(&cfg);
     if (need > f->data_size / 2)
         return recur_fail(err, RECUR_E_FORMAT,
                           "recur.config describes %llu parameters, more than the %zu bytes of tensor data can hold",
                           (unsigned long long)need, f->data_size);
     recur_vocab *vocab = NULL;
-    st = load_vocab(f, &cfg, &vocab, err);
+    st = load_vocab(f, "recur.vocab", cfg.vocab_size, "vocab_size", cfg.level, &vocab, err);
     if (st)
         return st;
     recur_model *m = NULL;
@@ -214,7 +218,13 @@ recur_status checkpoint_load_parsed(const st_file *f, recur_model **out, recur_e
         return st;
     }
     m->vocab = vocab;
-    st = load_tensors(f, m, err);
+    /* Label and feature names are free strings: word level keeps them whole. */
+    if (cfg.labels > 0)
+        st = load_vocab(f, "recur.labels", cfg.labels, "labels", RECUR_LEVEL_WORD, &m->labels, err);
+    if (!st && cfg.feature_size > 0)
+        st = load_vocab(f, "recur.features", cfg.feature_size, "feature_size", RECUR_LEVEL_WORD, &m->features, err);
+    if (!st)
+        st = load_tensors(f, m, err);
     if (st) {
         recur_model_free(m);
         return st;

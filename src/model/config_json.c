@@ -1,6 +1,7 @@
 /* The model configuration as the JSON object stored in a checkpoint's
  * "recur.config" metadata. Only level, cell, layers, embed, hidden,
- * vocab_size and tied are required; the rest default. */
+ * vocab_size and tied are required; the rest default (task "lm",
+ * unidirectional, no labels, no features, mean pooling). */
 #include <math.h>
 #include <string.h>
 
@@ -13,12 +14,23 @@ void model_config_to_json(const recur_config *c, recur_strbuf *out)
 {
     recur_strbuf_printf(out,
                         "{\"level\":\"%s\",\"cell\":\"%s\",\"layers\":%d,\"embed\":%d,\"hidden\":%d,"
-                        "\"vocab_size\":%d,\"tied\":%s,\"peephole\":%s,\"bidirectional\":false,"
-                        "\"dropout\":%.9g,\"init_scale\":%.9g,\"forget_bias\":%.9g}",
+                        "\"vocab_size\":%d,\"tied\":%s,\"peephole\":%s,\"bidirectional\":%s,"
+                        "\"dropout\":%.9g,\"init_scale\":%.9g,\"forget_bias\":%.9g",
                         c->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(c->cell), c->layers,
                         c->embed ? c->embed : c->hidden, c->hidden, c->vocab_size, c->tied ? "true" : "false",
-                        c->peephole ? "true" : "false", (double)c->dropout, (double)c->init_scale,
-                        (double)c->forget_bias);
+                        c->peephole ? "true" : "false", c->bidirectional ? "true" : "false", (double)c->dropout,
+                        (double)c->init_scale, (double)c->forget_bias);
+    /* Task fields only where they say something: a language model's config
+     * reads as it always did. */
+    if (c->task != RECUR_TASK_LM) {
+        recur_strbuf_printf(out, ",\"task\":\"%s\",\"labels\":%d", recur_task_name(c->task), c->labels);
+        if (c->task == RECUR_TASK_CLASSIFY)
+            recur_strbuf_printf(out, ",\"pool\":\"%s\"", c->pool == RECUR_POOL_LAST ? "last" : "mean");
+        if (c->feature_size > 0)
+            recur_strbuf_printf(out, ",\"feature_size\":%d,\"feature_embed\":%d", c->feature_size,
+                                c->feature_embed);
+    }
+    recur_strbuf_puts(out, "}");
 }
 
 static recur_status get_int(const json_value *o, const char *key, int required, int *out, recur_error *err)
@@ -91,16 +103,24 @@ recur_status model_config_from_json(const json_value *o, recur_config *c, recur_
     recur_status st = recur_cell_parse(cell, &c->cell, err);
     if (st)
         return as_format_error(err);
-    int bidirectional = 0;
     if ((st = get_int(o, "layers", 1, &c->layers, err)) || (st = get_int(o, "embed", 1, &c->embed, err)) ||
         (st = get_int(o, "hidden", 1, &c->hidden, err)) || (st = get_int(o, "vocab_size", 1, &c->vocab_size, err)) ||
         (st = get_bool(o, "tied", 1, &c->tied, err)) || (st = get_bool(o, "peephole", 0, &c->peephole, err)) ||
-        (st = get_bool(o, "bidirectional", 0, &bidirectional, err)) ||
+        (st = get_bool(o, "bidirectional", 0, &c->bidirectional, err)) ||
+        (st = get_int(o, "labels", 0, &c->labels, err)) || (st = get_int(o, "feature_size", 0, &c->feature_size, err)) ||
+        (st = get_int(o, "feature_embed", 0, &c->feature_embed, err)) ||
         (st = get_float(o, "dropout", &c->dropout, err)) || (st = get_float(o, "init_scale", &c->init_scale, err)) ||
         (st = get_float(o, "forget_bias", &c->forget_bias, err)))
         return st;
-    if (bidirectional)
-        return recur_fail(err, RECUR_E_FORMAT, "bidirectional models are not supported by this version of recur");
+    const char *task = json_get_string(o, "task");
+    if (task && recur_task_parse(task, &c->task, err))
+        return as_format_error(err);
+    if (!task && json_get(o, "task"))
+        return recur_fail(err, RECUR_E_FORMAT, "recur.config \"task\" must be a string");
+    const char *pool = json_get_string(o, "pool");
+    if (pool && strcmp(pool, "mean") != 0 && strcmp(pool, "last") != 0)
+        return recur_fail(err, RECUR_E_FORMAT, "recur.config pool '%s' is not \"mean\" or \"last\"", pool);
+    c->pool = pool && strcmp(pool, "last") == 0 ? RECUR_POOL_LAST : RECUR_POOL_MEAN;
     if (c->embed == 0)
         return recur_fail(err, RECUR_E_FORMAT, "recur.config \"embed\" must be positive");
     st = model_config_check(c, err);

@@ -77,16 +77,77 @@ recur_status model_config_check(const recur_config *c, recur_error *err)
         return recur_fail(err, RECUR_E_ARG, "init scale must be in [0, 100], got %g", (double)c->init_scale);
     if (!isfinite(c->forget_bias))
         return recur_fail(err, RECUR_E_ARG, "forget bias must be finite");
-    /* Sizes are bounded above, so these products fit in 64 bits; check the total. */
-    size_t V = (size_t)c->vocab_size, H = (size_t)c->hidden, G = (size_t)rnn_gate_count(c->cell);
-    size_t total = V * (size_t)E + V * H + V;
-    for (int l = 0; l < c->layers; l++) {
-        size_t in = l == 0 ? (size_t)E : H;
-        total += G * H * (in + H + 2) + (c->peephole ? 3 * H : 0);
-    }
+    if (c->bidirectional != 0 && c->bidirectional != 1)
+        return recur_fail(err, RECUR_E_ARG, "bidirectional must be 0 or 1, got %d", c->bidirectional);
+    if ((unsigned)c->task > RECUR_TASK_CLASSIFY)
+        return recur_fail(err, RECUR_E_ARG, "unknown task %d", (int)c->task);
+    if ((unsigned)c->pool > RECUR_POOL_LAST)
+        return recur_fail(err, RECUR_E_ARG, "unknown pooling %d", (int)c->pool);
+    if (c->task == RECUR_TASK_LM && c->bidirectional)
+        return recur_fail(err, RECUR_E_ARG,
+                          "a bidirectional model sees the future and cannot be a left-to-right language model "
+                          "(use it for tagging, cloze or classification)");
+    int wants_labels = c->task == RECUR_TASK_TAG || c->task == RECUR_TASK_CLASSIFY;
+    if (wants_labels && (c->labels < 1 || c->labels > 65536))
+        return recur_fail(err, RECUR_E_ARG, "a %s model needs between 1 and 65536 labels, got %d",
+                          recur_task_name(c->task), c->labels);
+    if (!wants_labels && c->labels != 0)
+        return recur_fail(err, RECUR_E_ARG, "only tag and classify models have labels");
+    if (c->feature_size < 0 || c->feature_size > (1 << 24) || c->feature_embed < 0 || c->feature_embed > 65536)
+        return recur_fail(err, RECUR_E_ARG, "feature table size %d x %d out of range", c->feature_size,
+                          c->feature_embed);
+    if ((c->feature_size > 0) != (c->feature_embed > 0))
+        return recur_fail(err, RECUR_E_ARG, "a feature table needs both a size and a width");
+    if (c->feature_size > 0 && c->task != RECUR_TASK_TAG)
+        return recur_fail(err, RECUR_E_ARG, "word features exist only for tag models");
+    if (c->tied && c->task != RECUR_TASK_LM)
+        return recur_fail(err, RECUR_E_ARG, "weight tying exists only for language models");
+    size_t total = model_param_total(c);
     if (total > MODEL_MAX_PARAMS)
         return recur_fail(err, RECUR_E_ARG, "model too large: %zu parameters (limit %zu)", total, MODEL_MAX_PARAMS);
     return RECUR_OK;
+}
+
+size_t model_param_total(const recur_config *c)
+{
+    /* Every size is bounded above by model_config_check's range checks, so
+     * these products fit in 64 bits. */
+    size_t V = (size_t)c->vocab_size, H = (size_t)c->hidden, G = (size_t)rnn_gate_count(c->cell);
+    size_t E = c->embed ? (size_t)c->embed : H;
+    size_t D = c->bidirectional ? 2 : 1, O = (size_t)model_output_size(c);
+    size_t total = V * E + (c->tied ? 0 : O * D * H) + O + (size_t)c->feature_size * (size_t)c->feature_embed;
+    for (int l = 0; l < c->layers; l++) {
+        size_t in = l == 0 ? E + (size_t)c->feature_embed : D * H;
+        total += D * (G * H * (in + H + 2) + (c->peephole ? 3 * H : 0));
+    }
+    return total;
+}
+
+int model_output_size(const recur_config *cfg)
+{
+    return cfg->task == RECUR_TASK_TAG || cfg->task == RECUR_TASK_CLASSIFY ? cfg->labels : cfg->vocab_size;
+}
+
+const char *recur_task_name(recur_task task)
+{
+    switch (task) {
+    case RECUR_TASK_LM: return "lm";
+    case RECUR_TASK_TAG: return "tag";
+    case RECUR_TASK_CLOZE: return "cloze";
+    case RECUR_TASK_CLASSIFY: return "classify";
+    }
+    return "?";
+}
+
+recur_status recur_task_parse(const char *name, recur_task *task, recur_error *err)
+{
+    static const char *const names[] = {"lm", "tag", "cloze", "classify"};
+    for (int i = 0; i < 4; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *task = (recur_task)i;
+            return RECUR_OK;
+        }
+    return recur_fail(err, RECUR_E_ARG, "unknown task '%s' (expected lm, tag, cloze or classify)", name);
 }
 
 typedef struct table_builder {
@@ -121,9 +182,11 @@ recur_status model_alloc(const recur_config *cfg, recur_model **out, recur_error
     if (!m->cfg.embed)
         m->cfg.embed = cfg->hidden;
     const int L = cfg->layers, E = m->cfg.embed, H = cfg->hidden, V = cfg->vocab_size;
-    const int G = rnn_gate_count(cfg->cell);
-    m->tensors = calloc((size_t)(3 + 7 * L), sizeof *m->tensors);
-    m->layers = calloc((size_t)L, sizeof *m->layers);
+    const int G = rnn_gate_count(cfg->cell), D = cfg->bidirectional ? 2 : 1;
+    m->dirs = D;
+    m->feat_w = MODEL_NO_TENSOR;
+    m->tensors = calloc((size_t)(4 + 7 * L * D), sizeof *m->tensors);
+    m->layers = calloc((size_t)(L * D), sizeof *m->layers);
     if (!m->tensors || !m->layers) {
         recur_model_free(m);
         return recur_fail_nomem(err, "the model's tensor table");
@@ -131,26 +194,31 @@ recur_status model_alloc(const recur_config *cfg, recur_model **out, recur_error
     table_builder tb = {m, 0};
     char name[48];
     m->enc_w = add_tensor(&tb, "encoder.weight", V, E, 1);
-    for (int l = 0; l < L; l++) {
-        model_layer *ly = &m->layers[l];
-        ly->in = l == 0 ? E : H;
+    if (cfg->feature_size > 0)
+        m->feat_w = add_tensor(&tb, "features.weight", cfg->feature_size, cfg->feature_embed, 1);
+    for (int k = 0; k < L * D; k++) {
+        /* PyTorch's names: rnn.weight_ih_l0, then rnn.weight_ih_l0_reverse, ... */
+        int l = k / D;
+        const char *sfx = k % D ? "_reverse" : "";
+        model_layer *ly = &m->layers[k];
+        ly->in = l == 0 ? E + cfg->feature_embed : D * H;
         ly->hidden = H;
-        snprintf(name, sizeof name, "rnn.weight_ih_l%d", l);
+        snprintf(name, sizeof name, "rnn.weight_ih_l%d%s", l, sfx);
         ly->w_ih = add_tensor(&tb, name, (int64_t)G * H, ly->in, 1);
-        snprintf(name, sizeof name, "rnn.weight_hh_l%d", l);
+        snprintf(name, sizeof name, "rnn.weight_hh_l%d%s", l, sfx);
         ly->w_hh = add_tensor(&tb, name, (int64_t)G * H, H, 1);
-        snprintf(name, sizeof name, "rnn.bias_ih_l%d", l);
+        snprintf(name, sizeof name, "rnn.bias_ih_l%d%s", l, sfx);
         ly->b_ih = add_tensor(&tb, name, (int64_t)G * H, 0, 0);
-        snprintf(name, sizeof name, "rnn.bias_hh_l%d", l);
+        snprintf(name, sizeof name, "rnn.bias_hh_l%d%s", l, sfx);
         ly->b_hh = add_tensor(&tb, name, (int64_t)G * H, 0, 0);
         ly->w_peep = MODEL_NO_TENSOR;
         if (cfg->peephole) {
             /* Three [H] tensors, contiguous: the cell reads them as [3][H]. */
             static const char gates[3] = {'i', 'f', 'o'};
-            for (int k = 0; k < 3; k++) {
-                snprintf(name, sizeof name, "rnn.peephole_%c_l%d", gates[k], l);
+            for (int g = 0; g < 3; g++) {
+                snprintf(name, sizeof name, "rnn.peephole_%c_l%d%s", gates[g], l, sfx);
                 size_t off = add_tensor(&tb, name, H, 0, 1);
-                if (k == 0)
+                if (g == 0)
                     ly->w_peep = off;
             }
         }
@@ -162,9 +230,9 @@ recur_status model_alloc(const recur_config *cfg, recur_model **out, recur_error
         t->alias = 1;
         m->dec_w = m->enc_w;
     } else {
-        m->dec_w = add_tensor(&tb, "decoder.weight", V, H, 1);
+        m->dec_w = add_tensor(&tb, "decoder.weight", model_output_size(cfg), (int64_t)D * H, 1);
     }
-    m->dec_b = add_tensor(&tb, "decoder.bias", V, 0, 0);
+    m->dec_b = add_tensor(&tb, "decoder.bias", model_output_size(cfg), 0, 0);
     m->n_params = tb.offset;
     m->params = calloc(m->n_params, sizeof *m->params);
     if (!m->params) {
@@ -193,17 +261,18 @@ void model_init_params(recur_model *m, uint64_t seed)
         float *p = m->params + t->offset;
         if (c->init_scale > 0.0f) {
             fill_uniform(p, t->size, c->init_scale, &rng);
-        } else if (t->offset == m->enc_w) {
+        } else if (t->offset == m->enc_w || t->offset == m->feat_w) {
             for (size_t k = 0; k < t->size; k++) /* nn.Embedding: N(0, 1) */
                 p[k] = recur_rng_normal(&rng);
         } else if (t->offset == m->dec_w || t->offset == m->dec_b) {
-            fill_uniform(p, t->size, 1.0f / sqrtf((float)c->hidden), &rng); /* nn.Linear */
+            float fan_in = (float)(m->dirs * c->hidden);
+            fill_uniform(p, t->size, 1.0f / sqrtf(fan_in), &rng); /* nn.Linear */
         } else {
             fill_uniform(p, t->size, 1.0f / sqrtf((float)c->hidden), &rng); /* nn.LSTM/GRU/RNN */
         }
     }
     if (c->cell == RECUR_CELL_LSTM && c->forget_bias != 0.0f) {
-        for (int l = 0; l < c->layers; l++) {
+        for (int l = 0; l < c->layers * m->dirs; l++) {
             const model_layer *ly = &m->layers[l];
             float *bi = m->params + ly->b_ih + ly->hidden, *bh = m->params + ly->b_hh + ly->hidden;
             for (int j = 0; j < ly->hidden; j++) {
@@ -253,6 +322,8 @@ void recur_model_free(recur_model *m)
     if (!m)
         return;
     recur_vocab_free(m->vocab);
+    recur_vocab_free(m->labels);
+    recur_vocab_free(m->features);
     free(m->params);
     free(m->tensors);
     free(m->layers);
@@ -263,30 +334,64 @@ const recur_config *recur_model_config(const recur_model *m) { return &m->cfg; }
 const recur_vocab *recur_model_vocab(const recur_model *m) { return m->vocab; }
 size_t recur_model_param_count(const recur_model *m) { return m->n_params; }
 
-recur_status recur_model_clone(const recur_model *m, recur_model **out, recur_error *err)
+static recur_status vocab_copy(const recur_vocab *v, recur_vocab **out, recur_error *err)
 {
-    int V = recur_vocab_size(m->vocab);
-    const char **tokens = malloc((size_t)V * sizeof *tokens);
+    *out = NULL;
+    if (!v)
+        return RECUR_OK;
+    int n = recur_vocab_size(v);
+    const char **tokens = malloc((size_t)n * sizeof *tokens);
     if (!tokens)
         return recur_fail_nomem(err, "a copy of the vocabulary");
-    for (int i = 0; i < V; i++)
-        tokens[i] = recur_vocab_token(m->vocab, i);
-    recur_vocab *vocab = NULL;
-    recur_status st = recur_vocab_from_tokens(tokens, V, m->cfg.level, &vocab, err);
+    for (int i = 0; i < n; i++)
+        tokens[i] = recur_vocab_token(v, i);
+    recur_status st = recur_vocab_from_tokens(tokens, n, recur_vocab_level(v), out, err);
     free(tokens);
+    return st;
+}
+
+recur_status recur_model_clone(const recur_model *m, recur_model **out, recur_error *err)
+{
+    recur_model *copy = NULL;
+    recur_status st = model_alloc(&m->cfg, &copy, err);
     if (st)
         return st;
-    recur_model *copy = NULL;
-    st = model_alloc(&m->cfg, &copy, err);
-    if (st) {
-        recur_vocab_free(vocab);
+    if ((st = vocab_copy(m->vocab, &copy->vocab, err)) || (st = vocab_copy(m->labels, &copy->labels, err)) ||
+        (st = vocab_copy(m->features, &copy->features, err))) {
+        recur_model_free(copy);
         return st;
     }
-    copy->vocab = vocab;
     memcpy(copy->params, m->params, m->n_params * sizeof *m->params);
     *out = copy;
     return RECUR_OK;
 }
+
+recur_status recur_task_model_create(const recur_config *cfg, recur_vocab *vocab, recur_vocab *labels,
+                                     recur_vocab *features, uint64_t seed, recur_model **out, recur_error *err)
+{
+    if (!vocab)
+        return recur_fail(err, RECUR_E_ARG, "a model needs a vocabulary");
+    recur_config c = *cfg;
+    c.vocab_size = recur_vocab_size(vocab);
+    c.level = recur_vocab_level(vocab);
+    c.labels = labels ? recur_vocab_size(labels) : 0;
+    c.feature_size = features ? recur_vocab_size(features) : 0;
+    if (!features)
+        c.feature_embed = 0;
+    recur_model *m;
+    recur_status st = model_alloc(&c, &m, err);
+    if (st)
+        return st;
+    model_init_params(m, seed);
+    m->vocab = vocab;
+    m->labels = labels;
+    m->features = features;
+    *out = m;
+    return RECUR_OK;
+}
+
+const recur_vocab *recur_model_labels(const recur_model *m) { return m->labels; }
+const recur_vocab *recur_model_features(const recur_model *m) { return m->features; }
 
 recur_status recur_model_copy_weights(recur_model *dst, const recur_model *src, recur_error *err)
 {

@@ -27,16 +27,27 @@ typedef struct model_layer {
     size_t w_peep;                 /* [3][H] or MODEL_NO_TENSOR */
 } model_layer;
 
+/* layers[] holds layers * dirs entries: layer l's forward direction at
+ * l * dirs, its reverse direction (bidirectional models) at l * dirs + 1. */
 struct recur_model {
     recur_config cfg;
     recur_vocab *vocab;
+    recur_vocab *labels;    /* tag/classify: the label names, decoder row order */
+    recur_vocab *features;  /* tag with features: the feature strings, features.weight row order */
+    int dirs;               /* 2 when bidirectional, else 1 */
     float *params;          /* ONE block: every parameter, in tensor order */
     size_t n_params;
     model_tensor *tensors;
     int n_tensors;
     model_layer *layers;
     size_t enc_w, dec_w, dec_b;
+    size_t feat_w;          /* features.weight or MODEL_NO_TENSOR */
 };
+
+/* Parameters a (checked) configuration stores, a tied decoder once. */
+size_t model_param_total(const recur_config *cfg);
+/* Rows of the decoder: the label count for tag/classify, else vocab_size. */
+int model_output_size(const recur_config *cfg);
 
 /* Checks a configuration (sizes, overflow, combinations). */
 recur_status model_config_check(const recur_config *cfg, recur_error *err);
@@ -46,7 +57,7 @@ recur_status model_alloc(const recur_config *cfg, recur_model **out, recur_error
 /* Fills the parameters as PyTorch initialises them, or uniform(+-init_scale). */
 void model_init_params(recur_model *m, uint64_t seed);
 
-/* The weights of layer l inside any block laid out like the parameters (the
+/* The weights of entry l of m->layers (layer * dirs + direction) inside any block laid out like the parameters (the
  * parameters themselves, gradients, optimizer moments). */
 rnn_weights model_layer_weights(const recur_model *m, int l, const float *block);
 rnn_grads model_layer_grads(const recur_model *m, int l, float *block);

@@ -87,6 +87,9 @@ recur_status net_workspace_init(net_workspace *ws, const recur_model *m, int T, 
                                 recur_error *err)
 {
     memset(ws, 0, sizeof *ws);
+    if (m->cfg.task != RECUR_TASK_LM || m->cfg.bidirectional)
+        return recur_fail(err, RECUR_E_ARG, "this is a %s%s model, not a language model",
+                          m->cfg.bidirectional ? "bidirectional " : "", recur_task_name(m->cfg.task));
     if (T < 1 || B < 1)
         return recur_fail(err, RECUR_E_ARG, "window must be at least 1 x 1, got %d x %d", T, B);
     ws->T = T;
