@@ -155,7 +155,7 @@ static int parse_options(train_options *o, int argc, char **argv)
         {"--peephole", CLI_FLAG, &o->cfg.peephole, 0, 0, "LSTM peephole connections", NULL},
         {"--dropout", CLI_FLOAT, &o->cfg.dropout, 0, 0.99, "dropout on non-recurrent connections (default 0)", NULL},
         {"--init-scale", CLI_FLOAT, &o->cfg.init_scale, 0, 100, "uniform(-s, s) init; 0: PyTorch's default (default 0)", NULL},
-        {"--forget-bias", CLI_FLOAT, &o->cfg.forget_bias, -100, 100, "initial LSTM forget-gate bias (default 1)", NULL},
+        {"--forget-bias", CLI_FLOAT, &o->cfg.forget_bias, -100, 100, "initial LSTM forget-gate bias; 0 keeps the random init (default 0)", NULL},
         {"--batch", CLI_INT, &o->tc.batch, 1, 100000, "streams per batch (default 50)", NULL},
         {"--seq", CLI_INT, &o->tc.seq, 1, 100000, "steps per window, the truncated BPTT length (default 50)", NULL},
         {"--optimizer", CLI_STRING, &o->optimizer, 0, 0, "sgd, adam or rmsprop (default adam)", NULL},

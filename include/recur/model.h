@@ -45,7 +45,8 @@ typedef struct recur_config {
     int peephole;        /* LSTM peephole connections (Graves 2013) */
     float dropout;       /* drop probability on non-recurrent connections */
     float init_scale;    /* > 0: uniform(-s, s) for every parameter; 0: PyTorch's defaults */
-    float forget_bias;   /* LSTM: initial value of the forget gate's bias_ih slice */
+    float forget_bias;   /* LSTM: if not 0, the forget gate's bias_ih slice starts at this value
+                            and its bias_hh slice at 0 (default 0: PyTorch's random init) */
     /* Bidirectional stacks and task heads (zero for a language model). */
     int bidirectional;   /* every layer also runs right to left; outputs are [forward | backward] */
     recur_task task;
@@ -55,7 +56,7 @@ typedef struct recur_config {
     int feature_embed;   /* its width, added to layer 0's input */
 } recur_config;
 
-/* char-rnn-tensorflow's defaults: char level, LSTM, 2 layers of 128, no dropout. */
+/* char-rnn-tensorflow's defaults: char level, LSTM, 2 layers of 128, no dropout; forget bias 0. */
 void recur_config_default(recur_config *cfg);
 /* PyTorch's mode names: "rnn_tanh", "rnn_relu", "lstm", "gru" ("rnn" = "rnn_tanh"). */
 const char *recur_cell_name(recur_cell cell);
