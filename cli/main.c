@@ -20,6 +20,9 @@ static const command commands[] = {
     {"w2v", cmd_w2v, "word2vec: train, evaluate and map word embeddings"},
     {"plot", cmd_plot, "draw training curves from metrics logs as SVG"},
     {"gradflow", cmd_gradflow, "measure and draw vanishing and exploding gradients through time"},
+    {"tag", cmd_tag, "sequence labelling: train a (bidirectional) tagger, tag text"},
+    {"fill", cmd_fill, "fill the blanks of a text with a cloze model (recur train --task cloze)"},
+    {"classify", cmd_classify, "classify texts: train a (bidirectional) classifier, label lines"},
 };
 
 static void usage(FILE *out)

@@ -23,5 +23,6 @@
 #include "recur/w2v.h"
 #include "recur/viz.h"
 #include "recur/gradflow.h"
+#include "recur/task.h"
 
 #endif

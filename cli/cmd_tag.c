@@ -1,0 +1,291 @@
+/* recur tag: sequence labelling (a tag per word).
+ *   recur tag train --out M [--holdout-every N] FILE...   train on word/TAG files
+ *   recur tag eval --model M FILE...                       token and unknown-word accuracy
+ *   recur tag --model M [FILE]                             tag plain text, a sentence a line */
+#define _POSIX_C_SOURCE 200809L /* getline, strtok */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "commands.h"
+#include "recur.h"
+
+static void print_progress(void *ctx, const recur_task_progress *p)
+{
+    (void)ctx;
+    fprintf(stderr, "epoch %d/%d  batch %d/%d  loss %.4f  %.1fs\n", p->epoch, p->epochs, p->batch, p->batches,
+            p->loss, p->seconds);
+}
+
+static int parse_tagset(const char *cmd, const char *name, recur_tagset *out)
+{
+    if (strcmp(name, "universal") == 0)
+        *out = RECUR_TAGSET_UNIVERSAL;
+    else if (strcmp(name, "full") == 0)
+        *out = RECUR_TAGSET_FULL;
+    else
+        return cli_error(cmd, "--tagset must be universal or full, got '%s'", name), 2;
+    return 0;
+}
+
+static void print_eval(const char *what, const recur_tag_eval *e, int json)
+{
+    if (json)
+        printf("{\"tokens\":%zu,\"accuracy\":%.6f,\"unknown\":%zu,\"unknown_accuracy\":%.6f}\n", e->tokens,
+               e->accuracy, e->unknown, e->unknown_accuracy);
+    else
+        printf("%s: token accuracy %.2f%% over %zu tokens, unknown-word accuracy %.2f%% over %zu tokens\n", what,
+               100.0 * e->accuracy, e->tokens, 100.0 * e->unknown_accuracy, e->unknown);
+}
+
+/* Files from --data flags and positional arguments, in that order. */
+static const char **collect_files(const cli_list *data, const char **pos, int npos, int *n)
+{
+    const char **files = malloc((size_t)(data->count + npos + 1) * sizeof *files);
+    if (!files)
+        return NULL;
+    *n = 0;
+    for (int i = 0; i < data->count; i++)
+        files[(*n)++] = data->items[i];
+    for (int i = 0; i < npos; i++)
+        files[(*n)++] = pos[i];
+    return files;
+}
+
+static int tag_train(int argc, char **argv)
+{
+    const char *cmd = "recur tag train";
+    recur_tagger_options o;
+    recur_tagger_options_default(&o);
+    recur_task_train_config tc;
+    recur_task_train_config_default(&tc);
+    cli_list data = {0};
+    const char *out = NULL, *tagset_name = "universal", *cell = "lstm";
+    int holdout = 10, bidir = 0, no_features = 0, threads = 0, json = 0;
+    int64_t seed = 1;
+    const cli_flag flags[] = {
+        {"--data", CLI_LIST, &data, 0, 0, "word/TAG file (repeatable; files may also be given as arguments)", NULL},
+        {"--out", CLI_STRING, &out, 0, 0, "model file to write (.safetensors)", NULL},
+        {"--holdout-every", CLI_INT, &holdout, 0, 1000000,
+         "hold out every N-th file (the N-th, 2N-th, ...) for testing; 0 or 1: none (default 10)", NULL},
+        {"--tagset", CLI_STRING, &tagset_name, 0, 0, "universal (Brown tags mapped to 12) or full (default universal)",
+         NULL},
+        {"--bidirectional", CLI_FLAG, &bidir, 0, 0, "a forward and a backward layer, outputs concatenated", NULL},
+        {"--cell", CLI_STRING, &cell, 0, 0, "rnn_tanh, rnn_relu, lstm or gru (default lstm)", NULL},
+        {"--layers", CLI_INT, &o.model.layers, 1, 64, "recurrent layers (default 1)", NULL},
+        {"--hidden", CLI_INT, &o.model.hidden, 1, 65536, "units per direction (default 128)", NULL},
+        {"--embed", CLI_INT, &o.model.embed, 1, 65536, "word embedding size (default 100)", NULL},
+        {"--feature-embed", CLI_INT, &o.feature_embed, 1, 65536, "word-feature embedding size (default 32)", NULL},
+        {"--no-features", CLI_FLAG, &no_features, 0, 0, "no lowercase/suffix/shape features", NULL},
+        {"--min-count", CLI_INT, &o.min_count, 1, 1000000, "rarer training words are <unk> (default 2)", NULL},
+        {"--dropout", CLI_FLOAT, &o.model.dropout, 0, 0.95, "dropout on non-recurrent connections (default 0.25)",
+         NULL},
+        {"--epochs", CLI_INT, &tc.epochs, 1, 100000, "passes over the training sentences (default 5)", NULL},
+        {"--batch", CLI_INT, &tc.batch, 1, 100000, "sentences per batch (default 32)", NULL},
+        {"--lr", CLI_FLOAT, &tc.lr, 1e-7, 10, "Adam learning rate (default 0.002)", NULL},
+        {"--lr-decay", CLI_FLOAT, &tc.lr_decay, 0.01, 1, "learning rate factor after every epoch (default 1)", NULL},
+        {"--clip", CLI_FLOAT, &tc.clip, 0, 1e6, "global gradient norm limit, 0 off (default 5)", NULL},
+        {"--seed", CLI_INT64, &seed, 0, 9.2e18, "initialisation, batch order and dropout seed (default 1)", NULL},
+        {"--threads", CLI_INT, &threads, 1, 1024, "threads (default: all cores)", NULL},
+        {"--json", CLI_FLAG, &json, 0, 0, "print the held-out result as one JSON object", NULL},
+    };
+    cli_spec spec = {cmd, "--out MODEL [options] FILE...",
+                     "Trains a tagger on word/TAG files (one sentence a line, tokens split at their last\n"
+                     "'/', as in the Brown corpus) and reports token and unknown-word accuracy on the\n"
+                     "held-out files. Input per word: its embedding (words seen fewer than --min-count\n"
+                     "times are <unk>) plus summed embeddings of its lowercase form, last 1-3\n"
+                     "characters and shape.",
+                     flags, (int)(sizeof flags / sizeof flags[0]), 0, argc};
+    const char **pos = malloc((size_t)(argc + 1) * sizeof *pos);
+    int npos = 0, rc = pos ? cli_parse(&spec, argc, argv, pos, &npos) : 1;
+    recur_tagset tagset = RECUR_TAGSET_UNIVERSAL;
+    recur_error err = {0};
+    if (!rc && !out)
+        rc = (cli_error(cmd, "--out MODEL is required (see --help)"), CLI_ERROR);
+    if (!rc)
+        rc = parse_tagset(cmd, tagset_name, &tagset) ? CLI_ERROR : 0;
+    if (!rc && recur_cell_parse(cell, &o.model.cell, &err))
+        rc = (cli_error(cmd, "--cell: %s", err.msg), CLI_ERROR);
+    int nfiles = 0;
+    const char **files = rc ? NULL : collect_files(&data, pos, npos, &nfiles);
+    if (!rc && nfiles == 0)
+        rc = (cli_error(cmd, "no training files (give them as arguments or with --data)"), CLI_ERROR);
+    if (rc) {
+        free(files);
+        free(pos);
+        cli_list_free(&data);
+        return rc == CLI_HELP ? 0 : rc == 1 ? 1 : 2;
+    }
+    o.model.bidirectional = bidir;
+    o.features = !no_features;
+    tc.seed = (uint64_t)seed;
+    recur_set_threads(threads);
+    recur_tagged_corpus *train = NULL, *test = NULL;
+    recur_model *m = NULL;
+    rc = 0;
+    if (recur_tagged_read(files, nfiles, tagset, holdout, &train, &test, &err)) {
+        cli_error(cmd, "%s", err.msg);
+        rc = 1;
+    }
+    if (!rc) {
+        fprintf(stderr, "%d training sentences (%zu tokens)", recur_tagged_sentences(train),
+                recur_tagged_tokens(train));
+        if (test)
+            fprintf(stderr, ", %d held out (%zu tokens)", recur_tagged_sentences(test), recur_tagged_tokens(test));
+        fprintf(stderr, "\n");
+        if (recur_tagger_train(train, &o, &tc, print_progress, NULL, &m, &err) || recur_model_save(m, out, &err)) {
+            cli_error(cmd, "%s", err.msg);
+            rc = 1;
+        }
+    }
+    if (!rc) {
+        fprintf(stderr, "%zu parameters, %d labels; wrote %s\n", recur_model_param_count(m),
+                recur_vocab_size(recur_model_labels(m)), out);
+        if (test) {
+            recur_tag_eval e;
+            if (recur_tagger_evaluate(m, test, &e, &err)) {
+                cli_error(cmd, "%s", err.msg);
+                rc = 1;
+            } else {
+                print_eval("held-out", &e, json);
+            }
+        }
+    }
+    recur_model_free(m);
+    recur_tagged_free(train);
+    recur_tagged_free(test);
+    free(files);
+    free(pos);
+    cli_list_free(&data);
+    return rc;
+}
+
+static int tag_eval(int argc, char **argv)
+{
+    const char *cmd = "recur tag eval";
+    const char *model = NULL, *tagset_name = "universal";
+    int threads = 0, json = 0;
+    const cli_flag flags[] = {
+        {"--model", CLI_STRING, &model, 0, 0, "tagger model file", NULL},
+        {"--tagset", CLI_STRING, &tagset_name, 0, 0, "universal or full: as the model was trained (default universal)",
+         NULL},
+        {"--threads", CLI_INT, &threads, 1, 1024, "threads (default: all cores)", NULL},
+        {"--json", CLI_FLAG, &json, 0, 0, "print one JSON object", NULL},
+    };
+    cli_spec spec = {cmd, "--model MODEL FILE...", "Token and unknown-word accuracy of a tagger on word/TAG files.",
+                     flags, (int)(sizeof flags / sizeof flags[0]), 1, argc};
+    const char **pos = malloc((size_t)(argc + 1) * sizeof *pos);
+    int npos = 0, rc = pos ? cli_parse(&spec, argc, argv, pos, &npos) : 1;
+    recur_tagset tagset = RECUR_TAGSET_UNIVERSAL;
+    if (!rc && !model)
+        rc = (cli_error(cmd, "--model MODEL is required (see --help)"), CLI_ERROR);
+    if (!rc)
+        rc = parse_tagset(cmd, tagset_name, &tagset) ? CLI_ERROR : 0;
+    if (rc) {
+        free(pos);
+        return rc == CLI_HELP ? 0 : rc == 1 ? 1 : 2;
+    }
+    recur_set_threads(threads);
+    recur_error err = {0};
+    recur_model *m = NULL;
+    recur_tagged_corpus *test = NULL;
+    recur_tag_eval e;
+    if (recur_model_load(model, &m, &err) || recur_tagged_read(pos, npos, tagset, 0, &test, NULL, &err) ||
+        recur_tagger_evaluate(m, test, &e, &err)) {
+        cli_error(cmd, "%s", err.msg);
+        rc = 1;
+    } else {
+        print_eval("accuracy", &e, json);
+    }
+    recur_tagged_free(test);
+    recur_model_free(m);
+    free(pos);
+    return rc;
+}
+
+/* Tags one line of white-space separated words; prints word/TAG ... */
+static int tag_line(const recur_model *m, char *line, const char *cmd)
+{
+    int cap = 16, n = 0;
+    const char **words = malloc((size_t)cap * sizeof *words);
+    for (char *tok = strtok(line, " \t\r\n"); tok && words; tok = strtok(NULL, " \t\r\n")) {
+        if (n == cap) {
+            const char **p = realloc(words, (size_t)(cap *= 2) * sizeof *words);
+            if (!p)
+                free(words);
+            words = p;
+            if (!words)
+                break;
+        }
+        words[n++] = tok;
+    }
+    int *tags = words ? malloc((size_t)(n + 1) * sizeof *tags) : NULL;
+    if (!tags) {
+        free(words);
+        return cli_error(cmd, "out of memory"), 1;
+    }
+    recur_error err = {0};
+    int rc = 0;
+    if (n && recur_tagger_tag(m, words, n, tags, &err)) {
+        cli_error(cmd, "%s", err.msg);
+        rc = 1;
+    }
+    for (int i = 0; i < n && !rc; i++)
+        printf("%s%s/%s", i ? " " : "", words[i], recur_vocab_token(recur_model_labels(m), tags[i]));
+    if (!rc)
+        printf("\n");
+    free(words);
+    free(tags);
+    return rc;
+}
+
+int cmd_tag(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "train") == 0)
+        return tag_train(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "eval") == 0)
+        return tag_eval(argc - 1, argv + 1);
+    const char *cmd = "recur tag";
+    const char *model = NULL;
+    int threads = 1;
+    const cli_flag flags[] = {
+        {"--model", CLI_STRING, &model, 0, 0, "tagger model file", NULL},
+        {"--threads", CLI_INT, &threads, 1, 1024, "threads (default 1)", NULL},
+    };
+    cli_spec spec = {cmd, "--model MODEL [FILE]   (or: recur tag train ... | recur tag eval ...)",
+                     "Tags plain text, one sentence per line with words separated by white space,\n"
+                     "from FILE or standard input; prints word/TAG tokens a sentence a line.\n"
+                     "recur tag train --help and recur tag eval --help describe the other forms.",
+                     flags, (int)(sizeof flags / sizeof flags[0]), 0, 1};
+    const char *file = NULL;
+    int npos = 0, rc = cli_parse(&spec, argc, argv, &file, &npos);
+    if (rc)
+        return rc == CLI_HELP ? 0 : 2;
+    if (!model)
+        return cli_error(cmd, "--model MODEL is required (see --help)"), 2;
+    recur_set_threads(threads);
+    recur_error err = {0};
+    recur_model *m = NULL;
+    if (recur_model_load(model, &m, &err))
+        return cli_error(cmd, "%s", err.msg), 1;
+    if (recur_model_config(m)->task != RECUR_TASK_TAG) {
+        cli_error(cmd, "%s is a %s model, not a tagger", model, recur_task_name(recur_model_config(m)->task));
+        recur_model_free(m);
+        return 1;
+    }
+    FILE *in = file ? fopen(file, "rb") : stdin;
+    if (!in) {
+        recur_model_free(m);
+        return cli_error(cmd, "cannot open %s", file), 1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    while (!rc && getline(&line, &cap, in) >= 0)
+        rc = tag_line(m, line, cmd);
+    free(line);
+    if (file)
+        fclose(in);
+    recur_model_free(m);
+    return rc;
+}
