@@ -648,6 +648,9 @@ static int merge_saved_args(run *r, int argc, char **argv, char ***merged, int *
 
 int cmd_train(int argc, char **argv)
 {
+    int task_rc; /* --task cloze is trained by cli/cmd_fill.c */
+    if (cmd_train_task(&argc, argv, &task_rc))
+        return task_rc;
     run r;
     memset(&r, 0, sizeof r);
     default_options(&r.o);
