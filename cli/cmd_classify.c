@@ -170,7 +170,7 @@ int cmd_classify(int argc, char **argv)
         printf("%s\t%.4f", recur_vocab_token(labels, best), probs[best]);
         if (all)
             for (int j = 0; j < L; j++)
-                printf("\t%s=%.4f", recur_vocab_token(labels, j), probs[j]);
+                printf("\t%s=%.7g", recur_vocab_token(labels, j), probs[j]);
         printf("\t%s\n", line);
     }
     free(line);

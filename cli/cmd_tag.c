@@ -205,7 +205,7 @@ static int tag_eval(int argc, char **argv)
 }
 
 /* Tags one line of white-space separated words; prints word/TAG ... */
-static int tag_line(const recur_model *m, char *line, const char *cmd)
+static int tag_line(const recur_model *m, char *line, int scores, const char *cmd)
 {
     int cap = 16, n = 0;
     const char **words = malloc((size_t)cap * sizeof *words);
@@ -220,23 +220,36 @@ static int tag_line(const recur_model *m, char *line, const char *cmd)
         }
         words[n++] = tok;
     }
+    const recur_vocab *labels = recur_model_labels(m);
+    int L = recur_vocab_size(labels);
     int *tags = words ? malloc((size_t)(n + 1) * sizeof *tags) : NULL;
-    if (!tags) {
+    float *probs = scores && tags ? malloc((size_t)(n + 1) * L * sizeof *probs) : NULL;
+    if (!tags || (scores && !probs)) {
         free(words);
+        free(tags);
         return cli_error(cmd, "out of memory"), 1;
     }
     recur_error err = {0};
     int rc = 0;
-    if (n && recur_tagger_tag(m, words, n, tags, &err)) {
+    if (n && recur_tagger_tag(m, words, n, tags, probs, &err)) {
         cli_error(cmd, "%s", err.msg);
         rc = 1;
     }
-    for (int i = 0; i < n && !rc; i++)
-        printf("%s%s/%s", i ? " " : "", words[i], recur_vocab_token(recur_model_labels(m), tags[i]));
-    if (!rc)
+    for (int i = 0; i < n && !rc; i++) {
+        if (!scores) {
+            printf("%s%s/%s", i ? " " : "", words[i], recur_vocab_token(labels, tags[i]));
+            continue;
+        }
+        printf("%s\t%s\t", words[i], recur_vocab_token(labels, tags[i]));
+        for (int j = 0; j < L; j++)
+            printf("%s%.7g", j ? " " : "", probs[(size_t)i * L + j]);
+        printf("\n");
+    }
+    if (!rc && (n || !scores))
         printf("\n");
     free(words);
     free(tags);
+    free(probs);
     return rc;
 }
 
@@ -248,9 +261,10 @@ int cmd_tag(int argc, char **argv)
         return tag_eval(argc - 1, argv + 1);
     const char *cmd = "recur tag";
     const char *model = NULL;
-    int threads = 1;
+    int threads = 1, scores = 0;
     const cli_flag flags[] = {
         {"--model", CLI_STRING, &model, 0, 0, "tagger model file", NULL},
+        {"--scores", CLI_FLAG, &scores, 0, 0, "a line per word: word, tag, every label's probability", NULL},
         {"--threads", CLI_INT, &threads, 1, 1024, "threads (default 1)", NULL},
     };
     cli_spec spec = {cmd, "--model MODEL [FILE]   (or: recur tag train ... | recur tag eval ...)",
@@ -282,7 +296,7 @@ int cmd_tag(int argc, char **argv)
     char *line = NULL;
     size_t cap = 0;
     while (!rc && getline(&line, &cap, in) >= 0)
-        rc = tag_line(m, line, cmd);
+        rc = tag_line(m, line, scores, cmd);
     free(line);
     if (file)
         fclose(in);

@@ -101,8 +101,11 @@ typedef struct recur_tag_eval {
 
 recur_status recur_tagger_evaluate(const recur_model *m, const recur_tagged_corpus *test, recur_tag_eval *out,
                                    recur_error *err);
-/* Tags n words; tags[i] receives a label id (recur_model_labels names it). */
-recur_status recur_tagger_tag(const recur_model *m, const char *const *words, int n, int *tags, recur_error *err);
+/* Tags n words; tags[i] receives a label id (recur_model_labels names it)
+ * and, when probs is not NULL, probs[i * labels + j] the probability of
+ * label j for word i. */
+recur_status recur_tagger_tag(const recur_model *m, const char *const *words, int n, int *tags, float *probs,
+                              recur_error *err);
 /* The label names of a tag or classify model. */
 const recur_vocab *recur_model_labels(const recur_model *m);
 const recur_vocab *recur_model_features(const recur_model *m);

@@ -5,6 +5,7 @@
  * min_count times in training are <unk>, so the model learns to tag from the
  * features where the word itself is unknown. */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -238,39 +239,47 @@ recur_status recur_tagger_evaluate(const recur_model *m, const recur_tagged_corp
     return st;
 }
 
-recur_status recur_tagger_tag(const recur_model *m, const char *const *words, int n, int *tags, recur_error *err)
+recur_status recur_tagger_tag(const recur_model *m, const char *const *words, int n, int *tags, float *probs,
+                              recur_error *err)
 {
     recur_status st = check_tagger(m, err);
     if (st || n < 1)
         return st;
     /* A one-sentence corpus whose words borrow the caller's strings. */
-    const char **dummy_tags = malloc((size_t)n * sizeof *dummy_tags);
     size_t starts[2] = {0, (size_t)n};
-    if (!dummy_tags)
-        return recur_fail_nomem(err, "a sentence");
-    for (int i = 0; i < n; i++)
-        dummy_tags[i] = "";
     recur_tagged_corpus c = {0};
     c.words = (const char **)words;
-    c.tags = dummy_tags;
     c.n_tokens = (size_t)n;
     c.sent_start = starts;
     c.n_sent = 1;
-    task_data d = {0};
-    d.K = m->features ? TAG_FEATURES : 0;
-    task_seq q;
-    st = encode_sentence(m, &c, 0, 0, &q, err);
-    free(dummy_tags);
-    if (!st)
-        st = task_data_push(&d, q, err);
-    int32_t *pred = malloc((size_t)n * sizeof *pred);
-    if (!st && !pred)
-        st = recur_fail_nomem(err, "the predictions");
-    if (!st)
-        st = task_predict(m, &d, 1, 0, 0.0f, pred, NULL, NULL, NULL, NULL, err);
-    for (int i = 0; i < n && !st; i++)
-        tags[i] = pred[i];
-    free(pred);
-    task_data_free(&d);
-    return st;
+    task_seq q = {0};
+    if ((st = encode_sentence(m, &c, 0, 0, &q, err)))
+        return st;
+    seqnet_ws ws;
+    if ((st = seqnet_ws_init(&ws, m, n, 1, q.feats ? TAG_FEATURES : 0, 0, err))) {
+        free(q.ids);
+        free(q.feats);
+        return st;
+    }
+    seq_batch b = {n, 1, q.ids, q.feats, q.feats ? TAG_FEATURES : 0, &n, NULL};
+    seqnet_forward(m, &ws, &b, NULL, 0.0f);
+    const int O = model_output_size(&m->cfg);
+    for (int t = 0; t < n; t++) {
+        const float *z = ws.logits + (size_t)t * O;
+        int best = 0;
+        for (int j = 1; j < O; j++)
+            best = z[j] > z[best] ? j : best;
+        tags[t] = best;
+        if (!probs)
+            continue;
+        double sum = 0;
+        for (int j = 0; j < O; j++)
+            sum += exp((double)(z[j] - z[best]));
+        for (int j = 0; j < O; j++)
+            probs[(size_t)t * O + j] = (float)(exp((double)(z[j] - z[best])) / sum);
+    }
+    seqnet_ws_free(&ws);
+    free(q.ids);
+    free(q.feats);
+    return RECUR_OK;
 }
