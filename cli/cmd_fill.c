@@ -165,6 +165,27 @@ int cmd_train_task(int *argc, char **argv, int *rc)
     return 1;
 }
 
+/* "  0.1234  "text"" with quotes, backslashes and control characters escaped,
+ * so a filling of spaces stays visible. */
+static void print_candidate(const recur_fill_candidate *c)
+{
+    printf("  %.4f  \"", c->prob);
+    for (const char *p = c->text; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch == '\n')
+            printf("\\n");
+        else if (ch == '\t')
+            printf("\\t");
+        else if (ch < 0x20)
+            printf("\\x%02x", ch);
+        else
+            putchar(ch);
+    }
+    printf("\"\n");
+}
+
 int cmd_fill(int argc, char **argv)
 {
     const char *cmd = "recur fill";
@@ -179,7 +200,8 @@ int cmd_fill(int argc, char **argv)
                      "Fills every blank (a run of '_', one character per '_') with the most likely\n"
                      "characters given the text on both sides, prints the filled text, then for each\n"
                      "blank the top K fillings with their probabilities (the product of the\n"
-                     "per-character probabilities, all blanks predicted at once).",
+                     "per-character probabilities, all blanks predicted at once), one a line:\n"
+                     "probability, then the filling in double quotes.",
                      flags, (int)(sizeof flags / sizeof flags[0]), 1, 1};
     const char *text = NULL;
     int npos = 0, rc = cli_parse(&spec, argc, argv, &text, &npos);
@@ -210,11 +232,10 @@ int cmd_fill(int argc, char **argv)
     fputs(text + pos, stdout);
     putchar('\n');
     for (int k = 0; k < nb; k++) {
-        printf("blank %d (byte %zu, %d character%s):", k + 1, blanks[k].offset, blanks[k].length,
+        printf("blank %d (byte %zu, %d character%s):\n", k + 1, blanks[k].offset, blanks[k].length,
                blanks[k].length == 1 ? "" : "s");
         for (int c = 0; c < blanks[k].n_cand; c++)
-            printf("  %s %.4f", blanks[k].cand[c].text, blanks[k].cand[c].prob);
-        putchar('\n');
+            print_candidate(&blanks[k].cand[c]);
     }
     free(blanks);
     recur_model_free(m);
