@@ -2,6 +2,7 @@
  * models. Batches group sequences of similar length (sorted by length, cut
  * into batches, the batch order shuffled every epoch) so little padding is
  * computed; seqnet makes the padding exact. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "task/seqdata.h"
 
 #include <math.h>
