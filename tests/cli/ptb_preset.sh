@@ -63,14 +63,25 @@ V=$(setting "$DIR/a.jsonl" parameters)
 T=$(setting "$DIR/t.jsonl" parameters)
 check "tied preset: the decoder matrix is shared ($V - $T = 24 x vocabulary)" '[ $(( (V - T) % 24 )) = 0 ] && [ $(( (V - T) / 24 )) -gt 1000 ]'
 
-# 4. Unknown preset: a usage error naming the known ones.
+# 4. ptb-medium and ptb-large carry ptb_word_lm.py's MediumConfig and LargeConfig
+#    (one step of a narrow model: only the settings matter here).
+for p in medium large; do
+    "$RECUR" train "${data[@]}" --preset ptb-$p --hidden 8 --steps 1 --batch 4 --no-test --quiet \
+        --out "$DIR/$p.safetensors" --log "$DIR/$p.jsonl"
+done
+got() { for k in init_scale learning_rate max_grad_norm layers seq dropout lr_decay decay_after epochs; do
+    printf '%s ' "$(setting "$1" $k)"; done; }
+check "ptb-medium settings" '[ "$(got "$DIR/medium.jsonl")" = "0.05 1 5 2 35 0.5 0.8 6 39 " ]'
+check "ptb-large settings" '[ "$(got "$DIR/large.jsonl")" = "0.04 1 10 2 35 0.65 0.869565 14 55 " ]'
+
+# 5. Unknown preset: a usage error naming the known ones.
 set +e
 "$RECUR" train --preset ptb-huge --out "$DIR/x.safetensors" 2> "$DIR/bad.err"
 rc=$?
 set -e
 check "unknown preset exits 2 ($rc)" '[ $rc = 2 ] && grep -q "ptb-small" "$DIR/bad.err"'
 
-# 5. Ensemble: a second seed, then each model's and the ensemble's figures.
+# 6. Ensemble: a second seed, then each model's and the ensemble's figures.
 "$RECUR" train "${data[@]}" --preset ptb-small --hidden 24 --epochs 2 --batch 4 --seed 4 --no-test --quiet \
     --out "$DIR/b.safetensors"
 "$RECUR" eval --model "$DIR/a.safetensors" --model "$DIR/b.safetensors" --json --threads 1 "$DIR/test.txt" > "$DIR/ens.json"
