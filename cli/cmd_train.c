@@ -309,6 +309,15 @@ typedef struct run {
     double t0;
 } run;
 
+/* v formatted with fmt, or "null" when v is NaN or infinite. */
+static void json_number(char *buf, size_t size, const char *fmt, double v)
+{
+    if (isfinite(v))
+        snprintf(buf, size, fmt, v);
+    else
+        snprintf(buf, size, "null");
+}
+
 static void log_json(run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void log_json(run *r, const char *fmt, ...)
 {
@@ -552,12 +561,17 @@ static int train_loop(run *r)
             rate_steps = 0;
         }
         elapsed = now - r->t0;
-        if (info.step % o->log_every == 0)
+        if (info.step % o->log_every == 0) {
+            /* A skipped step's loss or norm is not finite: JSON has null for it. */
+            char loss_s[64], norm_s[64];
+            json_number(loss_s, sizeof loss_s, "%.7g", info.loss);
+            json_number(norm_s, sizeof norm_s, "%.6g", info.grad_norm);
             log_json(r,
-                     "{\"step\":%lld,\"epoch\":%d,\"lr\":%.6g,\"train_loss\":%.6f,\"grad_norm\":%.6g,\"clipped\":%d,"
+                     "{\"step\":%lld,\"epoch\":%d,\"lr\":%.6g,\"train_loss\":%s,\"grad_norm\":%s,\"clipped\":%d,"
                      "\"skipped\":%d,\"tokens_per_s\":%.1f,\"elapsed_s\":%.3f}\n",
-                     (long long)info.step, info.epoch, info.lr, info.loss, info.grad_norm, info.clipped,
-                     info.skipped, tokens_per_s, elapsed);
+                     (long long)info.step, info.epoch, info.lr, loss_s, norm_s, info.clipped, info.skipped,
+                     tokens_per_s, elapsed);
+        }
         /* ETA from whichever limit comes first. */
         double eta = 1e30;
         double run_rate = (info.step - start_step) / (elapsed > 1e-9 ? elapsed : 1e-9);
