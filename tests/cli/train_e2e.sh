@@ -51,4 +51,19 @@ l_part=$(grep '"step":60,' "$DIR/part.jsonl" | num train_loss)
 check "resumed loss at step 60 $l_part == uninterrupted $l_full" '[ "$l_full" = "$l_part" ]'
 check "resumed model file == uninterrupted model file" 'cmp -s "$DIR/full.safetensors" "$DIR/part.safetensors"'
 
+# 5. Divergence: a huge learning rate without clipping makes the loss
+#    non-finite; those steps are skipped and counted, the run stops with a
+#    clear message and a non-zero exit, the log stays valid JSON (null for the
+#    non-finite values) and what was saved loads (nothing non-finite is saved).
+set +e
+"$RECUR" train --data "$DIR/text.txt" --out "$DIR/div.safetensors" --cell rnn_relu --optimizer sgd --lr 1000 --clip 0 \
+    --batch 8 --seq 16 --steps 40 --log "$DIR/div.jsonl" --log-every 1 --quiet 2> "$DIR/div.err"
+rc=$?
+set -e
+check "diverging run exits non-zero ($rc)" '[ $rc -ne 0 ]'
+check "diverging run says so: $(cat "$DIR/div.err")" 'grep -q "non-finite steps in a row" "$DIR/div.err"'
+check "its log is valid JSON with null for skipped steps" \
+    'python3 -c "import json,sys; rows=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if any(r.get(\"skipped\") and r[\"train_loss\"] is None for r in rows) else 1)" "$DIR/div.jsonl"'
+check "its saved model loads" '"$RECUR" info --model "$DIR/div.safetensors" > /dev/null'
+
 [ $fail -eq 0 ]
