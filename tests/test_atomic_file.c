@@ -244,6 +244,34 @@ static void test_concurrent_writers(void)
     clear_dir();
 }
 
+/* Temporary files of a writer that died are removed before the next write
+ * of the same path; a living writer's, and other names, are left alone. */
+static void test_stale_temporaries(void)
+{
+    clear_dir();
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    waitpid(child, NULL, 0); /* child's pid now names no process */
+    char target[1024], dead[1100], alive[1100], other[1100];
+    join(target, sizeof target, "model.safetensors");
+    snprintf(dead, sizeof dead, "%s.tmp.%ld.0", target, (long)child);
+    snprintf(alive, sizeof alive, "%s.tmp.%ld.3", target, (long)getppid());
+    snprintf(other, sizeof other, "%s.tmp.notapid", target);
+    CHECK(write_plain(dead, "dead") == 0 && write_plain(alive, "alive") == 0 && write_plain(other, "x") == 0);
+    recur_atomic_file f;
+    recur_error err = {0};
+    CHECK(recur_atomic_open(&f, target, &err) == RECUR_OK);
+    CHECK(recur_atomic_write(&f, "new", 3, &err) == RECUR_OK);
+    CHECK(recur_atomic_commit(&f, &err) == RECUR_OK);
+    CHECK_MSG(access(dead, F_OK) != 0, "a dead writer's temporary file is still there");
+    CHECK_MSG(access(alive, F_OK) == 0, "a living writer's temporary file was removed");
+    CHECK(access(other, F_OK) == 0);
+    char buf[16];
+    CHECK(read_plain(target, buf, sizeof buf) == 3 && strcmp(buf, "new") == 0);
+    clear_dir();
+}
+
 int main(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -256,6 +284,7 @@ int main(void)
     test_failed_write(0);
     test_failed_write(1);
     test_concurrent_writers();
+    test_stale_temporaries();
     clear_dir();
     rmdir(dir);
     return test_report();

@@ -2,8 +2,11 @@
 
 #include "io/atomic_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,6 +26,46 @@ static void release(recur_atomic_file *f)
     f->tmp_path = NULL;
 }
 
+/* A process killed while writing (SIGKILL, power loss) leaves its
+ * PATH.tmp.<pid>.<n> behind. Before writing PATH again, remove those whose
+ * process no longer exists; a live writer's file (another run writing the
+ * same path) is left alone. Best effort: failures change nothing. */
+static void remove_stale_temporaries(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dir_len = slash ? (size_t)(slash - path) : 0, base_len = strlen(base);
+    char dir[4096];
+    if (dir_len + 2 > sizeof dir)
+        return;
+    if (slash) {
+        memcpy(dir, path, dir_len ? dir_len : 1); /* "/name" lives in "/" */
+        dir[dir_len ? dir_len : 1] = '\0';
+    } else {
+        strcpy(dir, ".");
+    }
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    long self = (long)getpid();
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *name = e->d_name;
+        if (strncmp(name, base, base_len) != 0 || strncmp(name + base_len, ".tmp.", 5) != 0)
+            continue;
+        char *end;
+        long pid = strtol(name + base_len + 5, &end, 10);
+        if (pid <= 0 || pid == self || *end != '.' || end[1] < '0' || end[1] > '9')
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char victim[4096 + 256];
+        if (snprintf(victim, sizeof victim, "%s/%s", dir, name) < (int)sizeof victim)
+            unlink(victim);
+    }
+    closedir(d);
+}
+
 recur_status recur_atomic_open(recur_atomic_file *f, const char *path, recur_error *err)
 {
     f->fp = NULL;
@@ -38,6 +81,7 @@ recur_status recur_atomic_open(recur_atomic_file *f, const char *path, recur_err
         return recur_fail_nomem(err, "a file name");
     }
     memcpy(f->path, path, plen + 1);
+    remove_stale_temporaries(path);
 
     /* Keep the permissions of a file being replaced; a new file gets the
      * usual 0666 less the umask. */
