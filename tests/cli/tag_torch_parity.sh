@@ -33,7 +33,7 @@ done
 for pool in mean last; do
     "$RECUR" classify train --data "$DIR/lines.tsv" --out "$DIR/c_$pool.safetensors" --bidirectional --layers 2 \
         --pool $pool --hidden 8 --embed 6 --epochs 1 --threads 1 2>/dev/null > /dev/null
-    cut -f2- "$DIR/lines.tsv" | head -60 > "$DIR/texts.txt"
+    head -60 "$DIR/lines.tsv" | cut -f2- > "$DIR/texts.txt"
     "$RECUR" classify --model "$DIR/c_$pool.safetensors" --all "$DIR/texts.txt" > "$DIR/c_$pool.out"
     check "classify bi-lstm pool $pool" "$($PY "$HERE/torch/bidir_parity.py" classify "$DIR/c_$pool.safetensors" "$DIR/c_$pool.out")"
 done
