@@ -32,14 +32,20 @@ int cmd_info(int argc, char **argv)
     const char *level = c->level == RECUR_LEVEL_WORD ? "word" : "char";
     if (json) {
         printf("{\"level\":\"%s\",\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,\"embed\":%d,\"vocab_size\":%d,"
-               "\"tied\":%s,\"peephole\":%s,\"dropout\":%g,\"parameters\":%zu}\n",
+               "\"tied\":%s,\"peephole\":%s,\"bidirectional\":%s,\"task\":\"%s\",\"labels\":%d,\"dropout\":%g,"
+               "\"parameters\":%zu}\n",
                level, recur_cell_name(c->cell), c->layers, c->hidden, c->embed, c->vocab_size,
-               c->tied ? "true" : "false", c->peephole ? "true" : "false", (double)c->dropout,
-               recur_model_param_count(m));
+               c->tied ? "true" : "false", c->peephole ? "true" : "false", c->bidirectional ? "true" : "false",
+               recur_task_name(c->task), c->labels, (double)c->dropout, recur_model_param_count(m));
     } else {
         printf("model      %s\n", model_path);
         printf("level      %s\n", level);
-        printf("cell       %s%s\n", recur_cell_name(c->cell), c->peephole ? " with peepholes" : "");
+        printf("task       %s", recur_task_name(c->task));
+        if (c->labels)
+            printf(", %d labels", c->labels);
+        printf("\n");
+        printf("cell       %s%s%s\n", recur_cell_name(c->cell), c->peephole ? " with peepholes" : "",
+               c->bidirectional ? ", bidirectional" : "");
         printf("layers     %d x %d hidden, embedding %d%s\n", c->layers, c->hidden, c->embed,
                c->tied ? ", tied decoder" : "");
         printf("dropout    %g\n", (double)c->dropout);

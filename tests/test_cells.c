@@ -38,7 +38,7 @@ static void check_cell(recur_cell cell, int peephole)
     }
     rnn_shape s = {1, B, I, H, cell, peephole};
     rnn_weights w = {w_ih, w_hh, b_ih, b_hh, peephole ? peep : NULL};
-    rnn_cache cache = {hs, cell == RECUR_CELL_LSTM ? cs : NULL, gates, aux, step};
+    rnn_cache cache = {hs, cell == RECUR_CELL_LSTM ? cs : NULL, gates, aux, step, NULL};
     rnn_forward(&s, &w, x, &cache);
     double worst = 0;
     for (int b = 0; b < B; b++) {

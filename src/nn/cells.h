@@ -9,6 +9,12 @@
  * runs the step loop for its own range of streams [b0, b1) with no
  * synchronisation between steps. */
 
+/* C (m x n) += A (m x k) x W, where W is W_hh^T in forward and W_hh in
+ * backward: through the packed copy when the cache has one, else a plain
+ * product with the stored W_hh (trans: W is its transpose). */
+void rnn_hidden_product(const rnn_cache *c, int trans, int m, int n, int k, const float *a, int lda,
+                        const float *w_hh, float *out, int ldc);
+
 /* Forward over T steps; the input projection (with biases) is already in
  * cache->gates. */
 void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c, int b0, int b1);

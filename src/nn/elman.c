@@ -1,6 +1,7 @@
 /* The vanilla (Elman) RNN: h = act(W_ih x + b_ih + W_hh h_prev + b_hh), with
  * act tanh or ReLU. The course's "vanilla RNN", PyTorch's nn.RNN. */
 #include <stddef.h>
+#include <string.h>
 
 #include "core/gemm.h"
 #include "core/vmath.h"
@@ -22,7 +23,7 @@ void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *ca
     const size_t BH = (size_t)B * H, o0 = (size_t)b0 * H;
     for (int t = 0; t < s->T; t++) {
         float *g = cache->gates + t * BH + o0;
-        recur_sgemm(0, 1, b1 - b0, H, H, 1.0f, cache->hs + t * BH + o0, H, w->w_hh, H, 1.0f, g, H);
+        rnn_hidden_product(cache, 1, b1 - b0, H, H, cache->hs + t * BH + o0, H, w->w_hh, g, H);
         elman_cell((b1 - b0) * H, s->cell, g, cache->hs + (t + 1) * BH + o0);
     }
 }
@@ -43,9 +44,11 @@ void elman_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_ca
         else
             for (size_t k = 0; k < n; k++)
                 da[k] = d[k] * (1.0f - h[k] * h[k]);
-        if (t > 0)
-            recur_sgemm(0, 0, nb, H, H, 1.0f, da, H, w->w_hh, H, 1.0f, dh + (t - 1) * BH + o0, H);
-        else if (dh0)
-            recur_sgemm(0, 0, nb, H, H, 1.0f, da, H, w->w_hh, H, 0.0f, dh0 + o0, H);
+        if (t > 0) {
+            rnn_hidden_product(cache, 0, nb, H, H, da, H, w->w_hh, dh + (t - 1) * BH + o0, H);
+        } else if (dh0) {
+            memset(dh0 + o0, 0, n * sizeof *dh0);
+            rnn_hidden_product(cache, 0, nb, H, H, da, H, w->w_hh, dh0 + o0, H);
+        }
     }
 }

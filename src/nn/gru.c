@@ -6,6 +6,7 @@
  * The hidden-side candidate term (Whn h + bhn) is kept per step for backward,
  * and the input-side and hidden-side gate gradients differ in the n slice. */
 #include <stddef.h>
+#include <string.h>
 
 #include "core/gemm.h"
 #include "core/vmath.h"
@@ -37,8 +38,8 @@ void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cach
     for (int t = 0; t < s->T; t++) {
         const float *h_prev = cache->hs + t * BH;
         float *gh = cache->step;
-        recur_sgemm(0, 1, b1 - b0, G3, H, 1.0f, h_prev + (size_t)b0 * H, H, w->w_hh, H, 0.0f,
-                    gh + (size_t)b0 * G3, G3);
+        memset(gh + (size_t)b0 * G3, 0, (size_t)(b1 - b0) * G3 * sizeof *gh);
+        rnn_hidden_product(cache, 1, b1 - b0, G3, H, h_prev + (size_t)b0 * H, H, w->w_hh, gh + (size_t)b0 * G3, G3);
         for (int b = b0; b < b1; b++) {
             /* The r, z slices of b_hh are already in gates (see recurrent.c). */
             float *ghb = gh + (size_t)b * G3;
@@ -81,7 +82,7 @@ void gru_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cach
             }
         }
         if (dprev)
-            recur_sgemm(0, 0, b1 - b0, H, G3, 1.0f, dgh + ((size_t)t * B + b0) * G3, G3, w->w_hh, H, 1.0f,
-                        dprev + (size_t)b0 * H, H);
+            rnn_hidden_product(cache, 0, b1 - b0, H, G3, dgh + ((size_t)t * B + b0) * G3, G3, w->w_hh,
+                               dprev + (size_t)b0 * H, H);
     }
 }

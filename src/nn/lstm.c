@@ -8,6 +8,7 @@
  * The bracketed peephole terms (Graves 2013, "Generating Sequences With
  * Recurrent Neural Networks", eq. 7-11) are present only with peepholes. */
 #include <stddef.h>
+#include <string.h>
 
 #include "core/gemm.h"
 #include "core/vmath.h"
@@ -42,7 +43,7 @@ void lstm_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cac
     for (int t = 0; t < s->T; t++) {
         float *g = cache->gates + ((size_t)t * B + b0) * G4;
         const float *h_prev = cache->hs + t * BH + (size_t)b0 * H;
-        recur_sgemm(0, 1, b1 - b0, G4, H, 1.0f, h_prev, H, w->w_hh, H, 1.0f, g, G4);
+        rnn_hidden_product(cache, 1, b1 - b0, G4, H, h_prev, H, w->w_hh, g, G4);
         for (int b = b0; b < b1; b++) {
             size_t o = (size_t)b * H;
             lstm_cell(H, cache->gates + ((size_t)t * B + b) * G4, w->w_peep, cache->cs + t * BH + o,
@@ -106,10 +107,12 @@ void lstm_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cac
         }
         /* dL/dh_{t-1} += dG_t W_hh; at t = 0 it leaves the window. */
         const float *dgt = dgx + ((size_t)t * B + b0) * G4;
-        if (t > 0)
-            recur_sgemm(0, 0, nb, H, G4, 1.0f, dgt, G4, w->w_hh, H, 1.0f, dh + (t - 1) * BH + o0, H);
-        else if (dh0)
-            recur_sgemm(0, 0, nb, H, G4, 1.0f, dgt, G4, w->w_hh, H, 0.0f, dh0 + o0, H);
+        if (t > 0) {
+            rnn_hidden_product(cache, 0, nb, H, G4, dgt, G4, w->w_hh, dh + (t - 1) * BH + o0, H);
+        } else if (dh0) {
+            memset(dh0 + o0, 0, (size_t)nb * H * sizeof *dh0);
+            rnn_hidden_product(cache, 0, nb, H, G4, dgt, G4, w->w_hh, dh0 + o0, H);
+        }
     }
     if (dc0)
         for (size_t k = o0; k < (size_t)b1 * H; k++)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/gemm.h"
+#include "core/gemm_packed.h"
 #include "nn/cells.h"
 
 #ifdef RECUR_HAVE_OPENMP
@@ -40,6 +41,22 @@ int rnn_gate_count(recur_cell cell)
     }
 }
 
+void rnn_hidden_product(const rnn_cache *c, int trans, int m, int n, int k, const float *a, int lda,
+                        const float *w_hh, float *out, int ldc)
+{
+    if (c->packed)
+        recur_sgemm_packed(m, n, k, a, lda, c->packed, out, ldc);
+    else
+        recur_sgemm(0, trans, m, n, k, 1.0f, a, lda, w_hh, trans ? k : n, 1.0f, out, ldc);
+}
+
+size_t rnn_packed_size(const rnn_shape *s)
+{
+    int GH = rnn_gate_count(s->cell) * s->H;
+    size_t fwd = recur_packed_size(s->H, GH), bwd = recur_packed_size(GH, s->H);
+    return fwd > bwd ? fwd : bwd;
+}
+
 size_t rnn_backward_scratch(const rnn_shape *s)
 {
     size_t gh = (size_t)rnn_gate_count(s->cell) * (size_t)s->H;
@@ -70,6 +87,8 @@ void rnn_forward(const rnn_shape *s, const rnn_weights *w, const float *x, rnn_c
     int rows = s->T * s->B;
     fill_bias_rows(s, w, cache->gates, (size_t)rows);
     recur_sgemm(0, 1, rows, GH, s->I, 1.0f, x, s->I, w->w_ih, s->I, 1.0f, cache->gates, GH);
+    if (cache->packed) /* the steps compute h W_hh^T: pack W_hh^T (H x GH) once */
+        recur_pack_b(1, s->H, GH, w->w_hh, s->H, cache->packed);
 #pragma omp parallel if (parallel_worth(s))
     {
         int b0, b1;
@@ -108,6 +127,8 @@ void rnn_backward(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const 
     float *dgx = scratch;
     float *extra = dgx + (size_t)rows * GH;
     float *dgh = s->cell == RECUR_CELL_GRU ? extra : dgx;
+    if (cache->packed) /* the steps compute dG W_hh: pack W_hh (GH x H) once */
+        recur_pack_b(0, GH, s->H, w->w_hh, s->H, cache->packed);
 #pragma omp parallel if (parallel_worth(s))
     {
         int b0, b1;

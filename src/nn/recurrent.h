@@ -42,8 +42,13 @@ typedef struct rnn_grads {
  *   aux   T*B*H       LSTM tanh(c_t); GRU (W_hn h + b_hn); unused for RNN */
 typedef struct rnn_cache {
     float *hs, *cs, *gates, *aux;
-    float *step;  /* B*G*H scratch for one step (GRU) */
+    float *step;    /* B*G*H scratch for one step (GRU) */
+    float *packed;  /* rnn_packed_size(s) floats for W_hh packed once per call
+                       (core/gemm_packed.h); NULL: plain matrix products */
 } rnn_cache;
+
+/* Floats for rnn_cache.packed: W_hh^T for forward, W_hh for backward. */
+size_t rnn_packed_size(const rnn_shape *s);
 
 /* Floats of scratch backward needs: T*B*G*H (gate gradients) plus, for the
  * GRU, another T*B*G*H (hidden-side gate gradients) and 2*B*H. */

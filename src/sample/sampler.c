@@ -163,6 +163,10 @@ static recur_status pack(recur_sampler *s, recur_error *err)
 
 recur_status recur_sampler_create(const recur_model *m, uint64_t seed, recur_sampler **out, recur_error *err)
 {
+    /* Generation reads the next-token decoder of a left-to-right model. */
+    if (m->cfg.task != RECUR_TASK_LM || m->cfg.bidirectional)
+        return recur_fail(err, RECUR_E_ARG, "this is a %s%s model, not a language model: it cannot generate text",
+                          m->cfg.bidirectional ? "bidirectional " : "", recur_task_name(m->cfg.task));
     recur_sampler *s = calloc(1, sizeof *s);
     if (!s)
         return recur_fail_nomem(err, "the sampler");

@@ -40,4 +40,7 @@ grep -q "bad3.txt:1: token 'b/'" "$DIR/err" || fail "message: $(cat "$DIR/err")"
 # A tagger is not a language model.
 if "$RECUR" eval --model "$DIR/t.safetensors" "$DIR/plain.txt" 2> "$DIR/err"; then fail "recur eval accepted a tagger"; fi
 grep -q "not a language model" "$DIR/err" || fail "message: $(cat "$DIR/err")"
+if "$RECUR" sample --model "$DIR/t.safetensors" --length 5 > /dev/null 2> "$DIR/err"; then fail "recur sample accepted a tagger"; fi
+grep -q "not a language model" "$DIR/err" || fail "message: $(cat "$DIR/err")"
+"$RECUR" info --model "$DIR/t.safetensors" | grep -q "bidirectional" || fail "recur info does not say bidirectional"
 echo "ok: held-out accuracy $acc"
