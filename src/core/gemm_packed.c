@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#if defined(__AVX2__) && defined(__FMA__)
+#if (defined(__AVX2__) && defined(__FMA__)) || defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
@@ -73,13 +73,44 @@ static void block(int rows, int k, const float *a, int lda, const float *panel, 
 #endif
 }
 
+#ifdef __AVX512F__
+/* Four full rows x two full panels (32 columns), accumulated into C. */
+static void block_4x32(int k, const float *a, int lda, const float *p0, const float *p1, float *c, int ldc)
+{
+    __m512 c0[MR], c1[MR];
+    for (int r = 0; r < MR; r++)
+        c0[r] = c1[r] = _mm512_setzero_ps();
+    for (int kk = 0; kk < k; kk++) {
+        __m512 b0 = _mm512_loadu_ps(p0 + (size_t)kk * NR), b1 = _mm512_loadu_ps(p1 + (size_t)kk * NR);
+        for (int r = 0; r < MR; r++) {
+            __m512 x = _mm512_set1_ps(a[(size_t)r * lda + kk]);
+            c0[r] = _mm512_fmadd_ps(x, b0, c0[r]);
+            c1[r] = _mm512_fmadd_ps(x, b1, c1[r]);
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        float *row = c + (size_t)r * ldc;
+        _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), c0[r]));
+        _mm512_storeu_ps(row + NR, _mm512_add_ps(_mm512_loadu_ps(row + NR), c1[r]));
+    }
+}
+#endif
+
 void recur_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc)
 {
     int panels = (n + NR - 1) / NR;
     float tile[MR * NR];
     for (int i = 0; i < m; i += MR) {
         int rows = m - i < MR ? m - i : MR;
-        for (int p = 0; p < panels; p++) {
+        int p = 0;
+#ifdef __AVX512F__
+        /* Whole rows and whole panels take the 4 x 32 kernel. */
+        if (rows == MR)
+            for (; p + 1 < panels && (p + 2) * NR <= n; p += 2)
+                block_4x32(k, a + (size_t)i * lda, lda, packed + (size_t)p * NR * k, packed + (size_t)(p + 1) * NR * k,
+                           c + (size_t)i * ldc + p * NR, ldc);
+#endif
+        for (; p < panels; p++) {
             int j0 = p * NR, w = n - j0 < NR ? n - j0 : NR;
             block(rows, k, a + (size_t)i * lda, lda, packed + (size_t)p * NR * k, tile);
             for (int r = 0; r < rows; r++) {

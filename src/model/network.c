@@ -68,7 +68,7 @@ static void lay_out(const recur_model *m, net_workspace *ws, carver *c)
         k->aux = carve(c, TB * H);
         k->step = carve(c, (size_t)ws->B * G * H);
         rnn_shape shape = {ws->T, ws->B, l == 0 ? (int)E : (int)H, (int)H, cfg->cell, cfg->peephole};
-        k->packed = carve(c, rnn_packed_size(&shape));
+        k->packed = rnn_packing_pays(&shape) ? carve(c, rnn_packed_size(&shape)) : NULL;
     }
     for (int l = 0; l <= cfg->layers; l++) {
         size_t width = l == 0 ? E : H;

@@ -50,6 +50,11 @@ void rnn_hidden_product(const rnn_cache *c, int trans, int m, int n, int k, cons
         recur_sgemm(0, trans, m, n, k, 1.0f, a, lda, w_hh, trans ? k : n, 1.0f, out, ldc);
 }
 
+int rnn_packing_pays(const rnn_shape *s)
+{
+    return (size_t)rnn_gate_count(s->cell) * s->H * s->H <= 131072;
+}
+
 size_t rnn_packed_size(const rnn_shape *s)
 {
     int GH = rnn_gate_count(s->cell) * s->H;
