@@ -6,6 +6,7 @@
  *   recur_bench train  --data FILE [--level char|word] [--cell lstm] [--layers 2] [--hidden 128]
  *                      [--batch 50] [--seq 50] [--optimizer adam|sgd] [--steps 20] [--threads N]
  *   recur_bench sample --data FILE [--cell lstm] [--layers 2] [--hidden 512] [--length 2000]
+ *                      [--weights f32|f16]
  *   recur_bench sgemm  [--n 2048] [--reps 10] [--threads N]
  *
  * FLOPs of a training step are counted as 3x the forward matrix products
@@ -37,7 +38,7 @@ static double peak_rss_mb(void)
 }
 
 typedef struct args {
-    const char *mode, *data, *level, *cell, *optimizer;
+    const char *mode, *data, *level, *cell, *optimizer, *weights;
     int layers, hidden, batch, seq, steps, warmup, threads, length, n, reps;
 } args;
 
@@ -52,7 +53,7 @@ static const char *flag_value(int argc, char **argv, int *i)
 
 static void parse(args *a, int argc, char **argv)
 {
-    *a = (args){"train", NULL, "char", "lstm", "adam", 2, 128, 50, 50, 20, 5, 0, 2000, 2048, 10};
+    *a = (args){"train", NULL, "char", "lstm", "adam", "f32", 2, 128, 50, 50, 20, 5, 0, 2000, 2048, 10};
     if (argc > 1)
         a->mode = argv[1];
     for (int i = 2; i < argc; i++) {
@@ -61,6 +62,7 @@ static void parse(args *a, int argc, char **argv)
         else if (!strcmp(f, "--level")) a->level = flag_value(argc, argv, &i);
         else if (!strcmp(f, "--cell")) a->cell = flag_value(argc, argv, &i);
         else if (!strcmp(f, "--optimizer")) a->optimizer = flag_value(argc, argv, &i);
+        else if (!strcmp(f, "--weights")) a->weights = flag_value(argc, argv, &i);
         else if (!strcmp(f, "--layers")) a->layers = atoi(flag_value(argc, argv, &i));
         else if (!strcmp(f, "--hidden")) a->hidden = atoi(flag_value(argc, argv, &i));
         else if (!strcmp(f, "--batch")) a->batch = atoi(flag_value(argc, argv, &i));
@@ -168,7 +170,8 @@ static void bench_sample(const args *a)
     size_t n;
     recur_model *m = make_model(a, &ids, &n);
     recur_sampler *s;
-    if (recur_sampler_create(m, 1, &s, &err))
+    recur_sample_weights w = strcmp(a->weights, "f16") == 0 ? RECUR_WEIGHTS_F16 : RECUR_WEIGHTS_F32;
+    if (recur_sampler_create_with(m, 1, w, &s, &err))
         die(&err);
     int32_t id = ids[0];
     for (int i = 0; i < 20; i++) { /* warm-up */
@@ -181,9 +184,9 @@ static void bench_sample(const args *a)
         id = recur_sampler_pick(s, RECUR_SAMPLE_WEIGHTED, 1.0f, 0);
     }
     double dt = now() - t0;
-    printf("{\"mode\":\"sample\",\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,\"chars\":%d,\"seconds\":%.4f,"
-           "\"chars_per_s\":%.1f,\"threads\":%d,\"peak_rss_mb\":%.1f}\n",
-           a->cell, a->layers, a->hidden, a->length, dt, a->length / dt, a->threads, peak_rss_mb());
+    printf("{\"mode\":\"sample\",\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,\"weights\":\"%s\",\"chars\":%d,"
+           "\"seconds\":%.4f,\"chars_per_s\":%.1f,\"threads\":%d,\"peak_rss_mb\":%.1f}\n",
+           a->cell, a->layers, a->hidden, a->weights, a->length, dt, a->length / dt, a->threads, peak_rss_mb());
     recur_sampler_free(s);
     recur_model_free(m);
     free(ids);

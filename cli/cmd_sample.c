@@ -26,8 +26,8 @@ static void emit(const recur_vocab *v, int32_t id)
 
 int cmd_sample(int argc, char **argv)
 {
-    const char *model_path = NULL, *prime = NULL, *mode_name = "weighted";
-    int length = 500, top_k = 0, threads = 1;
+    const char *model_path = NULL, *prime = NULL, *mode_name = "weighted", *weights_name = "f32";
+    int length = 500, top_k = 0, threads = 0;
     float temperature = 1.0f;
     int64_t seed = 1;
     const cli_flag flags[] = {
@@ -38,11 +38,15 @@ int cmd_sample(int argc, char **argv)
         {"--top-k", CLI_INT, &top_k, 0, 100000000, "draw only among the K most likely tokens (default 0: all)", NULL},
         {"--mode", CLI_STRING, &mode_name, 0, 0, "argmax, weighted, or space (draw after a space, argmax elsewhere)", NULL},
         {"--seed", CLI_INT64, &seed, 0, 9.2e18, "random seed (default 1)", NULL},
-        {"--threads", CLI_INT, &threads, 1, 1024, "threads (default 1: batch-1 generation is fastest on one)", NULL},
+        {"--weights", CLI_STRING, &weights_name, 0, 0,
+         "f32 (default, exact) or f16: half the bytes per token, faster on large models", NULL},
+        {"--threads", CLI_INT, &threads, 1, 1024, "threads (default: all cores; models too small to gain run on one)", NULL},
     };
     cli_spec spec = {CMD, "--model MODEL [options]",
                      "Generates text one token at a time, primed with --prime. The modes are the\n"
-                     "course's sampling types: 0 argmax, 1 weighted (default), 2 space.",
+                     "course's sampling types: 0 argmax, 1 weighted (default), 2 space.\n"
+                     "--weights f16 keeps the weights in half precision: each token streams half\n"
+                     "the bytes (about 1.8x faster for a 2 x 512 LSTM); probabilities move by ~1e-3.",
                      flags, (int)(sizeof flags / sizeof flags[0]), 0, 0};
     int npos;
     int rc = cli_parse(&spec, argc, argv, NULL, &npos);
@@ -59,6 +63,13 @@ int cmd_sample(int argc, char **argv)
         mode = RECUR_SAMPLE_SPACE;
     else
         return cli_error(CMD, "--mode must be argmax, weighted or space, got '%s'", mode_name), 2;
+    recur_sample_weights weights;
+    if (strcmp(weights_name, "f32") == 0)
+        weights = RECUR_WEIGHTS_F32;
+    else if (strcmp(weights_name, "f16") == 0)
+        weights = RECUR_WEIGHTS_F16;
+    else
+        return cli_error(CMD, "--weights must be f32 or f16, got '%s'", weights_name), 2;
     recur_set_threads(threads);
     recur_error err = {0};
     recur_model *m = NULL;
@@ -85,7 +96,7 @@ int cmd_sample(int argc, char **argv)
         n = 1;
     }
     recur_sampler *s = NULL;
-    if (recur_sampler_create(m, (uint64_t)seed, &s, &err)) {
+    if (recur_sampler_create_with(m, (uint64_t)seed, weights, &s, &err)) {
         free(ids);
         recur_model_free(m);
         return cli_error(CMD, "%s", err.msg), 1;

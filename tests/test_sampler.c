@@ -1,10 +1,14 @@
 /* The sampler's repacked batch-1 path computes the same distribution as the
- * sequence network (batch 1, same tokens, same state), for every cell type. */
+ * sequence network (batch 1, same tokens, same state), for every cell type;
+ * with half-precision weights, the same to the rounding of the weights. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/model_internal.h"
 #include "model/network.h"
+#include "core/half.h"
+#include "core/rng.h"
+#include "sample/rows.h"
 #include "recur.h"
 #include "test.h"
 
@@ -46,6 +50,26 @@ static void check_cell(recur_cell cell, int peephole, int hidden)
     }
     CHECK_MSG(worst < 2e-5, "%s%s H=%d: logits differ by %g", recur_cell_name(cell), peephole ? "+peephole" : "",
               hidden, worst);
+    recur_sampler_free(s);
+
+    /* Half weights: each weight moves by at most 2^-11 of itself, so a
+     * logit by about 2^-11 times the sum of |w x| along its paths. */
+    CHECK(recur_sampler_create_with(m, 1, RECUR_WEIGHTS_F16, &s, &err) == RECUR_OK);
+    double worst16 = 0, largest = 0;
+    for (int t = 0; t < T; t++) {
+        CHECK(recur_sampler_feed(s, ids[t], &err) == RECUR_OK);
+        const float *got = recur_sampler_logits(s);
+        for (int v = 0; v < V; v++) {
+            double want = ws.logits[(size_t)t * V + v], d = fabs((double)got[v] - want);
+            worst16 = d > worst16 ? d : worst16;
+            largest = fabs(want) > largest ? fabs(want) : largest;
+        }
+    }
+    CHECK_MSG(worst16 < 2e-3 * largest && worst16 > 0, "%s%s H=%d f16: logits differ by %g (largest %g)", recur_cell_name(cell),
+              peephole ? "+peephole" : "", hidden, worst16, largest);
+    if (getenv("RECUR_TEST_VERBOSE"))
+        fprintf(stderr, "%s H=%d f16: worst logit difference %.3g of %.3g\n", recur_cell_name(cell), hidden, worst16,
+                largest);
     recur_sampler_free(s);
     net_state_free(&state);
     net_workspace_free(&ws);
@@ -95,11 +119,50 @@ static void check_modes(void)
     CHECK(differs);
     CHECK(recur_sampler_feed(s, 999, &err) == RECUR_E_ARG);
     recur_sampler_free(s);
+    CHECK(recur_sampler_create_with(m, 1, (recur_sample_weights)7, &s, &err) == RECUR_E_ARG);
     recur_model_free(m);
+}
+
+/* The vector kernels against a double-precision sum, for every gate count
+ * and lengths with and without a tail. */
+static void check_kernels(void)
+{
+    enum { N = 77, STRIDE = 80 };
+    float rows[4 * STRIDE], x[N];
+    uint16_t rows16[4 * STRIDE];
+    recur_rng rng;
+    recur_rng_seed(&rng, 3);
+    for (int k = 0; k < 4 * STRIDE; k++)
+        rows[k] = (float)(recur_rng_uniform_double(&rng) - 0.5);
+    for (int k = 0; k < N; k++)
+        x[k] = (float)(recur_rng_uniform_double(&rng) * 2.0 - 1.0);
+    recur_halves_from_floats(rows16, rows, 4 * STRIDE);
+    static const int lengths[] = {0, 5, 16, 32, 64, 77};
+    int bad = 0;
+    for (size_t li = 0; li < sizeof lengths / sizeof lengths[0]; li++) {
+        int n = lengths[li];
+        for (int G = 1; G <= 4; G++) {
+            float out[4], out16[4];
+            rows_dot_group_f32(rows, STRIDE, G, x, n, out);
+            rows_dot_group_f16(rows16, STRIDE, G, x, n, out16);
+            for (int g = 0; g < G; g++) {
+                double want = 0, want16 = 0;
+                for (int j = 0; j < n; j++) {
+                    want += (double)rows[g * STRIDE + j] * x[j];
+                    want16 += (double)recur_half_to_float(rows16[g * STRIDE + j]) * x[j];
+                }
+                bad += fabs(out[g] - want) > 1e-5 || fabs(out16[g] - want16) > 1e-5;
+                bad += fabs(rows_dot_f32(rows + g * STRIDE, x, n) - want) > 1e-5;
+                bad += fabs(rows_dot_f16(rows16 + g * STRIDE, x, n) - want16) > 1e-5;
+            }
+        }
+    }
+    CHECK_MSG(bad == 0, "%d kernel results differ from the double sums", bad);
 }
 
 int main(void)
 {
+    check_kernels();
     static const recur_cell cells[] = {RECUR_CELL_RNN_TANH, RECUR_CELL_RNN_RELU, RECUR_CELL_LSTM, RECUR_CELL_GRU};
     for (int i = 0; i < 4; i++) {
         check_cell(cells[i], 0, 37);

@@ -14,11 +14,20 @@ typedef enum recur_sample_mode {
     RECUR_SAMPLE_SPACE         /* draw after a space, argmax otherwise */
 } recur_sample_mode;
 
+/* How the sampler stores its copy of the weight matrices. */
+typedef enum recur_sample_weights {
+    RECUR_WEIGHTS_F32 = 0, /* as trained: the training network's logits, to float rounding */
+    RECUR_WEIGHTS_F16      /* half precision: half the bytes per token, so faster once the
+                              weights outgrow the caches; logits move by about 1e-3 */
+} recur_sample_weights;
+
 typedef struct recur_sampler recur_sampler;
 
-/* The sampler borrows the model. */
+/* The sampler borrows the model; recur_sampler_create keeps float weights. */
 recur_status recur_sampler_create(const recur_model *m, uint64_t seed, recur_sampler **out,
                                   recur_error *err);
+recur_status recur_sampler_create_with(const recur_model *m, uint64_t seed, recur_sample_weights weights,
+                                       recur_sampler **out, recur_error *err);
 void recur_sampler_free(recur_sampler *s);
 /* Zeroes the recurrent state. */
 void recur_sampler_reset(recur_sampler *s);

@@ -9,28 +9,31 @@
  *    each [W_ih row | W_hh row], lie together. A thread that owns units
  *    [j0, j1) computes their gates and updates their cells without waiting
  *    for anyone, so a step needs one barrier per layer.
+ *  - with RECUR_WEIGHTS_F16 the rows and the decoder are stored as halves
+ *    (the layer-0 table stays float: one row of it is read per step), which
+ *    halves the bytes a step streams; sums stay in float.
  * Nothing is allocated per step. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "core/half.h"
 #include "core/rng.h"
 #include "core/vmath.h"
 #include "model/model_internal.h"
 #include "recur/sample.h"
+#include "sample/rows.h"
 
 #ifdef RECUR_HAVE_OPENMP
 #include <omp.h>
-#endif
-#ifdef __AVX2__
-#include <immintrin.h>
 #endif
 
 typedef struct packed_layer {
     int in;          /* input width read from x (0 for layer 0: the table has it) */
     int width;       /* in + H: the length of a packed row */
-    float *rows;     /* [H][G][width] */
+    float *rows;     /* [H][G][width], or NULL when rows16 holds them */
+    uint16_t *rows16; /* the same in half precision */
     float *bias;     /* [H][G]: b_ih + b_hh (GRU: b_ih + b_hh for r, z; b_in for n) */
     float *b_hn;     /* GRU: [H] */
 } packed_layer;
@@ -45,75 +48,11 @@ struct recur_sampler {
     int cur;
     float *logits;      /* V: the last step's logits */
     float *work;        /* V: probabilities */
+    uint16_t *dec16;    /* [V][H] decoder in half precision, or NULL */
     int threads;
     int32_t last;       /* last token fed, -1 before any */
     int32_t space_id;   /* id of " ", or -1 */
 };
-
-static float dot(const float *a, const float *x, int n)
-{
-    int j = 0;
-    float s = 0.0f;
-#ifdef __AVX2__
-    __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-    for (; j + 16 <= n; j += 16) {
-        s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j), _mm256_loadu_ps(x + j), s0);
-        s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + j + 8), _mm256_loadu_ps(x + j + 8), s1);
-    }
-    s0 = _mm256_add_ps(s0, s1);
-    __m128 q = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
-    q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-    q = _mm_add_ss(q, _mm_shuffle_ps(q, q, 1));
-    s = _mm_cvtss_f32(q);
-#endif
-    for (; j < n; j++)
-        s += a[j] * x[j];
-    return s;
-}
-
-/* out[g] = rows[g] . x for g < G <= 4 rows of length n, stride apart: x is
- * loaded once for all rows, and the 2G independent sums hide the FMA latency. */
-static void dot_rows(const float *rows, size_t stride, int G, const float *x, int n, float *out)
-{
-    int j = 0;
-#ifdef __AVX2__
-    __m256 acc[8];
-    for (int k = 0; k < 8; k++)
-        acc[k] = _mm256_setzero_ps();
-    if (G == 4) {
-        for (; j + 16 <= n; j += 16) {
-            __m256 x0 = _mm256_loadu_ps(x + j), x1 = _mm256_loadu_ps(x + j + 8);
-            for (int g = 0; g < 4; g++) {
-                const float *r = rows + g * stride + j;
-                acc[2 * g] = _mm256_fmadd_ps(_mm256_loadu_ps(r), x0, acc[2 * g]);
-                acc[2 * g + 1] = _mm256_fmadd_ps(_mm256_loadu_ps(r + 8), x1, acc[2 * g + 1]);
-            }
-        }
-    } else {
-        for (; j + 16 <= n; j += 16) {
-            __m256 x0 = _mm256_loadu_ps(x + j), x1 = _mm256_loadu_ps(x + j + 8);
-            for (int g = 0; g < G; g++) {
-                const float *r = rows + g * stride + j;
-                acc[2 * g] = _mm256_fmadd_ps(_mm256_loadu_ps(r), x0, acc[2 * g]);
-                acc[2 * g + 1] = _mm256_fmadd_ps(_mm256_loadu_ps(r + 8), x1, acc[2 * g + 1]);
-            }
-        }
-    }
-    for (int g = 0; g < G; g++) {
-        __m256 a = _mm256_add_ps(acc[2 * g], acc[2 * g + 1]);
-        __m128 q = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-        q = _mm_add_ps(q, _mm_movehl_ps(q, q));
-        q = _mm_add_ss(q, _mm_shuffle_ps(q, q, 1));
-        out[g] = _mm_cvtss_f32(q);
-    }
-#else
-    for (int g = 0; g < G; g++)
-        out[g] = 0.0f;
-#endif
-    for (; j < n; j++)
-        for (int g = 0; g < G; g++)
-            out[g] += rows[g * stride + j] * x[j];
-}
 
 static recur_status pack(recur_sampler *s, recur_error *err)
 {
@@ -153,7 +92,7 @@ static recur_status pack(recur_sampler *s, recur_error *err)
                 for (int j = 0; j < H; j++)
                     for (int g = 0; g < G; g++) {
                         size_t src = (size_t)g * H + j;
-                        s->table[((size_t)v * H + j) * G + g] = dot(w.w_ih + src * I, x, I) + p->bias[(size_t)j * G + g];
+                        s->table[((size_t)v * H + j) * G + g] = rows_dot_f32(w.w_ih + src * I, x, I) + p->bias[(size_t)j * G + g];
                     }
             }
         }
@@ -161,8 +100,37 @@ static recur_status pack(recur_sampler *s, recur_error *err)
     return RECUR_OK;
 }
 
+/* Replaces the float rows and the decoder with halves. */
+static recur_status to_half(recur_sampler *s, recur_error *err)
+{
+    for (int l = 0; l < s->L; l++) {
+        packed_layer *p = &s->layers[l];
+        size_t n = (size_t)s->H * s->G * p->width;
+        p->rows16 = malloc(n * sizeof *p->rows16);
+        if (!p->rows16)
+            return recur_fail_nomem(err, "the sampler's weights");
+        recur_halves_from_floats(p->rows16, p->rows, n);
+        free(p->rows);
+        p->rows = NULL;
+    }
+    size_t n = (size_t)s->V * s->H;
+    s->dec16 = malloc(n * sizeof *s->dec16);
+    if (!s->dec16)
+        return recur_fail_nomem(err, "the sampler's weights");
+    recur_halves_from_floats(s->dec16, s->m->params + s->m->dec_w, n);
+    return RECUR_OK;
+}
+
 recur_status recur_sampler_create(const recur_model *m, uint64_t seed, recur_sampler **out, recur_error *err)
 {
+    return recur_sampler_create_with(m, seed, RECUR_WEIGHTS_F32, out, err);
+}
+
+recur_status recur_sampler_create_with(const recur_model *m, uint64_t seed, recur_sample_weights weights,
+                                       recur_sampler **out, recur_error *err)
+{
+    if (weights != RECUR_WEIGHTS_F32 && weights != RECUR_WEIGHTS_F16)
+        return recur_fail(err, RECUR_E_ARG, "unknown sampler weight format %d", (int)weights);
     /* Generation reads the next-token decoder of a left-to-right model. */
     if (m->cfg.task != RECUR_TASK_LM || m->cfg.bidirectional)
         return recur_fail(err, RECUR_E_ARG, "this is a %s%s model, not a language model: it cannot generate text",
@@ -188,6 +156,8 @@ recur_status recur_sampler_create(const recur_model *m, uint64_t seed, recur_sam
         st = recur_fail_nomem(err, "the sampler");
     if (!st)
         st = pack(s, err);
+    if (!st && weights == RECUR_WEIGHTS_F16)
+        st = to_half(s, err);
     if (st) {
         recur_sampler_free(s);
         return st;
@@ -210,11 +180,13 @@ void recur_sampler_free(recur_sampler *s)
         return;
     for (int l = 0; s->layers && l < s->L; l++) {
         free(s->layers[l].rows);
+        free(s->layers[l].rows16);
         free(s->layers[l].bias);
         free(s->layers[l].b_hn);
     }
     free(s->layers);
     free(s->table);
+    free(s->dec16);
     free(s->h[0]);
     free(s->h[1]);
     free(s->c);
@@ -243,12 +215,18 @@ static void layer_units(const recur_sampler *s, int l, int32_t id, const float *
     const recur_cell cell = m->cfg.cell;
     const float *peep = m->layers[l].w_peep == MODEL_NO_TENSOR ? NULL : m->params + m->layers[l].w_peep;
     for (int j = j0; j < j1; j++) {
-        const float *rows = p->rows + (size_t)j * G * p->width;
+        size_t first = (size_t)j * G * p->width, stride = (size_t)p->width;
         const float *base = l == 0 ? s->table + ((size_t)id * H + j) * G : p->bias + (size_t)j * G;
         float a[4], xin[4] = {0, 0, 0, 0}, hid[4], hn = 0.0f;
-        if (p->in)
-            dot_rows(rows, (size_t)p->width, G, x, p->in, xin);
-        dot_rows(rows + p->in, (size_t)p->width, G, h_prev, H, hid);
+        if (p->rows16) {
+            if (p->in)
+                rows_dot_group_f16(p->rows16 + first, stride, G, x, p->in, xin);
+            rows_dot_group_f16(p->rows16 + first + p->in, stride, G, h_prev, H, hid);
+        } else {
+            if (p->in)
+                rows_dot_group_f32(p->rows + first, stride, G, x, p->in, xin);
+            rows_dot_group_f32(p->rows + first + p->in, stride, G, h_prev, H, hid);
+        }
         for (int g = 0; g < G; g++)
             a[g] = base[g] + xin[g] + hid[g];
         if (cell == RECUR_CELL_GRU) {
@@ -315,7 +293,8 @@ recur_status recur_sampler_feed(recur_sampler *s, int32_t id, recur_error *err)
         share(V, &v0, &v1);
         const float *top = h_new + (size_t)(L - 1) * H;
         for (int v = v0; v < v1; v++)
-            s->logits[v] = dec_b[v] + dot(dec_w + (size_t)v * H, top, H);
+            s->logits[v] = dec_b[v] + (s->dec16 ? rows_dot_f16(s->dec16 + (size_t)v * H, top, H)
+                                                : rows_dot_f32(dec_w + (size_t)v * H, top, H));
     }
     s->cur ^= 1;
     s->last = id;

@@ -38,6 +38,9 @@ s3=$("$RECUR" sample --model "$DIR/a.safetensors" --seed 10 --length 200 --prime
 check "same seed, same sample" '[ "$s1" = "$s2" ]'
 check "other seed, other sample" '[ "$s1" != "$s3" ]'
 check "sample starts with the prime" '[ "${s1:0:6}" = "ROMEO:" ]'
+h1=$("$RECUR" sample --model "$DIR/a.safetensors" --seed 9 --length 200 --prime "ROMEO:" --weights f16)
+h2=$("$RECUR" sample --model "$DIR/a.safetensors" --seed 9 --length 200 --prime "ROMEO:" --weights f16 --threads 2)
+check "half-precision sample: reproducible, any thread count" '[ "$h1" = "$h2" ] && [ "${h1:0:6}" = "ROMEO:" ] && [ ${#h1} -ge 200 ]'
 
 # 4. Resume equals an uninterrupted run: 60 steps straight vs 25 + 35, with
 #    dropout so that the RNG state must carry over too.
