@@ -74,43 +74,52 @@ static void block(int rows, int k, const float *a, int lda, const float *panel, 
 }
 
 #ifdef __AVX512F__
-/* Four full rows x two full panels (32 columns), accumulated into C. */
-static void block_4x32(int k, const float *a, int lda, const float *p0, const float *p1, float *c, int ldc)
+/* ROWS full rows x two full panels (32 columns), accumulated into C. With
+ * ROWS = 8 a step of k loads two panel vectors for 16 FMAs. */
+static inline __attribute__((always_inline)) void block_rows_x32(const int ROWS, int k, const float *a, int lda,
+                                                                 const float *p0, const float *p1, float *c, int ldc)
 {
-    __m512 c0[MR], c1[MR];
-    for (int r = 0; r < MR; r++)
+    __m512 c0[8], c1[8];
+    for (int r = 0; r < ROWS; r++)
         c0[r] = c1[r] = _mm512_setzero_ps();
     for (int kk = 0; kk < k; kk++) {
         __m512 b0 = _mm512_loadu_ps(p0 + (size_t)kk * NR), b1 = _mm512_loadu_ps(p1 + (size_t)kk * NR);
-        for (int r = 0; r < MR; r++) {
+        for (int r = 0; r < ROWS; r++) {
             __m512 x = _mm512_set1_ps(a[(size_t)r * lda + kk]);
             c0[r] = _mm512_fmadd_ps(x, b0, c0[r]);
             c1[r] = _mm512_fmadd_ps(x, b1, c1[r]);
         }
     }
-    for (int r = 0; r < MR; r++) {
+    for (int r = 0; r < ROWS; r++) {
         float *row = c + (size_t)r * ldc;
         _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), c0[r]));
         _mm512_storeu_ps(row + NR, _mm512_add_ps(_mm512_loadu_ps(row + NR), c1[r]));
     }
 }
+
+/* All m rows against panels p and p + 1: the two panels (k x 32) stay in
+ * L1/L2 while every block of rows passes over them, so B is read from the
+ * outer caches once per call, not once per block of rows. Returns the rows
+ * done (a multiple of 4). */
+static int rows_x32(int m, int k, const float *a, int lda, const float *p0, const float *p1, float *c, int ldc)
+{
+    int i = 0;
+    for (; i + 8 <= m; i += 8)
+        block_rows_x32(8, k, a + (size_t)i * lda, lda, p0, p1, c + (size_t)i * ldc, ldc);
+    for (; i + 4 <= m; i += 4)
+        block_rows_x32(4, k, a + (size_t)i * lda, lda, p0, p1, c + (size_t)i * ldc, ldc);
+    return i;
+}
 #endif
 
-void recur_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc)
+/* C rows [i0, m) x panels [p0, panels) through the 16-column kernel. */
+static void rest(int i0, int m, int p0, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc)
 {
     int panels = (n + NR - 1) / NR;
     float tile[MR * NR];
-    for (int i = 0; i < m; i += MR) {
+    for (int i = i0; i < m; i += MR) {
         int rows = m - i < MR ? m - i : MR;
-        int p = 0;
-#ifdef __AVX512F__
-        /* Whole rows and whole panels take the 4 x 32 kernel. */
-        if (rows == MR)
-            for (; p + 1 < panels && (p + 2) * NR <= n; p += 2)
-                block_4x32(k, a + (size_t)i * lda, lda, packed + (size_t)p * NR * k, packed + (size_t)(p + 1) * NR * k,
-                           c + (size_t)i * ldc + p * NR, ldc);
-#endif
-        for (; p < panels; p++) {
+        for (int p = p0; p < panels; p++) {
             int j0 = p * NR, w = n - j0 < NR ? n - j0 : NR;
             block(rows, k, a + (size_t)i * lda, lda, packed + (size_t)p * NR * k, tile);
             for (int r = 0; r < rows; r++) {
@@ -120,4 +129,31 @@ void recur_sgemm_packed(int m, int n, int k, const float *a, int lda, const floa
             }
         }
     }
+}
+
+void recur_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc)
+{
+    int p = 0, done = 0;
+#ifdef __AVX512F__
+    /* Pairs of whole panels, panel-outer, take the wide kernels; the rows
+     * they leave (m mod 4) and the last panels go to the 16-column one. */
+    int whole = n / NR;
+    for (; p + 2 <= whole; p += 2)
+        done = rows_x32(m, k, a, lda, packed + (size_t)p * NR * k, packed + (size_t)(p + 1) * NR * k,
+                        c + (size_t)p * NR, ldc);
+    if (p > 0 && done < m) {
+        rest(done, m, 0, p * NR, k, a, lda, packed, c, ldc); /* leftover rows, covered panels */
+    }
+#endif
+    (void)done;
+    rest(0, m, p, n, k, a, lda, packed, c, ldc);
+}
+
+int recur_packed_is_wide(void)
+{
+#ifdef __AVX512F__
+    return 1;
+#else
+    return 0;
+#endif
 }

@@ -18,4 +18,8 @@ void recur_pack_b(int trans_b, int k, int n, const float *b, int ldb, float *pac
 /* C (m x n, row stride ldc) += A (m x k, row stride lda) x packed B. */
 void recur_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc);
 
+/* Whether this build has the AVX-512 kernels, which outrun a general GEMM
+ * at every size; the AVX2 kernel does only for small matrices. */
+int recur_packed_is_wide(void);
+
 #endif
