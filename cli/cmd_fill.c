@@ -8,13 +8,7 @@
 #include "args.h"
 #include "commands.h"
 #include "recur.h"
-
-static void print_progress(void *ctx, const recur_task_progress *p)
-{
-    (void)ctx;
-    fprintf(stderr, "epoch %d/%d  batch %d/%d  loss %.4f  %.1fs\n", p->epoch, p->epochs, p->batch, p->batches,
-            p->loss, p->seconds);
-}
+#include "task_cli.h"
 
 /* Finds "--task X" / "--task=X". Returns X or NULL; *at the index of the flag. */
 static const char *find_task(int argc, char **argv, int *at, int *width)
@@ -36,6 +30,16 @@ static const char *find_task(int argc, char **argv, int *at, int *width)
     return NULL;
 }
 
+/* The --help lines of the shared training flags. */
+static const task_train_help cloze_help = {
+    "units per direction (default 128)",
+    "character embedding size (default 64)",
+    "dropout on non-recurrent connections (default 0)",
+    "passes over the text (default 5)",
+    "sequences per batch (default 32)",
+    "initialisation, batches and masks (default 1)",
+};
+
 static int train_cloze(int argc, char **argv)
 {
     const char *cmd = "recur train --task cloze";
@@ -43,52 +47,35 @@ static int train_cloze(int argc, char **argv)
     recur_cloze_options_default(&o);
     recur_task_train_config tc;
     recur_task_train_config_default(&tc);
-    const char *data = NULL, *out = NULL, *test = NULL, *cell = "lstm", *task = NULL;
-    int bidir = 0, threads = 0, json = 0;
-    int64_t seed = 1, max_chars = 0;
+    const char *data = NULL, *out = NULL, *test = NULL, *task = NULL;
+    int64_t max_chars = 0;
     double holdout = 0.1;
-    const cli_flag flags[] = {
-        {"--task", CLI_STRING, &task, 0, 0, "cloze", NULL},
-        {"--data", CLI_STRING, &data, 0, 0, "training text (UTF-8)", NULL},
-        {"--out", CLI_STRING, &out, 0, 0, "model file to write (.safetensors)", NULL},
-        {"--test", CLI_STRING, &test, 0, 0, "held-out text (default: the last --holdout of --data)", NULL},
-        {"--holdout", CLI_DOUBLE, &holdout, 0, 0.9, "share of the text held out when there is no --test (default 0.1)",
-         NULL},
-        {"--max-chars", CLI_INT64, &max_chars, 0, 1e12, "use only the first N characters' bytes of --data (0: all)",
-         NULL},
-        {"--bidirectional", CLI_FLAG, &bidir, 0, 0, "see both sides of a blank (else only the left)", NULL},
-        {"--cell", CLI_STRING, &cell, 0, 0, "rnn_tanh, rnn_relu, lstm or gru (default lstm)", NULL},
-        {"--layers", CLI_INT, &o.model.layers, 1, 64, "recurrent layers (default 1)", NULL},
-        {"--hidden", CLI_INT, &o.model.hidden, 1, 65536, "units per direction (default 128)", NULL},
-        {"--embed", CLI_INT, &o.model.embed, 1, 65536, "character embedding size (default 64)", NULL},
-        {"--dropout", CLI_FLOAT, &o.model.dropout, 0, 0.95, "dropout on non-recurrent connections (default 0)", NULL},
-        {"--chunk", CLI_INT, &o.chunk, 2, 512, "characters per training sequence (default 100)", NULL},
-        {"--mask-rate", CLI_FLOAT, &tc.mask_rate, 0.01, 0.9, "share of characters masked (default 0.15)", NULL},
-        {"--epochs", CLI_INT, &tc.epochs, 1, 100000, "passes over the text (default 5)", NULL},
-        {"--batch", CLI_INT, &tc.batch, 1, 100000, "sequences per batch (default 32)", NULL},
-        {"--lr", CLI_FLOAT, &tc.lr, 1e-7, 10, "Adam learning rate (default 0.002)", NULL},
-        {"--clip", CLI_FLOAT, &tc.clip, 0, 1e6, "global gradient norm limit, 0 off (default 5)", NULL},
-        {"--seed", CLI_INT64, &seed, 0, 9.2e18, "initialisation, batches and masks (default 1)", NULL},
-        {"--threads", CLI_INT, &threads, 1, 1024, "threads (default: all cores)", NULL},
-        {"--json", CLI_FLAG, &json, 0, 0, "print the held-out result as one JSON object", NULL},
+    task_train_cli t;
+    const task_flag own[] = {
+        {NULL, {"--task", CLI_STRING, &task, 0, 0, "cloze", NULL}},
+        {NULL, {"--data", CLI_STRING, &data, 0, 0, "training text (UTF-8)", NULL}},
+        {NULL, {"--out", CLI_STRING, &out, 0, 0, "model file to write (.safetensors)", NULL}},
+        {NULL, {"--test", CLI_STRING, &test, 0, 0, "held-out text (default: the last --holdout of --data)", NULL}},
+        {NULL, {"--holdout", CLI_DOUBLE, &holdout, 0, 0.9,
+                "share of the text held out when there is no --test (default 0.1)", NULL}},
+        {NULL, {"--max-chars", CLI_INT64, &max_chars, 0, 1e12,
+                "use only the first N characters' bytes of --data (0: all)", NULL}},
+        {NULL, {"--bidirectional", CLI_FLAG, &t.bidir, 0, 0, "see both sides of a blank (else only the left)", NULL}},
+        {"--dropout", {"--chunk", CLI_INT, &o.chunk, 2, 512, "characters per training sequence (default 100)", NULL}},
+        {"--dropout", {"--mask-rate", CLI_FLOAT, &tc.mask_rate, 0.01, 0.9, "share of characters masked (default 0.15)",
+                       NULL}},
     };
+    const int n_own = (int)(sizeof own / sizeof own[0]);
+    cli_flag flags[sizeof own / sizeof own[0] + TASK_SHARED_FLAGS];
     cli_spec spec = {cmd, "--task cloze --data FILE --out MODEL [options]",
                      "Trains a character model to predict masked characters (runs of 1-3, about\n"
                      "--mask-rate of every chunk) from the characters around them, and reports bits\n"
                      "per masked character and accuracy on held-out text (masks drawn with seed 12345).",
-                     flags, (int)(sizeof flags / sizeof flags[0]), 0, 0};
-    const char *unused = NULL;
-    int npos = 0, rc = cli_parse(&spec, argc, argv, &unused, &npos);
+                     flags, task_train_flags(&t, &o.model, &tc, own, n_own, &cloze_help, flags), 0, 0};
+    int rc = task_train_parse(&spec, argc, argv, &t, &data, &out);
     if (rc)
         return rc == CLI_HELP ? 0 : 2;
-    if (!data || !out)
-        return cli_error(cmd, "--data FILE and --out MODEL are required (see --help)"), 2;
     recur_error err = {0};
-    if (recur_cell_parse(cell, &o.model.cell, &err))
-        return cli_error(cmd, "--cell: %s", err.msg), 2;
-    o.model.bidirectional = bidir;
-    tc.seed = (uint64_t)seed;
-    recur_set_threads(threads);
     char *text = NULL, *held = NULL;
     size_t len = 0, hlen = 0;
     if (recur_read_file(data, &text, &len, &err) || recur_utf8_validate(text, len, &err) ||
@@ -112,26 +99,19 @@ static int train_cloze(int argc, char **argv)
         test_len = len - cut;
     }
     recur_model *m = NULL;
-    rc = 0;
-    if (recur_cloze_train(train_text, train_len, &o, &tc, print_progress, NULL, &m, &err) ||
-        recur_model_save(m, out, &err)) {
-        cli_error(cmd, "%s", err.msg);
-        rc = 1;
-    }
-    if (!rc) {
-        fprintf(stderr, "%zu parameters; wrote %s\n", recur_model_param_count(m), out);
+    recur_status trained = recur_cloze_train(train_text, train_len, &o, &tc, task_progress, NULL, &m, &err);
+    rc = task_save(cmd, trained, m, out, &err);
+    if (!rc && test_len > 2) {
         recur_cloze_eval e;
-        if (test_len > 2) {
-            if (recur_cloze_evaluate(m, test_text, test_len, o.chunk, tc.mask_rate, 12345, &e, &err)) {
-                cli_error(cmd, "%s", err.msg);
-                rc = 1;
-            } else if (json) {
-                printf("{\"masked\":%zu,\"bits_per_char\":%.6f,\"accuracy\":%.6f}\n", e.masked, e.bits_per_char,
-                       e.accuracy);
-            } else {
-                printf("held-out: %.4f bits per masked character, accuracy %.2f%% over %zu masked characters\n",
-                       e.bits_per_char, 100.0 * e.accuracy, e.masked);
-            }
+        if (recur_cloze_evaluate(m, test_text, test_len, o.chunk, tc.mask_rate, 12345, &e, &err)) {
+            cli_error(cmd, "%s", err.msg);
+            rc = 1;
+        } else if (t.json) {
+            printf("{\"masked\":%zu,\"bits_per_char\":%.6f,\"accuracy\":%.6f}\n", e.masked, e.bits_per_char,
+                   e.accuracy);
+        } else {
+            printf("held-out: %.4f bits per masked character, accuracy %.2f%% over %zu masked characters\n",
+                   e.bits_per_char, 100.0 * e.accuracy, e.masked);
         }
     }
     recur_model_free(m);

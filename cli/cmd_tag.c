@@ -10,13 +10,7 @@
 #include "args.h"
 #include "commands.h"
 #include "recur.h"
-
-static void print_progress(void *ctx, const recur_task_progress *p)
-{
-    (void)ctx;
-    fprintf(stderr, "epoch %d/%d  batch %d/%d  loss %.4f  %.1fs\n", p->epoch, p->epochs, p->batch, p->batches,
-            p->loss, p->seconds);
-}
+#include "task_cli.h"
 
 static int parse_tagset(const char *cmd, const char *name, recur_tagset *out)
 {
@@ -53,6 +47,16 @@ static const char **collect_files(const cli_list *data, const char **pos, int np
     return files;
 }
 
+/* The --help lines of the shared training flags. */
+static const task_train_help tagger_help = {
+    "units per direction (default 128)",
+    "word embedding size (default 100)",
+    "dropout on non-recurrent connections (default 0.25)",
+    "passes over the training sentences (default 5)",
+    "sentences per batch (default 32)",
+    "initialisation, batch order and dropout seed (default 1)",
+};
+
 static int tag_train(int argc, char **argv)
 {
     const char *cmd = "recur tag train";
@@ -61,52 +65,45 @@ static int tag_train(int argc, char **argv)
     recur_task_train_config tc;
     recur_task_train_config_default(&tc);
     cli_list data = {0};
-    const char *out = NULL, *tagset_name = "universal", *cell = "lstm";
-    int holdout = 10, bidir = 0, no_features = 0, threads = 0, json = 0;
-    int64_t seed = 1;
-    const cli_flag flags[] = {
-        {"--data", CLI_LIST, &data, 0, 0, "word/TAG file (repeatable; files may also be given as arguments)", NULL},
-        {"--out", CLI_STRING, &out, 0, 0, "model file to write (.safetensors)", NULL},
-        {"--holdout-every", CLI_INT, &holdout, 0, 1000000,
-         "hold out every N-th file (the N-th, 2N-th, ...) for testing; 0 or 1: none (default 10)", NULL},
-        {"--tagset", CLI_STRING, &tagset_name, 0, 0, "universal (Brown tags mapped to 12) or full (default universal)",
-         NULL},
-        {"--bidirectional", CLI_FLAG, &bidir, 0, 0, "a forward and a backward layer, outputs concatenated", NULL},
-        {"--cell", CLI_STRING, &cell, 0, 0, "rnn_tanh, rnn_relu, lstm or gru (default lstm)", NULL},
-        {"--layers", CLI_INT, &o.model.layers, 1, 64, "recurrent layers (default 1)", NULL},
-        {"--hidden", CLI_INT, &o.model.hidden, 1, 65536, "units per direction (default 128)", NULL},
-        {"--embed", CLI_INT, &o.model.embed, 1, 65536, "word embedding size (default 100)", NULL},
-        {"--feature-embed", CLI_INT, &o.feature_embed, 1, 65536, "word-feature embedding size (default 32)", NULL},
-        {"--no-features", CLI_FLAG, &no_features, 0, 0, "no lowercase/suffix/shape features", NULL},
-        {"--min-count", CLI_INT, &o.min_count, 1, 1000000, "rarer training words are <unk> (default 2)", NULL},
-        {"--dropout", CLI_FLOAT, &o.model.dropout, 0, 0.95, "dropout on non-recurrent connections (default 0.25)",
-         NULL},
-        {"--epochs", CLI_INT, &tc.epochs, 1, 100000, "passes over the training sentences (default 5)", NULL},
-        {"--batch", CLI_INT, &tc.batch, 1, 100000, "sentences per batch (default 32)", NULL},
-        {"--lr", CLI_FLOAT, &tc.lr, 1e-7, 10, "Adam learning rate (default 0.002)", NULL},
-        {"--lr-decay", CLI_FLOAT, &tc.lr_decay, 0.01, 1, "learning rate factor after every epoch (default 1)", NULL},
-        {"--clip", CLI_FLOAT, &tc.clip, 0, 1e6, "global gradient norm limit, 0 off (default 5)", NULL},
-        {"--seed", CLI_INT64, &seed, 0, 9.2e18, "initialisation, batch order and dropout seed (default 1)", NULL},
-        {"--threads", CLI_INT, &threads, 1, 1024, "threads (default: all cores)", NULL},
-        {"--json", CLI_FLAG, &json, 0, 0, "print the held-out result as one JSON object", NULL},
+    const char *out = NULL, *tagset_name = "universal";
+    int holdout = 10, no_features = 0;
+    task_train_cli t;
+    const task_flag own[] = {
+        {NULL, {"--data", CLI_LIST, &data, 0, 0, "word/TAG file (repeatable; files may also be given as arguments)",
+                NULL}},
+        {NULL, {"--out", CLI_STRING, &out, 0, 0, "model file to write (.safetensors)", NULL}},
+        {NULL, {"--holdout-every", CLI_INT, &holdout, 0, 1000000,
+                "hold out every N-th file (the N-th, 2N-th, ...) for testing; 0 or 1: none (default 10)", NULL}},
+        {NULL, {"--tagset", CLI_STRING, &tagset_name, 0, 0,
+                "universal (Brown tags mapped to 12) or full (default universal)", NULL}},
+        {NULL, {"--bidirectional", CLI_FLAG, &t.bidir, 0, 0, "a forward and a backward layer, outputs concatenated",
+                NULL}},
+        {"--embed", {"--feature-embed", CLI_INT, &o.feature_embed, 1, 65536, "word-feature embedding size (default 32)",
+                     NULL}},
+        {"--embed", {"--no-features", CLI_FLAG, &no_features, 0, 0, "no lowercase/suffix/shape features", NULL}},
+        {"--embed", {"--min-count", CLI_INT, &o.min_count, 1, 1000000, "rarer training words are <unk> (default 2)",
+                     NULL}},
+        {"--lr", {"--lr-decay", CLI_FLOAT, &tc.lr_decay, 0.01, 1, "learning rate factor after every epoch (default 1)",
+                  NULL}},
     };
+    const int n_own = (int)(sizeof own / sizeof own[0]);
+    cli_flag flags[sizeof own / sizeof own[0] + TASK_SHARED_FLAGS];
     cli_spec spec = {cmd, "--out MODEL [options] FILE...",
                      "Trains a tagger on word/TAG files (one sentence a line, tokens split at their last\n"
                      "'/', as in the Brown corpus) and reports token and unknown-word accuracy on the\n"
                      "held-out files. Input per word: its embedding (words seen fewer than --min-count\n"
                      "times are <unk>) plus summed embeddings of its lowercase form, last 1-3\n"
                      "characters and shape.",
-                     flags, (int)(sizeof flags / sizeof flags[0]), 0, argc};
+                     flags, task_train_flags(&t, &o.model, &tc, own, n_own, &tagger_help, flags), 0, argc};
     const char **pos = malloc((size_t)(argc + 1) * sizeof *pos);
     int npos = 0, rc = pos ? cli_parse(&spec, argc, argv, pos, &npos) : 1;
     recur_tagset tagset = RECUR_TAGSET_UNIVERSAL;
-    recur_error err = {0};
     if (!rc && !out)
         rc = (cli_error(cmd, "--out MODEL is required (see --help)"), CLI_ERROR);
     if (!rc)
         rc = parse_tagset(cmd, tagset_name, &tagset) ? CLI_ERROR : 0;
-    if (!rc && recur_cell_parse(cell, &o.model.cell, &err))
-        rc = (cli_error(cmd, "--cell: %s", err.msg), CLI_ERROR);
+    if (!rc)
+        rc = task_train_apply(cmd, &t);
     int nfiles = 0;
     const char **files = rc ? NULL : collect_files(&data, pos, npos, &nfiles);
     if (!rc && nfiles == 0)
@@ -117,13 +114,10 @@ static int tag_train(int argc, char **argv)
         cli_list_free(&data);
         return rc == CLI_HELP ? 0 : rc == 1 ? 1 : 2;
     }
-    o.model.bidirectional = bidir;
     o.features = !no_features;
-    tc.seed = (uint64_t)seed;
-    recur_set_threads(threads);
+    recur_error err = {0};
     recur_tagged_corpus *train = NULL, *test = NULL;
     recur_model *m = NULL;
-    rc = 0;
     if (recur_tagged_read(files, nfiles, tagset, holdout, &train, &test, &err)) {
         cli_error(cmd, "%s", err.msg);
         rc = 1;
@@ -134,22 +128,16 @@ static int tag_train(int argc, char **argv)
         if (test)
             fprintf(stderr, ", %d held out (%zu tokens)", recur_tagged_sentences(test), recur_tagged_tokens(test));
         fprintf(stderr, "\n");
-        if (recur_tagger_train(train, &o, &tc, print_progress, NULL, &m, &err) || recur_model_save(m, out, &err)) {
+        recur_status trained = recur_tagger_train(train, &o, &tc, task_progress, NULL, &m, &err);
+        rc = task_save(cmd, trained, m, out, &err);
+    }
+    if (!rc && test) {
+        recur_tag_eval e;
+        if (recur_tagger_evaluate(m, test, &e, &err)) {
             cli_error(cmd, "%s", err.msg);
             rc = 1;
-        }
-    }
-    if (!rc) {
-        fprintf(stderr, "%zu parameters, %d labels; wrote %s\n", recur_model_param_count(m),
-                recur_vocab_size(recur_model_labels(m)), out);
-        if (test) {
-            recur_tag_eval e;
-            if (recur_tagger_evaluate(m, test, &e, &err)) {
-                cli_error(cmd, "%s", err.msg);
-                rc = 1;
-            } else {
-                print_eval("held-out", &e, json);
-            }
+        } else {
+            print_eval("held-out", &e, t.json);
         }
     }
     recur_model_free(m);
@@ -204,9 +192,19 @@ static int tag_eval(int argc, char **argv)
     return rc;
 }
 
+/* Tagging lines: word/TAG tokens a sentence a line, or with scores a line
+ * per word. */
+typedef struct tag_lines {
+    const char *cmd;
+    int scores; /* word, tag and every label's probability */
+} tag_lines;
+
 /* Tags one line of white-space separated words; prints word/TAG ... */
-static int tag_line(const recur_model *m, char *line, int scores, const char *cmd)
+static int tag_line(void *ctx, const recur_model *m, char *line, size_t len)
 {
+    (void)len; /* strtok reads up to the line's NUL */
+    const tag_lines *c = ctx;
+    const int scores = c->scores;
     int cap = 16, n = 0;
     const char **words = malloc((size_t)cap * sizeof *words);
     for (char *tok = strtok(line, " \t\r\n"); tok && words; tok = strtok(NULL, " \t\r\n")) {
@@ -227,12 +225,12 @@ static int tag_line(const recur_model *m, char *line, int scores, const char *cm
     if (!tags || (scores && !probs)) {
         free(words);
         free(tags);
-        return cli_error(cmd, "out of memory"), 1;
+        return cli_error(c->cmd, "out of memory"), 1;
     }
     recur_error err = {0};
     int rc = 0;
     if (n && recur_tagger_tag(m, words, n, tags, probs, &err)) {
-        cli_error(cmd, "%s", err.msg);
+        cli_error(c->cmd, "%s", err.msg);
         rc = 1;
     }
     for (int i = 0; i < n && !rc; i++) {
@@ -259,47 +257,19 @@ int cmd_tag(int argc, char **argv)
         return tag_train(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "eval") == 0)
         return tag_eval(argc - 1, argv + 1);
-    const char *cmd = "recur tag";
     const char *model = NULL;
-    int threads = 1, scores = 0;
+    int threads = 1;
+    tag_lines ctx = {"recur tag", 0};
     const cli_flag flags[] = {
         {"--model", CLI_STRING, &model, 0, 0, "tagger model file", NULL},
-        {"--scores", CLI_FLAG, &scores, 0, 0, "a line per word: word, tag, every label's probability", NULL},
+        {"--scores", CLI_FLAG, &ctx.scores, 0, 0, "a line per word: word, tag, every label's probability", NULL},
         {"--threads", CLI_INT, &threads, 1, 1024, "threads (default 1)", NULL},
     };
-    cli_spec spec = {cmd, "--model MODEL [FILE]   (or: recur tag train ... | recur tag eval ...)",
+    cli_spec spec = {ctx.cmd, "--model MODEL [FILE]   (or: recur tag train ... | recur tag eval ...)",
                      "Tags plain text, one sentence per line with words separated by white space,\n"
                      "from FILE or standard input; prints word/TAG tokens a sentence a line.\n"
                      "recur tag train --help and recur tag eval --help describe the other forms.",
                      flags, (int)(sizeof flags / sizeof flags[0]), 0, 1};
-    const char *file = NULL;
-    int npos = 0, rc = cli_parse(&spec, argc, argv, &file, &npos);
-    if (rc)
-        return rc == CLI_HELP ? 0 : 2;
-    if (!model)
-        return cli_error(cmd, "--model MODEL is required (see --help)"), 2;
-    recur_set_threads(threads);
-    recur_error err = {0};
-    recur_model *m = NULL;
-    if (recur_model_load(model, &m, &err))
-        return cli_error(cmd, "%s", err.msg), 1;
-    if (recur_model_config(m)->task != RECUR_TASK_TAG) {
-        cli_error(cmd, "%s is a %s model, not a tagger", model, recur_task_name(recur_model_config(m)->task));
-        recur_model_free(m);
-        return 1;
-    }
-    FILE *in = file ? fopen(file, "rb") : stdin;
-    if (!in) {
-        recur_model_free(m);
-        return cli_error(cmd, "cannot open %s", file), 1;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    while (!rc && getline(&line, &cap, in) >= 0)
-        rc = tag_line(m, line, scores, cmd);
-    free(line);
-    if (file)
-        fclose(in);
-    recur_model_free(m);
-    return rc;
+    task_line_cmd run = {&spec, &model, &threads, RECUR_TASK_TAG, "tagger", NULL, tag_line, &ctx};
+    return task_run_lines(&run, argc, argv);
 }
