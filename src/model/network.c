@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "model/workspace.h"
 #include "nn/layers.h"
 
 recur_status net_state_init(net_state *s, const recur_model *m, int B, recur_error *err)
@@ -38,43 +39,20 @@ void net_state_free(net_state *s)
     memset(s, 0, sizeof *s);
 }
 
-/* Slices the arena; with base == NULL it only counts, so one function both
- * sizes and lays out the workspace. */
-typedef struct carver {
-    float *base;
-    size_t used;
-} carver;
-
-static float *carve(carver *c, size_t n)
+static void lay_out(const recur_model *m, void *workspace, carver *c)
 {
-    float *p = c->base ? c->base + c->used : NULL;
-    c->used += (n + 15) & ~(size_t)15; /* keep every slice 64-byte aligned */
-    return p;
-}
-
-static void lay_out(const recur_model *m, net_workspace *ws, carver *c)
-{
+    net_workspace *ws = workspace;
     const recur_config *cfg = &m->cfg;
-    const size_t TB = (size_t)ws->T * ws->B, BH = (size_t)ws->B * cfg->hidden;
+    const size_t TB = (size_t)ws->T * ws->B;
     const size_t E = (size_t)cfg->embed, H = (size_t)cfg->hidden, V = (size_t)cfg->vocab_size;
-    const size_t G = (size_t)rnn_gate_count(cfg->cell);
-    const int dropout = ws->training && cfg->dropout > 0.0f;
     ws->emb = carve(c, TB * E);
     for (int l = 0; l < cfg->layers; l++) {
         rnn_cache *k = &ws->cache[l];
-        k->hs = carve(c, BH * ((size_t)ws->T + 1));
-        k->cs = cfg->cell == RECUR_CELL_LSTM ? carve(c, BH * ((size_t)ws->T + 1)) : NULL;
-        k->gates = carve(c, TB * G * H);
-        k->aux = carve(c, TB * H);
-        k->step = carve(c, (size_t)ws->B * G * H);
         rnn_shape shape = {ws->T, ws->B, l == 0 ? (int)E : (int)H, (int)H, cfg->cell, cfg->peephole};
+        carve_rnn_cache(c, k, &shape);
         k->packed = rnn_packing_pays(&shape) ? carve(c, rnn_packed_size(&shape)) : NULL;
     }
-    for (int l = 0; l <= cfg->layers; l++) {
-        size_t width = l == 0 ? E : H;
-        ws->drop_out[l] = dropout ? carve(c, TB * width) : NULL;
-        ws->drop_mask[l] = dropout ? carve(c, TB * width) : NULL;
-    }
+    layer_inputs_carve(&ws->inputs, c, cfg->layers, TB, E, H, ws->training && cfg->dropout > 0.0f);
     ws->logits = carve(c, TB * V);
     if (ws->training) {
         size_t wide = E > H ? E : H;
@@ -97,33 +75,23 @@ recur_status net_workspace_init(net_workspace *ws, const recur_model *m, int T, 
     ws->T = T;
     ws->B = B;
     ws->training = training;
-    int L = m->cfg.layers;
-    ws->cache = calloc((size_t)L, sizeof *ws->cache);
-    ws->layer_in = calloc((size_t)L + 1, sizeof *ws->layer_in);
-    ws->drop_out = calloc((size_t)L + 1, sizeof *ws->drop_out);
-    ws->drop_mask = calloc((size_t)L + 1, sizeof *ws->drop_mask);
-    if (!ws->cache || !ws->layer_in || !ws->drop_out || !ws->drop_mask) {
+    ws->cache = calloc((size_t)m->cfg.layers, sizeof *ws->cache);
+    if (!ws->cache || layer_inputs_init(&ws->inputs, m->cfg.layers)) {
         net_workspace_free(ws);
         return recur_fail_nomem(err, "the network workspace");
     }
-    carver c = {NULL, 0};
-    lay_out(m, ws, &c);
-    /* T*B and the layer sizes are bounded by the callers' checks; this guards
-     * the arena's byte size itself. */
-    if (c.used > ((size_t)1 << 36)) {
-        net_workspace_free(ws);
-        return recur_fail(err, RECUR_E_NOMEM, "a %d x %d window needs %zu MB of activations; lower --batch or --seq",
-                          T, B, c.used * sizeof(float) >> 20);
-    }
-    ws->arena = aligned_alloc(64, c.used * sizeof(float));
+    const size_t max_floats = (size_t)1 << 36;
+    size_t floats = 0;
+    ws->arena = workspace_arena(m, ws, lay_out, max_floats, &floats);
     if (!ws->arena) {
         net_workspace_free(ws);
+        size_t mb = floats * sizeof(float) >> 20;
+        if (floats > max_floats)
+            return recur_fail(err, RECUR_E_NOMEM,
+                              "a %d x %d window needs %zu MB of activations; lower --batch or --seq", T, B, mb);
         return recur_fail(err, RECUR_E_NOMEM, "out of memory allocating %zu MB of activations; lower --batch or --seq",
-                          c.used * sizeof(float) >> 20);
+                          mb);
     }
-    c.base = ws->arena;
-    c.used = 0;
-    lay_out(m, ws, &c);
     return RECUR_OK;
 }
 
@@ -131,21 +99,8 @@ void net_workspace_free(net_workspace *ws)
 {
     free(ws->arena);
     free(ws->cache);
-    free((void *)ws->layer_in);
-    free(ws->drop_out);
-    free(ws->drop_mask);
+    layer_inputs_free(&ws->inputs);
     memset(ws, 0, sizeof *ws);
-}
-
-/* The input a layer (or the decoder, l == layers) sees: its source after
- * dropout when training with dropout, else the source itself. */
-static const float *maybe_drop(net_workspace *ws, int l, const float *src, size_t n, float p, recur_rng *rng)
-{
-    if (!rng || !ws->drop_out[l])
-        return src;
-    dropout_mask(ws->drop_mask[l], n, p, rng);
-    dropout_apply(ws->drop_out[l], src, ws->drop_mask[l], n);
-    return ws->drop_out[l];
 }
 
 double net_forward(const recur_model *m, net_workspace *ws, const int32_t *ids, const int32_t *targets,
@@ -157,10 +112,9 @@ double net_forward(const recur_model *m, net_workspace *ws, const int32_t *ids, 
     ws->ids = ids;
     ws->cur_T = T;
     embedding_forward(m->params + m->enc_w, E, ids, TB, ws->emb);
-    const float *x = maybe_drop(ws, 0, ws->emb, TB * E, cfg->dropout, rng);
+    const float *x = layer_inputs_feed(&ws->inputs, 0, ws->emb, TB * E, cfg->dropout, rng);
     for (int l = 0; l < cfg->layers; l++) {
         rnn_cache *k = &ws->cache[l];
-        ws->layer_in[l] = x;
         memcpy(k->hs, state->h + l * BH, BH * sizeof(float));
         if (k->cs)
             memcpy(k->cs, state->c + l * BH, BH * sizeof(float));
@@ -170,9 +124,8 @@ double net_forward(const recur_model *m, net_workspace *ws, const int32_t *ids, 
         memcpy(state->h + l * BH, k->hs + (size_t)T * BH, BH * sizeof(float));
         if (k->cs)
             memcpy(state->c + l * BH, k->cs + (size_t)T * BH, BH * sizeof(float));
-        x = maybe_drop(ws, l + 1, k->hs + BH, TB * H, cfg->dropout, rng);
+        x = layer_inputs_feed(&ws->inputs, l + 1, k->hs + BH, TB * H, cfg->dropout, rng);
     }
-    ws->layer_in[cfg->layers] = x;
     linear_forward(m->params + m->dec_w, m->params + m->dec_b, H, V, x, TB, ws->logits);
     if (!targets)
         return 0.0;
@@ -187,21 +140,19 @@ void net_backward(const recur_model *m, net_workspace *ws, float *grads)
     const int L = cfg->layers;
     float *d = ws->dgrad[0], *d_next = ws->dgrad[1];
     /* Decoder: dlogits are already in ws->logits. d = dL/d(decoder input). */
-    linear_backward(m->params + m->dec_w, grads + m->dec_w, grads + m->dec_b, H, V, ws->layer_in[L], TB,
+    linear_backward(m->params + m->dec_w, grads + m->dec_w, grads + m->dec_b, H, V, ws->inputs.in[L], TB,
                     ws->logits, d);
     for (int l = L - 1; l >= 0; l--) {
         /* Through the dropout that fed layer l + 1 (or the decoder). */
-        if (ws->drop_out[l + 1] && ws->layer_in[l + 1] == ws->drop_out[l + 1])
-            dropout_apply(d, d, ws->drop_mask[l + 1], TB * H);
+        layer_inputs_backward(&ws->inputs, l + 1, d, TB * H);
         rnn_shape s = {T, B, m->layers[l].in, H, cfg->cell, cfg->peephole};
         rnn_weights w = model_layer_weights(m, l, m->params);
         rnn_grads g = model_layer_grads(m, l, grads);
-        rnn_backward(&s, &w, &g, ws->layer_in[l], &ws->cache[l], d, d_next, ws->scratch, NULL, NULL);
+        rnn_backward(&s, &w, &g, ws->inputs.in[l], &ws->cache[l], d, d_next, ws->scratch, NULL, NULL);
         float *tmp = d;
         d = d_next;
         d_next = tmp;
     }
-    if (ws->drop_out[0] && ws->layer_in[0] == ws->drop_out[0])
-        dropout_apply(d, d, ws->drop_mask[0], TB * E);
+    layer_inputs_backward(&ws->inputs, 0, d, TB * E);
     embedding_backward(grads + m->enc_w, E, ws->ids, TB, d);
 }

@@ -7,6 +7,7 @@
 
 #include "core/rng.h"
 #include "model/model_internal.h"
+#include "model/workspace.h"
 
 /* Recurrent state of every layer for B streams: h[l] and, for the LSTM, c[l],
  * each B*H floats, stored as [layers][B][H]. */
@@ -25,9 +26,7 @@ typedef struct net_workspace {
     int training;          /* buffers for backward and dropout exist */
     float *arena;
     float *emb;            /* [T][B][E] embedding output */
-    const float **layer_in;/* input of each recurrent layer (after dropout), and of the decoder at [layers] */
-    float **drop_out;      /* dropped copies, [layers + 1], NULL without dropout */
-    float **drop_mask;     /* masks, [layers + 1] */
+    layer_inputs inputs;   /* what each recurrent layer and, at [layers], the decoder read */
     rnn_cache *cache;      /* per layer */
     float *logits;         /* [T][B][V]; gradient in place after a training forward */
     float *dgrad[2];       /* ping-pong gradient buffers, [T][B][max(E, H)] */

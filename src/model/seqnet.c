@@ -5,47 +5,28 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "model/workspace.h"
 #include "nn/layers.h"
 
-typedef struct carver {
-    float *base;
-    size_t used;
-} carver;
-
-static float *carve(carver *c, size_t n)
+static void lay_out(const recur_model *m, void *workspace, carver *c)
 {
-    float *p = c->base ? c->base + c->used : NULL;
-    c->used += (n + 15) & ~(size_t)15; /* 64-byte aligned slices */
-    return p;
-}
-
-static void lay_out(const recur_model *m, seqnet_ws *ws, carver *c)
-{
+    seqnet_ws *ws = workspace;
     const recur_config *cfg = &m->cfg;
     const int D = m->dirs, L = cfg->layers;
-    const size_t TB = (size_t)ws->T * ws->B, BH = (size_t)ws->B * cfg->hidden, H = (size_t)cfg->hidden;
-    const size_t DH = (size_t)D * H, G = (size_t)rnn_gate_count(cfg->cell), O = (size_t)model_output_size(cfg);
-    const int dropout = ws->training && cfg->dropout > 0.0f;
+    const size_t TB = (size_t)ws->T * ws->B, H = (size_t)cfg->hidden;
+    const size_t DH = (size_t)D * H, O = (size_t)model_output_size(cfg);
     ws->emb = carve(c, TB * (size_t)ws->E0);
     ws->rev = (int32_t *)carve(c, TB); /* int32 and float are both 4 bytes */
     for (int k = 0; k < L * D; k++) {
-        rnn_cache *kc = &ws->cache[k];
-        kc->hs = carve(c, BH * ((size_t)ws->T + 1));
-        kc->cs = cfg->cell == RECUR_CELL_LSTM ? carve(c, BH * ((size_t)ws->T + 1)) : NULL;
-        kc->gates = carve(c, TB * G * H);
-        kc->aux = carve(c, TB * H);
-        kc->step = carve(c, (size_t)ws->B * G * H);
+        rnn_shape shape = {ws->T, ws->B, m->layers[k].in, (int)H, cfg->cell, cfg->peephole};
+        carve_rnn_cache(c, &ws->cache[k], &shape);
     }
     for (int l = 0; l < L; l++) {
         size_t in = (size_t)m->layers[l * D].in;
         ws->xrev[l] = D == 2 ? carve(c, TB * in) : NULL;
         ws->out[l] = D == 2 ? carve(c, TB * DH) : NULL; /* one direction: the cache's hs */
     }
-    for (int l = 0; l <= L; l++) {
-        size_t width = l == 0 ? (size_t)ws->E0 : DH;
-        ws->drop_out[l] = dropout ? carve(c, TB * width) : NULL;
-        ws->drop_mask[l] = dropout ? carve(c, TB * width) : NULL;
-    }
+    layer_inputs_carve(&ws->inputs, c, L, TB, (size_t)ws->E0, DH, ws->training && cfg->dropout > 0.0f);
     ws->pooled = cfg->task == RECUR_TASK_CLASSIFY ? carve(c, (size_t)ws->B * DH) : NULL;
     ws->logits = carve(c, (cfg->task == RECUR_TASK_CLASSIFY ? (size_t)ws->B : TB) * O);
     if (ws->training) {
@@ -74,31 +55,23 @@ recur_status seqnet_ws_init(seqnet_ws *ws, const recur_model *m, int T, int B, i
     ws->E0 = m->cfg.embed + m->cfg.feature_embed;
     int L = m->cfg.layers, D = m->dirs;
     ws->cache = calloc((size_t)(L * D), sizeof *ws->cache);
-    ws->layer_in = calloc((size_t)L + 1, sizeof *ws->layer_in);
-    ws->drop_out = calloc((size_t)L + 1, sizeof *ws->drop_out);
-    ws->drop_mask = calloc((size_t)L + 1, sizeof *ws->drop_mask);
     ws->xrev = calloc((size_t)L, sizeof *ws->xrev);
     ws->out = calloc((size_t)L, sizeof *ws->out);
-    if (!ws->cache || !ws->layer_in || !ws->drop_out || !ws->drop_mask || !ws->xrev || !ws->out) {
+    if (!ws->cache || !ws->xrev || !ws->out || layer_inputs_init(&ws->inputs, L)) {
         seqnet_ws_free(ws);
         return recur_fail_nomem(err, "the sequence network's workspace");
     }
-    carver c = {NULL, 0};
-    lay_out(m, ws, &c);
-    if (c.used > ((size_t)1 << 34)) {
-        seqnet_ws_free(ws);
-        return recur_fail(err, RECUR_E_NOMEM, "a batch of %d x %d needs %zu MB of activations; lower the batch", B,
-                          T, c.used * sizeof(float) >> 20);
-    }
-    ws->arena = aligned_alloc(64, c.used * sizeof(float));
+    const size_t max_floats = (size_t)1 << 34;
+    size_t floats = 0;
+    ws->arena = workspace_arena(m, ws, lay_out, max_floats, &floats);
     if (!ws->arena) {
         seqnet_ws_free(ws);
-        return recur_fail(err, RECUR_E_NOMEM, "out of memory allocating %zu MB of activations",
-                          c.used * sizeof(float) >> 20);
+        size_t mb = floats * sizeof(float) >> 20;
+        if (floats > max_floats)
+            return recur_fail(err, RECUR_E_NOMEM, "a batch of %d x %d needs %zu MB of activations; lower the batch", B,
+                              T, mb);
+        return recur_fail(err, RECUR_E_NOMEM, "out of memory allocating %zu MB of activations", mb);
     }
-    c.base = ws->arena;
-    c.used = 0;
-    lay_out(m, ws, &c);
     return RECUR_OK;
 }
 
@@ -106,21 +79,10 @@ void seqnet_ws_free(seqnet_ws *ws)
 {
     free(ws->arena);
     free(ws->cache);
-    free((void *)ws->layer_in);
-    free(ws->drop_out);
-    free(ws->drop_mask);
+    layer_inputs_free(&ws->inputs);
     free(ws->xrev);
     free(ws->out);
     memset(ws, 0, sizeof *ws);
-}
-
-static const float *maybe_drop(seqnet_ws *ws, int l, const float *src, size_t n, float p, recur_rng *rng)
-{
-    if (!rng || !ws->drop_out[l])
-        return src;
-    dropout_mask(ws->drop_mask[l], n, p, rng);
-    dropout_apply(ws->drop_out[l], src, ws->drop_mask[l], n);
-    return ws->drop_out[l];
 }
 
 /* Row gather: dst[r] = src[idx[r]], rows of width w. */
@@ -182,9 +144,8 @@ double seqnet_forward(const recur_model *m, seqnet_ws *ws, const seq_batch *b, r
         for (int t = 0; t < T; t++)
             ws->rev[(size_t)t * B + s] = (int32_t)((t < b->len[s] ? b->len[s] - 1 - t : t) * B + s);
     embed(m, ws, b);
-    const float *x = maybe_drop(ws, 0, ws->emb, TB * ws->E0, cfg->dropout, rng);
+    const float *x = layer_inputs_feed(&ws->inputs, 0, ws->emb, TB * ws->E0, cfg->dropout, rng);
     for (int l = 0; l < L; l++) {
-        ws->layer_in[l] = x;
         int I = m->layers[l * D].in;
         rnn_shape s = {T, B, I, H, cfg->cell, cfg->peephole};
         for (int d = 0; d < D; d++) {
@@ -208,9 +169,8 @@ double seqnet_forward(const recur_model *m, seqnet_ws *ws, const seq_batch *b, r
         } else {
             y = ws->cache[l].hs + BH;
         }
-        x = maybe_drop(ws, l + 1, y, TB * DH, cfg->dropout, rng);
+        x = layer_inputs_feed(&ws->inputs, l + 1, y, TB * DH, cfg->dropout, rng);
     }
-    ws->layer_in[L] = x;
     const float *dec_w = m->params + m->dec_w, *dec_b = m->params + m->dec_b;
     if (cfg->task != RECUR_TASK_CLASSIFY) {
         ws->out_rows = (int)TB;
@@ -283,18 +243,17 @@ void seqnet_backward(const recur_model *m, seqnet_ws *ws, float *grads)
                         ws->logits, d_next);
         unpool(m, ws, d_next, d);
     } else {
-        linear_backward(m->params + m->dec_w, grads + m->dec_w, grads + m->dec_b, DH, O, ws->layer_in[L], TB,
+        linear_backward(m->params + m->dec_w, grads + m->dec_w, grads + m->dec_b, DH, O, ws->inputs.in[L], TB,
                         ws->logits, d);
     }
     for (int l = L - 1; l >= 0; l--) {
-        if (ws->drop_out[l + 1] && ws->layer_in[l + 1] == ws->drop_out[l + 1])
-            dropout_apply(d, d, ws->drop_mask[l + 1], TB * DH);
+        layer_inputs_backward(&ws->inputs, l + 1, d, TB * DH);
         int I = m->layers[l * D].in;
         rnn_shape s = {T, B, I, H, cfg->cell, cfg->peephole};
         rnn_weights w = model_layer_weights(m, l * D, m->params);
         rnn_grads g = model_layer_grads(m, l * D, grads);
         if (D == 1) {
-            rnn_backward(&s, &w, &g, ws->layer_in[l], &ws->cache[l], d, d_next, ws->scratch, NULL, NULL);
+            rnn_backward(&s, &w, &g, ws->inputs.in[l], &ws->cache[l], d, d_next, ws->scratch, NULL, NULL);
         } else {
             /* Split [forward | backward] halves; the backward half goes back
              * into the reverse direction's own step order. d's rows become
@@ -303,7 +262,7 @@ void seqnet_backward(const recur_model *m, seqnet_ws *ws, float *grads)
                 memcpy(ws->dh_rev + (size_t)ws->rev[r] * H, d + r * DH + H, (size_t)H * sizeof *d);
             for (size_t r = 0; r < TB; r++)
                 memmove(d + r * H, d + r * DH, (size_t)H * sizeof *d);
-            rnn_backward(&s, &w, &g, ws->layer_in[l], &ws->cache[l * D], d, d_next, ws->scratch, NULL, NULL);
+            rnn_backward(&s, &w, &g, ws->inputs.in[l], &ws->cache[l * D], d, d_next, ws->scratch, NULL, NULL);
             rnn_weights wr = model_layer_weights(m, l * D + 1, m->params);
             rnn_grads gr = model_layer_grads(m, l * D + 1, grads);
             rnn_backward(&s, &wr, &gr, ws->xrev[l], &ws->cache[l * D + 1], ws->dh_rev, ws->dx_rev, ws->scratch,
@@ -319,8 +278,7 @@ void seqnet_backward(const recur_model *m, seqnet_ws *ws, float *grads)
         d = d_next;
         d_next = tmp;
     }
-    if (ws->drop_out[0] && ws->layer_in[0] == ws->drop_out[0])
-        dropout_apply(d, d, ws->drop_mask[0], TB * ws->E0);
+    layer_inputs_backward(&ws->inputs, 0, d, TB * ws->E0);
     float *genc = grads + m->enc_w;
     for (size_t r = 0; r < TB; r++) {
         const float *row = d + r * ws->E0;

@@ -16,6 +16,7 @@
 
 #include "core/rng.h"
 #include "model/model_internal.h"
+#include "model/workspace.h"
 
 typedef struct seq_batch {
     int T, B;               /* padded length and sequences, at most the workspace's */
@@ -35,8 +36,7 @@ typedef struct seqnet_ws {
     float *arena;
     float *emb;             /* [T][B][E0] */
     int32_t *rev;           /* [T*B] row of the same step in the sequence's reversed order */
-    const float **layer_in; /* input of each layer and, at [layers], of the head */
-    float **drop_out, **drop_mask;
+    layer_inputs inputs;    /* what each layer and, at [layers], the head read */
     float **xrev;           /* per layer: the reversed input of its reverse direction */
     float **out;            /* per layer: [T][B][dirs*H] outputs */
     rnn_cache *cache;       /* layers * dirs */
