@@ -8,26 +8,16 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "core/vmath.h"
 #include "model/network.h"
+#include "nn/softmax.h"
 
 /* log softmax(z)[target] for each of n rows of V logits (overwrites z). */
 static void target_log_probs(float *logits, int V, const int32_t *targets, size_t n, double *out)
 {
 #pragma omp parallel for schedule(static) if (n * (size_t)V >= 32768)
     for (size_t r = 0; r < n; r++) {
-        float *z = logits + r * (size_t)V;
-        float zmax = z[0];
-        for (int j = 1; j < V; j++)
-            zmax = z[j] > zmax ? z[j] : zmax;
-        float target_logit = z[targets[r]];
-        for (int j = 0; j < V; j++)
-            z[j] -= zmax;
-        recur_vexp(z, z, (size_t)V);
-        double sum = 0.0;
-        for (int j = 0; j < V; j++)
-            sum += z[j];
-        out[r] = (double)(target_logit - zmax) - log(sum);
+        double sum;
+        out[r] = -softmax_row_xent(logits + r * (size_t)V, V, targets[r], &sum);
     }
 }
 

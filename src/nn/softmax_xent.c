@@ -4,6 +4,23 @@
 
 #include "core/vmath.h"
 #include "nn/layers.h"
+#include "nn/softmax.h"
+
+double softmax_row_xent(float *z, int V, int32_t target, double *sum)
+{
+    float zmax = z[0];
+    for (int j = 1; j < V; j++)
+        zmax = z[j] > zmax ? z[j] : zmax;
+    float target_logit = z[target];
+    for (int j = 0; j < V; j++)
+        z[j] -= zmax;
+    recur_vexp(z, z, (size_t)V);
+    double s = 0.0;
+    for (int j = 0; j < V; j++)
+        s += z[j];
+    *sum = s;
+    return log(s) - (double)(target_logit - zmax);
+}
 
 double softmax_xent(float *logits, int V, const int32_t *targets, size_t n, float grad_scale)
 {
@@ -11,17 +28,8 @@ double softmax_xent(float *logits, int V, const int32_t *targets, size_t n, floa
 #pragma omp parallel for schedule(static) reduction(+ : total) if (n * (size_t)V >= 32768)
     for (size_t r = 0; r < n; r++) {
         float *z = logits + r * (size_t)V;
-        float zmax = z[0];
-        for (int j = 1; j < V; j++)
-            zmax = z[j] > zmax ? z[j] : zmax;
-        float target_logit = z[targets[r]];
-        for (int j = 0; j < V; j++)
-            z[j] -= zmax;
-        recur_vexp(z, z, (size_t)V);
-        double sum = 0.0;
-        for (int j = 0; j < V; j++)
-            sum += z[j];
-        total += log(sum) - (double)(target_logit - zmax);
+        double sum;
+        total += softmax_row_xent(z, V, targets[r], &sum);
         if (grad_scale != 0.0f) {
             float scale = (float)(grad_scale / sum);
             for (int j = 0; j < V; j++)
@@ -30,4 +38,16 @@ double softmax_xent(float *logits, int V, const int32_t *targets, size_t n, floa
         }
     }
     return total;
+}
+
+void softmax_probs(const float *z, int V, float *p)
+{
+    float zmax = z[0];
+    for (int j = 1; j < V; j++)
+        zmax = z[j] > zmax ? z[j] : zmax;
+    double sum = 0;
+    for (int j = 0; j < V; j++)
+        sum += exp((double)(z[j] - zmax));
+    for (int j = 0; j < V; j++)
+        p[j] = (float)(exp((double)(z[j] - zmax)) / sum);
 }
