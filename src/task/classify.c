@@ -1,13 +1,14 @@
 /* Many-to-one: a label per text from a char-level (bidirectional) recurrent
  * encoder whose outputs are pooled (mean over the steps, or the last state
  * of each direction) and fed to a linear classifier. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "model/model_internal.h"
+#include "nn/softmax.h"
 #include "task/chars.h"
+#include "task/fit.h"
 #include "task/seqdata.h"
 #include "task/tagdata.h"
 
@@ -221,16 +222,7 @@ recur_status recur_classifier_train(const recur_labelled *train, const recur_cla
     }
     task_data d;
     st = encode_rows(m, train, RECUR_CLASSIFY_MAX_CHARS, &d, err);
-    if (!st) {
-        st = task_train(m, &d, tc, progress, ctx, err);
-        task_data_free(&d);
-    }
-    if (st) {
-        recur_model_free(m);
-        return st;
-    }
-    *out = m;
-    return RECUR_OK;
+    return task_fit(m, st, &d, tc, progress, ctx, out, err);
 }
 
 static recur_status check_classifier(const recur_model *m, recur_error *err)
@@ -286,15 +278,7 @@ recur_status recur_classify_text(const recur_model *m, const char *text, size_t 
     }
     seq_batch b = {n, 1, ids, NULL, 0, &n, NULL};
     seqnet_forward(m, &ws, &b, NULL, 0.0f);
-    int O = model_output_size(&m->cfg);
-    float zmax = ws.logits[0];
-    for (int j = 1; j < O; j++)
-        zmax = ws.logits[j] > zmax ? ws.logits[j] : zmax;
-    double sum = 0;
-    for (int j = 0; j < O; j++)
-        sum += exp((double)(ws.logits[j] - zmax));
-    for (int j = 0; j < O; j++)
-        probs[j] = (float)(exp((double)(ws.logits[j] - zmax)) / sum);
+    softmax_probs(ws.logits, model_output_size(&m->cfg), probs);
     seqnet_ws_free(&ws);
     free(ids);
     return RECUR_OK;

@@ -9,6 +9,8 @@
 
 #include "core/error.h"
 #include "model/model_internal.h"
+#include "nn/softmax.h"
+#include "task/fit.h"
 #include "task/chars.h"
 #include "task/seqdata.h"
 
@@ -84,16 +86,7 @@ recur_status recur_cloze_train(const char *text, size_t len, const recur_cloze_o
     }
     task_data d;
     st = chunk_text(m, text, len, opt->chunk, &d, err);
-    if (!st) {
-        st = task_train(m, &d, tc, progress, ctx, err);
-        task_data_free(&d);
-    }
-    if (st) {
-        recur_model_free(m);
-        return st;
-    }
-    *out = m;
-    return RECUR_OK;
+    return task_fit(m, st, &d, tc, progress, ctx, out, err);
 }
 
 static recur_status check_cloze(const recur_model *m, recur_error *err)
@@ -233,18 +226,8 @@ recur_status recur_cloze_fill(const recur_model *m, const char *text, size_t len
         seq_batch batch = {n, 1, ids, NULL, 0, &n, NULL};
         seqnet_forward(m, &ws, &batch, NULL, 0.0f);
         for (int k = 0; k < nb; k++) {
-            for (int i = 0; i < out[k].length; i++) {
-                const float *z = ws.logits + (size_t)(blank_at[k] + i) * V;
-                float *p = probs + (size_t)i * V;
-                float zmax = z[0];
-                for (int v = 1; v < V; v++)
-                    zmax = z[v] > zmax ? z[v] : zmax;
-                double sum = 0;
-                for (int v = 0; v < V; v++)
-                    sum += exp((double)(z[v] - zmax));
-                for (int v = 0; v < V; v++)
-                    p[v] = (float)(exp((double)(z[v] - zmax)) / sum);
-            }
+            for (int i = 0; i < out[k].length; i++)
+                softmax_probs(ws.logits + (size_t)(blank_at[k] + i) * V, V, probs + (size_t)i * V);
             best_fillings(m, probs, out[k].length, top_k, &out[k]);
         }
     }

@@ -5,13 +5,14 @@
  * min_count times in training are <unk>, so the model learns to tag from the
  * features where the word itself is unknown. */
 #include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "model/model_internal.h"
+#include "nn/softmax.h"
+#include "task/fit.h"
 #include "task/seqdata.h"
 #include "task/tagdata.h"
 
@@ -184,16 +185,7 @@ recur_status recur_tagger_train(const recur_tagged_corpus *train, const recur_ta
     }
     task_data d;
     st = encode_corpus(m, train, &d, err);
-    if (!st) {
-        st = task_train(m, &d, tc, progress, ctx, err);
-        task_data_free(&d);
-    }
-    if (st) {
-        recur_model_free(m);
-        return st;
-    }
-    *out = m;
-    return RECUR_OK;
+    return task_fit(m, st, &d, tc, progress, ctx, out, err);
 }
 
 static recur_status check_tagger(const recur_model *m, recur_error *err)
@@ -270,13 +262,8 @@ recur_status recur_tagger_tag(const recur_model *m, const char *const *words, in
         for (int j = 1; j < O; j++)
             best = z[j] > z[best] ? j : best;
         tags[t] = best;
-        if (!probs)
-            continue;
-        double sum = 0;
-        for (int j = 0; j < O; j++)
-            sum += exp((double)(z[j] - z[best]));
-        for (int j = 0; j < O; j++)
-            probs[(size_t)t * O + j] = (float)(exp((double)(z[j] - z[best])) / sum);
+        if (probs)
+            softmax_probs(z, O, probs + (size_t)t * O);
     }
     seqnet_ws_free(&ws);
     free(q.ids);
