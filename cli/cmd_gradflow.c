@@ -16,6 +16,7 @@
 #include "args.h"
 #include "commands.h"
 #include "recur.h"
+#include "split_commas.h"
 
 #define CMD "recur gradflow"
 #define MAX_MODELS 16
@@ -48,24 +49,6 @@ static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
-}
-
-/* Splits a comma-separated list in place; returns the count or -1 when there
- * are more than max items. */
-static int split_commas(char *s, const char **items, int max)
-{
-    int n = 0;
-    for (char *p = s;;) {
-        if (n == max)
-            return -1;
-        items[n++] = p;
-        char *comma = strchr(p, ',');
-        if (!comma)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-    return n;
 }
 
 static int read_text(const char *path, char **text, size_t *len)

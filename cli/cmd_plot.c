@@ -6,27 +6,10 @@
 #include "args.h"
 #include "commands.h"
 #include "recur.h"
+#include "split_commas.h"
 
 #define CMD "recur plot"
 #define MAX_LOGS 64
-
-/* Splits a comma-separated list in place (s is modified); returns the count
- * or -1 if there are more than max items. */
-static int split_commas(char *s, const char **items, int max)
-{
-    int n = 0;
-    for (char *p = s;;) {
-        if (n == max)
-            return -1;
-        items[n++] = p;
-        char *comma = strchr(p, ',');
-        if (!comma)
-            break;
-        *comma = '\0';
-        p = comma + 1;
-    }
-    return n;
-}
 
 int cmd_plot(int argc, char **argv)
 {
