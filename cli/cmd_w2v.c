@@ -155,22 +155,63 @@ static int w2v_train(int argc, char **argv)
 
 /* ---- shared loading -------------------------------------------------------- */
 
-static int load_index(const char *command, const char *path, int top, int fold_case, recur_w2v_vectors **v,
-                      recur_w2v_index **ix)
+/* The word vectors an evaluation command reads (--vectors), indexed: only the
+ * top most frequent words unless top is 0, ASCII case folded unless
+ * case_sensitive; and the vectors and index they load. */
+typedef struct vectors_arg {
+    const char *path;
+    int top, case_sensitive;
+    recur_w2v_vectors *v;
+    recur_w2v_index *ix;
+} vectors_arg;
+
+/* The --vectors and --case-sensitive flags every evaluation command has. */
+static cli_flag vectors_flag(vectors_arg *a)
+{
+    return (cli_flag){"--vectors", CLI_STRING, &a->path, 0, 0, "word vectors (text or binary)", NULL};
+}
+
+static cli_flag case_flag(vectors_arg *a)
+{
+    return (cli_flag){"--case-sensitive", CLI_FLAG, &a->case_sensitive, 0, 0,
+                      "match words exactly (default: ignore ASCII case)", NULL};
+}
+
+/* Loads a's vectors and their index. Returns 0, or the exit status with the
+ * error printed (then nothing is loaded). */
+static int load_vectors(const char *command, vectors_arg *a)
 {
     recur_error err = {0};
-    if (!path) {
+    if (!a->path) {
         cli_error(command, "--vectors is required (see --help)");
         return 2;
     }
-    if (recur_w2v_load(path, RECUR_W2V_AUTO, top, v, &err) != RECUR_OK)
+    if (recur_w2v_load(a->path, RECUR_W2V_AUTO, a->top, &a->v, &err) != RECUR_OK)
         return fail(command, &err);
-    if (recur_w2v_index_create(*v, top, fold_case, ix, &err) != RECUR_OK) {
-        recur_w2v_vectors_free(*v);
-        *v = NULL;
+    if (recur_w2v_index_create(a->v, a->top, !a->case_sensitive, &a->ix, &err) != RECUR_OK) {
+        recur_w2v_vectors_free(a->v);
+        a->v = NULL;
         return fail(command, &err);
     }
     return 0;
+}
+
+static void vectors_free(vectors_arg *a)
+{
+    recur_w2v_index_free(a->ix);
+    recur_w2v_vectors_free(a->v);
+}
+
+/* Parses a command that takes no arguments, then loads its vectors. Returns
+ * the exit status when it stops here (after --help, or on an error, which
+ * it prints): when a->ix is still NULL. */
+static int parse_and_load(const cli_spec *spec, int argc, char **argv, vectors_arg *a)
+{
+    const char *pos[1];
+    int npos = 0, r = parse(spec, argc, argv, pos, &npos);
+    if (r != CLI_OK)
+        return r == CLI_HELP ? 0 : 2;
+    return load_vectors(spec->command, a);
 }
 
 static int read_text(const char *command, const char *path, char **text, size_t *len)
@@ -187,29 +228,25 @@ static double pct(int a, int b) { return b > 0 ? 100.0 * a / b : 0.0; }
 
 static int w2v_analogy(int argc, char **argv)
 {
-    const char *vectors = NULL, *questions = default_questions;
-    int top = 30000, case_sensitive = 0;
+    const char *questions = default_questions;
+    vectors_arg va = {NULL, 30000, 0, NULL, NULL};
     cli_flag flags[] = {
-        {"--vectors", CLI_STRING, &vectors, 0, 0, "word vectors (text or binary)", NULL},
+        vectors_flag(&va),
         {"--questions", CLI_STRING, &questions, 0, 0, "analogy questions (default data/w2v/questions-words.txt)", NULL},
-        {"--top", CLI_INT, &top, 0, 1e9, "use only the N most frequent words, 0 for all (default 30000)", NULL},
-        {"--case-sensitive", CLI_FLAG, &case_sensitive, 0, 0, "match words exactly (default: ignore ASCII case)", NULL},
+        {"--top", CLI_INT, &va.top, 0, 1e9, "use only the N most frequent words, 0 for all (default 30000)", NULL},
+        case_flag(&va),
     };
     cli_spec spec = {"recur w2v analogy", "--vectors V [--questions FILE] [--top N]",
                      "Accuracy on analogy questions a b c d: is d the nearest word to b - a + c (a, b, c "
                      "excluded)? Questions with a word outside the top N are skipped, as word2vec.c's "
                      "compute-accuracy.",
                      flags, (int)(sizeof flags / sizeof flags[0]), 0, 0};
-    const char *pos[1];
-    int npos = 0, r = parse(&spec, argc, argv, pos, &npos);
-    if (r != CLI_OK)
-        return r == CLI_HELP ? 0 : 2;
-    recur_w2v_vectors *v = NULL;
-    recur_w2v_index *ix = NULL;
+    int r = parse_and_load(&spec, argc, argv, &va);
+    if (!va.ix)
+        return r;
+    const recur_w2v_index *ix = va.ix;
     char *text = NULL;
     size_t len = 0;
-    if ((r = load_index(spec.command, vectors, top, !case_sensitive, &v, &ix)) != 0)
-        return r;
     if ((r = read_text(spec.command, questions, &text, &len)) == 0) {
         recur_error err = {0};
         recur_w2v_analogy_result res;
@@ -230,8 +267,7 @@ static int w2v_analogy(int argc, char **argv)
         }
         free(text);
     }
-    recur_w2v_index_free(ix);
-    recur_w2v_vectors_free(v);
+    vectors_free(&va);
     return r;
 }
 
@@ -239,14 +275,14 @@ static int w2v_analogy(int argc, char **argv)
 
 static int w2v_similar(int argc, char **argv)
 {
-    const char *vectors = NULL;
-    int top = 0, k = 10, analogy = 0, case_sensitive = 0;
+    int k = 10, analogy = 0;
+    vectors_arg va = {NULL, 0, 0, NULL, NULL};
     cli_flag flags[] = {
-        {"--vectors", CLI_STRING, &vectors, 0, 0, "word vectors (text or binary)", NULL},
+        vectors_flag(&va),
         {"--count", CLI_INT, &k, 1, 1000, "neighbours to list (default 10)", NULL},
-        {"--top", CLI_INT, &top, 0, 1e9, "search only the N most frequent words, 0 for all (default 0)", NULL},
+        {"--top", CLI_INT, &va.top, 0, 1e9, "search only the N most frequent words, 0 for all (default 0)", NULL},
         {"--analogy", CLI_FLAG, &analogy, 0, 0, "three words a b c: the words nearest to a - b + c", NULL},
-        {"--case-sensitive", CLI_FLAG, &case_sensitive, 0, 0, "match words exactly (default: ignore ASCII case)", NULL},
+        case_flag(&va),
     };
     cli_spec spec = {"recur w2v similar", "--vectors V WORD... | --analogy a b c",
                      "Nearest neighbours by cosine of each WORD, or of a - b + c (king man woman -> queen).",
@@ -259,10 +295,9 @@ static int w2v_similar(int argc, char **argv)
         cli_error(spec.command, "--analogy takes exactly three words a b c, got %d", npos);
         return 2;
     }
-    recur_w2v_vectors *v = NULL;
-    recur_w2v_index *ix = NULL;
-    if ((r = load_index(spec.command, vectors, top, !case_sensitive, &v, &ix)) != 0)
+    if ((r = load_vectors(spec.command, &va)) != 0)
         return r;
+    const recur_w2v_index *ix = va.ix;
     int dim = recur_w2v_index_dim(ix);
     float *q = calloc((size_t)dim, sizeof *q);
     int *ids = malloc((size_t)k * sizeof *ids);
@@ -305,8 +340,7 @@ done:
     free(q);
     free(ids);
     free(cos);
-    recur_w2v_index_free(ix);
-    recur_w2v_vectors_free(v);
+    vectors_free(&va);
     return r;
 }
 
@@ -314,26 +348,21 @@ done:
 
 static int w2v_similarity(int argc, char **argv)
 {
-    const char *vectors = NULL, *wordsim = default_wordsim, *simlex = default_simlex;
-    int top = 0, case_sensitive = 0;
+    const char *wordsim = default_wordsim, *simlex = default_simlex;
+    vectors_arg va = {NULL, 0, 0, NULL, NULL};
     cli_flag flags[] = {
-        {"--vectors", CLI_STRING, &vectors, 0, 0, "word vectors (text or binary)", NULL},
+        vectors_flag(&va),
         {"--wordsim", CLI_STRING, &wordsim, 0, 0, "WordSim-353 pairs (default data/w2v/wordsim353.tsv; \"\" to skip)", NULL},
         {"--simlex", CLI_STRING, &simlex, 0, 0, "SimLex-999 pairs (default data/w2v/simlex999.txt; \"\" to skip)", NULL},
-        {"--top", CLI_INT, &top, 0, 1e9, "use only the N most frequent words, 0 for all (default 0)", NULL},
-        {"--case-sensitive", CLI_FLAG, &case_sensitive, 0, 0, "match words exactly (default: ignore ASCII case)", NULL},
+        {"--top", CLI_INT, &va.top, 0, 1e9, "use only the N most frequent words, 0 for all (default 0)", NULL},
+        case_flag(&va),
     };
     cli_spec spec = {"recur w2v similarity", "--vectors V [--wordsim FILE] [--simlex FILE]",
                      "Spearman correlation between human similarity scores and cosines, over the pairs "
                      "whose two words are in the vocabulary.",
                      flags, (int)(sizeof flags / sizeof flags[0]), 0, 0};
-    const char *pos[1];
-    int npos = 0, r = parse(&spec, argc, argv, pos, &npos);
-    if (r != CLI_OK)
-        return r == CLI_HELP ? 0 : 2;
-    recur_w2v_vectors *v = NULL;
-    recur_w2v_index *ix = NULL;
-    if ((r = load_index(spec.command, vectors, top, !case_sensitive, &v, &ix)) != 0)
+    int r = parse_and_load(&spec, argc, argv, &va);
+    if (!va.ix)
         return r;
     const char *names[2] = {"wordsim353", "simlex999"}, *paths[2] = {wordsim, simlex};
     for (int d = 0; d < 2 && r == 0; d++) {
@@ -345,21 +374,21 @@ static int w2v_similarity(int argc, char **argv)
             break;
         recur_error err = {0};
         recur_w2v_similarity_result res;
-        if (recur_w2v_similarity(ix, text, len, paths[d], &res, &err) != RECUR_OK)
+        if (recur_w2v_similarity(va.ix, text, len, paths[d], &res, &err) != RECUR_OK)
             r = fail(spec.command, &err);
         else
             printf("%s: spearman %.4f over %d of %d pairs\n", names[d], res.spearman, res.found, res.pairs);
         free(text);
     }
-    recur_w2v_index_free(ix);
-    recur_w2v_vectors_free(v);
+    vectors_free(&va);
     return r;
 }
 
 /* ---- map ----------------------------------------------------------------- */
 
-/* Splits a comma-separated list in place (s is a copy owned by the caller). */
-static int split_commas(char *s, const char **items, int max)
+/* Splits a comma-separated list in place (s is a copy owned by the caller),
+ * leaving out empty items and those past max. */
+static int split_nonempty(char *s, const char **items, int max)
 {
     int n = 0;
     for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ","))
@@ -388,13 +417,14 @@ static int add_word(const recur_w2v_index *ix, const char *command, const char *
 
 static int w2v_map(int argc, char **argv)
 {
-    const char *vectors = NULL, *words = NULL, *pairs = NULL, *output = NULL, *title = NULL;
+    const char *words = NULL, *pairs = NULL, *output = NULL, *title = NULL;
     int top = 0;
+    vectors_arg va = {NULL, 0, 0, NULL, NULL}; /* every word, case folded; --top is the map's own */
     recur_tsne_options t;
     recur_tsne_options_default(&t);
     int64_t seed = 1;
     cli_flag flags[] = {
-        {"--vectors", CLI_STRING, &vectors, 0, 0, "word vectors (text or binary)", NULL},
+        vectors_flag(&va),
         {"--top", CLI_INT, &top, 0, 5000, "map the N most frequent words (\"</s>\" left out)", NULL},
         {"--words", CLI_STRING, &words, 0, 0, "comma-separated words to map", NULL},
         {"--pairs", CLI_STRING, &pairs, 0, 0, "a:b,c:d: join each pair with a line (words are added)", NULL},
@@ -417,10 +447,9 @@ static int w2v_map(int argc, char **argv)
         return 2;
     }
     t.seed = (uint64_t)seed;
-    recur_w2v_vectors *v = NULL;
-    recur_w2v_index *ix = NULL;
-    if ((r = load_index(spec.command, vectors, 0, 1, &v, &ix)) != 0)
+    if ((r = load_vectors(spec.command, &va)) != 0)
         return r;
+    const recur_w2v_index *ix = va.ix;
     int *rows = malloc(5000 * sizeof *rows), n = 0, *pair_idx = NULL, npairs = 0;
     char *words_copy = words ? strdup(words) : NULL, *pairs_copy = pairs ? strdup(pairs) : NULL;
     const char **items = malloc(5000 * sizeof *items), **labels = NULL;
@@ -434,7 +463,7 @@ static int w2v_map(int argc, char **argv)
         if (strcmp(recur_w2v_index_word(ix, i), "</s>") != 0)
             rows[n++] = i;
     if (words_copy) {
-        int m = split_commas(words_copy, items, 5000);
+        int m = split_nonempty(words_copy, items, 5000);
         for (int i = 0; i < m; i++)
             if (add_word(ix, spec.command, items[i], rows, &n) < 0) {
                 r = 1;
@@ -442,7 +471,7 @@ static int w2v_map(int argc, char **argv)
             }
     }
     if (pairs_copy) {
-        int m = split_commas(pairs_copy, items, 5000);
+        int m = split_nonempty(pairs_copy, items, 5000);
         pair_idx = malloc((size_t)(2 * m + 1) * sizeof *pair_idx);
         if (!pair_idx) {
             r = 1;
@@ -501,8 +530,7 @@ done:
     free(labels);
     free(x);
     free(y);
-    recur_w2v_index_free(ix);
-    recur_w2v_vectors_free(v);
+    vectors_free(&va);
     return r;
 }
 
