@@ -99,25 +99,36 @@ static inline __attribute__((always_inline)) void block_rows_x32(const int ROWS,
 
 /* All m rows against panels p and p + 1: the two panels (k x 32) stay in
  * L1/L2 while every block of rows passes over them, so B is read from the
- * outer caches once per call, not once per block of rows. Returns the rows
- * done (a multiple of 4). */
-static int rows_x32(int m, int k, const float *a, int lda, const float *p0, const float *p1, float *c, int ldc)
+ * outer caches once per call, not once per block of rows. */
+static void rows_x32(int m, int k, const float *a, int lda, const float *p0, const float *p1, float *c, int ldc)
 {
     int i = 0;
     for (; i + 8 <= m; i += 8)
         block_rows_x32(8, k, a + (size_t)i * lda, lda, p0, p1, c + (size_t)i * ldc, ldc);
-    for (; i + 4 <= m; i += 4)
-        block_rows_x32(4, k, a + (size_t)i * lda, lda, p0, p1, c + (size_t)i * ldc, ldc);
-    return i;
+    /* The last 1 to 7 rows (25 streams per thread leave one) with the same
+     * kernel unrolled for their count: a 16-column fallback costs several
+     * times their share. */
+    const float *ai = a + (size_t)i * lda;
+    float *ci = c + (size_t)i * ldc;
+    switch (m - i) {
+    case 7: block_rows_x32(7, k, ai, lda, p0, p1, ci, ldc); break;
+    case 6: block_rows_x32(6, k, ai, lda, p0, p1, ci, ldc); break;
+    case 5: block_rows_x32(5, k, ai, lda, p0, p1, ci, ldc); break;
+    case 4: block_rows_x32(4, k, ai, lda, p0, p1, ci, ldc); break;
+    case 3: block_rows_x32(3, k, ai, lda, p0, p1, ci, ldc); break;
+    case 2: block_rows_x32(2, k, ai, lda, p0, p1, ci, ldc); break;
+    case 1: block_rows_x32(1, k, ai, lda, p0, p1, ci, ldc); break;
+    default: break;
+    }
 }
 #endif
 
-/* C rows [i0, m) x panels [p0, panels) through the 16-column kernel. */
-static void rest(int i0, int m, int p0, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc)
+/* All m rows x panels [p0, panels) through the 16-column kernel. */
+static void rest(int m, int p0, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc)
 {
     int panels = (n + NR - 1) / NR;
     float tile[MR * NR];
-    for (int i = i0; i < m; i += MR) {
+    for (int i = 0; i < m; i += MR) {
         int rows = m - i < MR ? m - i : MR;
         for (int p = p0; p < panels; p++) {
             int j0 = p * NR, w = n - j0 < NR ? n - j0 : NR;
@@ -133,20 +144,16 @@ static void rest(int i0, int m, int p0, int n, int k, const float *a, int lda, c
 
 void recur_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc)
 {
-    int p = 0, done = 0;
+    int p = 0;
 #ifdef __AVX512F__
-    /* Pairs of whole panels, panel-outer, take the wide kernels; the rows
-     * they leave (m mod 4) and the last panels go to the 16-column one. */
+    /* Pairs of whole panels, panel-outer, take the wide kernels; the last
+     * panels go to the 16-column one. */
     int whole = n / NR;
     for (; p + 2 <= whole; p += 2)
-        done = rows_x32(m, k, a, lda, packed + (size_t)p * NR * k, packed + (size_t)(p + 1) * NR * k,
-                        c + (size_t)p * NR, ldc);
-    if (p > 0 && done < m) {
-        rest(done, m, 0, p * NR, k, a, lda, packed, c, ldc); /* leftover rows, covered panels */
-    }
+        rows_x32(m, k, a, lda, packed + (size_t)p * NR * k, packed + (size_t)(p + 1) * NR * k, c + (size_t)p * NR,
+                 ldc);
 #endif
-    (void)done;
-    rest(0, m, p, n, k, a, lda, packed, c, ldc);
+    rest(m, p, n, k, a, lda, packed, c, ldc);
 }
 
 int recur_packed_is_wide(void)
