@@ -155,6 +155,20 @@ static void check_kernels(void)
                 bad += fabs(rows_dot_f32(rows + g * STRIDE, x, n) - want) > 1e-5;
                 bad += fabs(rows_dot_f16(rows16 + g * STRIDE, x, n) - want16) > 1e-5;
             }
+            /* two segments: the row's first n weights against x, the next
+             * STRIDE - n against x again from its start */
+            int nh = STRIDE - n < N ? STRIDE - n : N;
+            rows_dot_group2_f32(rows, STRIDE, G, x, n, x, nh, out);
+            rows_dot_group2_f16(rows16, STRIDE, G, x, n, x, nh, out16);
+            for (int g = 0; g < G; g++) {
+                double want = 0, want16 = 0;
+                for (int j = 0; j < n + nh; j++) {
+                    float xj = j < n ? x[j] : x[j - n];
+                    want += (double)rows[g * STRIDE + j] * xj;
+                    want16 += (double)recur_half_to_float(rows16[g * STRIDE + j]) * xj;
+                }
+                bad += fabs(out[g] - want) > 1e-5 || fabs(out16[g] - want16) > 1e-5;
+            }
         }
     }
     CHECK_MSG(bad == 0, "%d kernel results differ from the double sums", bad);

@@ -11,9 +11,16 @@
 float rows_dot_f32(const float *a, const float *x, int n);
 float rows_dot_f16(const uint16_t *a, const float *x, int n);
 
-/* out[g] = rows[g * stride ..] . x for g < G <= 4: x is read once for all
- * rows, and their independent sums hide the latency of the FMAs. */
+/* out[g] = rows[g * stride ..] . x for g < G <= 4: x is read once
+ * for all rows, and their independent sums hide the latency of the FMAs. */
 void rows_dot_group_f32(const float *rows, size_t stride, int G, const float *x, int n, float *out);
 void rows_dot_group_f16(const uint16_t *rows, size_t stride, int G, const float *x, int n, float *out);
+
+/* The same over rows that are two segments, [nx weights | nh weights],
+ * against x then h: out[g] = row[g][:nx] . x + row[g][nx:] . h. */
+void rows_dot_group2_f32(const float *rows, size_t stride, int G, const float *x, int nx, const float *h, int nh,
+                         float *out);
+void rows_dot_group2_f16(const uint16_t *rows, size_t stride, int G, const float *x, int nx, const float *h, int nh,
+                         float *out);
 
 #endif

@@ -218,7 +218,14 @@ static void layer_units(const recur_sampler *s, int l, int32_t id, const float *
         size_t first = (size_t)j * G * p->width, stride = (size_t)p->width;
         const float *base = l == 0 ? s->table + ((size_t)id * H + j) * G : p->bias + (size_t)j * G;
         float a[4], xin[4] = {0, 0, 0, 0}, hid[4], hn = 0.0f;
-        if (p->rows16) {
+        if (cell != RECUR_CELL_GRU) {
+            /* one pass over [W_ih | W_hh] rows against [x | h_prev] */
+            if (p->rows16)
+                rows_dot_group2_f16(p->rows16 + first, stride, G, x, p->in, h_prev, H, hid);
+            else
+                rows_dot_group2_f32(p->rows + first, stride, G, x, p->in, h_prev, H, hid);
+        } else if (p->rows16) {
+            /* the candidate gate needs its hidden-side sum apart */
             if (p->in)
                 rows_dot_group_f16(p->rows16 + first, stride, G, x, p->in, xin);
             rows_dot_group_f16(p->rows16 + first + p->in, stride, G, h_prev, H, hid);
