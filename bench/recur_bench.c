@@ -6,7 +6,7 @@
  *   recur_bench train  --data FILE [--level char|word] [--cell lstm] [--layers 2] [--hidden 128]
  *                      [--batch 50] [--seq 50] [--optimizer adam|sgd] [--steps 20] [--threads N]
  *   recur_bench sample --data FILE [--cell lstm] [--layers 2] [--hidden 512] [--length 2000]
- *                      [--weights f32|f16]
+ *                      [--weights f32|f16|i8]
  *   recur_bench sgemm  [--n 2048] [--reps 10] [--threads N]
  *
  * FLOPs of a training step are counted as 3x the forward matrix products
@@ -170,7 +170,9 @@ static void bench_sample(const args *a)
     size_t n;
     recur_model *m = make_model(a, &ids, &n);
     recur_sampler *s;
-    recur_sample_weights w = strcmp(a->weights, "f16") == 0 ? RECUR_WEIGHTS_F16 : RECUR_WEIGHTS_F32;
+    recur_sample_weights w = strcmp(a->weights, "f16") == 0  ? RECUR_WEIGHTS_F16
+                             : strcmp(a->weights, "i8") == 0 ? RECUR_WEIGHTS_I8
+                                                             : RECUR_WEIGHTS_F32;
     if (recur_sampler_create_with(m, 1, w, &s, &err))
         die(&err);
     int32_t id = ids[0];

@@ -40,9 +40,10 @@ WORKLOADS_ALL=(
   "ptb-small|train --data $PTB --level word --optimizer sgd --cell lstm --layers 2 --hidden 200 --batch 20 --seq 20 --steps 100|torch_ptb.py --config small --bench-steps 100"
   "sample-lstm2x512|sample --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 2000|torch_charlm.py --data $SHAKES --cell lstm --layers 2 --hidden 512 --sample-bench --sample-len 2000"
   "sample-lstm2x512-f16|sample --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 2000 --weights f16|torch_charlm.py --data $SHAKES --cell lstm --layers 2 --hidden 512 --sample-bench --sample-len 2000"
+  "sample-lstm2x512-i8|sample --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 2000 --weights i8|torch_charlm.py --data $SHAKES --cell lstm --layers 2 --hidden 512 --sample-bench --sample-len 2000"
   "sgemm2048|sgemm --n 2048 --reps 10|matmul_peak.py --lib torch --n 2048 --reps 10"
 )
-selected=${WORKLOADS:-lstm2x128 lstm2x512 gru2x512 rnn2x512 ptb-small sample-lstm2x512 sample-lstm2x512-f16 sgemm2048}
+selected=${WORKLOADS:-lstm2x128 lstm2x512 gru2x512 rnn2x512 ptb-small sample-lstm2x512 sample-lstm2x512-f16 sample-lstm2x512-i8 sgemm2048}
 
 run_json() {  # run_json SIDE NAME CMD... : appends {"side","name",...result}
     local side=$1 name=$2; shift 2

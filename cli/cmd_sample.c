@@ -39,7 +39,7 @@ int cmd_sample(int argc, char **argv)
         {"--mode", CLI_STRING, &mode_name, 0, 0, "argmax, weighted, or space (draw after a space, argmax elsewhere)", NULL},
         {"--seed", CLI_INT64, &seed, 0, 9.2e18, "random seed (default 1)", NULL},
         {"--weights", CLI_STRING, &weights_name, 0, 0,
-         "f32 (default, exact) or f16: half the bytes per token, faster on large models", NULL},
+         "f32 (default, exact), f16 or i8: fewer bytes per token, faster on large models", NULL},
         {"--threads", CLI_INT, &threads, 1, 1024, "threads (default: all cores; models too small to gain run on one)", NULL},
     };
     cli_spec spec = {CMD, "--model MODEL [options]",
@@ -68,8 +68,10 @@ int cmd_sample(int argc, char **argv)
         weights = RECUR_WEIGHTS_F32;
     else if (strcmp(weights_name, "f16") == 0)
         weights = RECUR_WEIGHTS_F16;
+    else if (strcmp(weights_name, "i8") == 0)
+        weights = RECUR_WEIGHTS_I8;
     else
-        return cli_error(CMD, "--weights must be f32 or f16, got '%s'", weights_name), 2;
+        return cli_error(CMD, "--weights must be f32, f16 or i8, got '%s'", weights_name), 2;
     recur_set_threads(threads);
     recur_error err = {0};
     recur_model *m = NULL;

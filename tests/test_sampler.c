@@ -53,24 +53,32 @@ static void check_cell(recur_cell cell, int peephole, int hidden)
     recur_sampler_free(s);
 
     /* Half weights: each weight moves by at most 2^-11 of itself, so a
-     * logit by about 2^-11 times the sum of |w x| along its paths. */
-    CHECK(recur_sampler_create_with(m, 1, RECUR_WEIGHTS_F16, &s, &err) == RECUR_OK);
-    double worst16 = 0, largest = 0;
-    for (int t = 0; t < T; t++) {
-        CHECK(recur_sampler_feed(s, ids[t], &err) == RECUR_OK);
-        const float *got = recur_sampler_logits(s);
-        for (int v = 0; v < V; v++) {
-            double want = ws.logits[(size_t)t * V + v], d = fabs((double)got[v] - want);
-            worst16 = d > worst16 ? d : worst16;
-            largest = fabs(want) > largest ? fabs(want) : largest;
+     * logit by about 2^-11 times the sum of |w x| along its paths; 8-bit
+     * weights by up to half a step of their row's scale (largest |w| / 127). */
+    static const struct {
+        recur_sample_weights format;
+        const char *name;
+        double tolerance; /* relative to the largest logit */
+    } formats[] = {{RECUR_WEIGHTS_F16, "f16", 2e-3}, {RECUR_WEIGHTS_I8, "i8", 5e-2}};
+    for (int f = 0; f < 2; f++) {
+        CHECK(recur_sampler_create_with(m, 1, formats[f].format, &s, &err) == RECUR_OK);
+        double worst_f = 0, largest = 0;
+        for (int t = 0; t < T; t++) {
+            CHECK(recur_sampler_feed(s, ids[t], &err) == RECUR_OK);
+            const float *got = recur_sampler_logits(s);
+            for (int v = 0; v < V; v++) {
+                double want = ws.logits[(size_t)t * V + v], d = fabs((double)got[v] - want);
+                worst_f = d > worst_f ? d : worst_f;
+                largest = fabs(want) > largest ? fabs(want) : largest;
+            }
         }
+        CHECK_MSG(worst_f < formats[f].tolerance * largest && worst_f > 0, "%s%s H=%d %s: logits differ by %g (largest %g)",
+                  recur_cell_name(cell), peephole ? "+peephole" : "", hidden, formats[f].name, worst_f, largest);
+        if (getenv("RECUR_TEST_VERBOSE"))
+            fprintf(stderr, "%s H=%d %s: worst logit difference %.3g of %.3g\n", recur_cell_name(cell), hidden,
+                    formats[f].name, worst_f, largest);
+        recur_sampler_free(s);
     }
-    CHECK_MSG(worst16 < 2e-3 * largest && worst16 > 0, "%s%s H=%d f16: logits differ by %g (largest %g)", recur_cell_name(cell),
-              peephole ? "+peephole" : "", hidden, worst16, largest);
-    if (getenv("RECUR_TEST_VERBOSE"))
-        fprintf(stderr, "%s H=%d f16: worst logit difference %.3g of %.3g\n", recur_cell_name(cell), hidden, worst16,
-                largest);
-    recur_sampler_free(s);
     net_state_free(&state);
     net_workspace_free(&ws);
     free(ids);
@@ -172,6 +180,37 @@ static void check_kernels(void)
         }
     }
     CHECK_MSG(bad == 0, "%d kernel results differ from the double sums", bad);
+
+    /* rows_matrix in each format: the stored weights (dequantized) times x
+     * in double, and the quantization within half a step of the original. */
+    static const recur_sample_weights all[] = {RECUR_WEIGHTS_F32, RECUR_WEIGHTS_F16, RECUR_WEIGHTS_I8};
+    int bad_matrix = 0, bad_quant = 0;
+    for (int f = 0; f < 3; f++) {
+        rows_matrix mat;
+        recur_error err = {0};
+        CHECK(rows_matrix_init(&mat, all[f], rows, 4, STRIDE, f == 0, &err) == RECUR_OK);
+        for (int G = 1; G <= 4; G++) {
+            float out[4];
+            rows_matrix_group(&mat, 4 - (size_t)G, 2, G, x, 30, x + 30, 40, out);
+            for (int g = 0; g < G; g++) {
+                size_t r = 4 - (size_t)G + (size_t)g;
+                double want = 0;
+                for (int j = 0; j < 70; j++) {
+                    size_t at = r * STRIDE + 2 + (size_t)j;
+                    double w = all[f] == RECUR_WEIGHTS_F32   ? rows[at]
+                               : all[f] == RECUR_WEIGHTS_F16 ? recur_half_to_float(mat.f16[at])
+                                                             : (double)mat.i8[at] * mat.scale[r];
+                    want += w * x[j];
+                    if (all[f] == RECUR_WEIGHTS_I8)
+                        bad_quant += fabs(w - rows[at]) > 0.5001 * mat.scale[r];
+                }
+                bad_matrix += fabs(out[g] - want) > 1e-5;
+            }
+        }
+        rows_matrix_free(&mat);
+    }
+    CHECK_MSG(bad_matrix == 0, "%d rows_matrix products differ from the double sums", bad_matrix);
+    CHECK_MSG(bad_quant == 0, "%d int8 weights off by more than half a step", bad_quant);
 }
 
 int main(void)

@@ -17,8 +17,10 @@ typedef enum recur_sample_mode {
 /* How the sampler stores its copy of the weight matrices. */
 typedef enum recur_sample_weights {
     RECUR_WEIGHTS_F32 = 0, /* as trained: the training network's logits, to float rounding */
-    RECUR_WEIGHTS_F16      /* half precision: half the bytes per token, so faster once the
+    RECUR_WEIGHTS_F16,     /* half precision: half the bytes per token, so faster once the
                               weights outgrow the caches; logits move by about 1e-3 */
+    RECUR_WEIGHTS_I8       /* 8-bit integers with one scale per row: a quarter of the
+                              bytes; an approximation (logits move by about 1e-2) */
 } recur_sample_weights;
 
 typedef struct recur_sampler recur_sampler;

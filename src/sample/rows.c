@@ -3,6 +3,11 @@
  * the order of the additions differs between them, not the inputs. */
 #include "sample/rows.h"
 
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
 #include "core/half.h"
 
 #if defined(__AVX512F__) || defined(__AVX2__)
@@ -40,9 +45,21 @@ ALWAYS_INLINE float vsum(vec a)
 /* Reading one weight as float, for tails and the plain-C build. */
 ALWAYS_INLINE float weight_f32(const float *w) { return *w; }
 ALWAYS_INLINE float weight_f16(const uint16_t *w) { return recur_half_to_float(*w); }
+ALWAYS_INLINE float weight_i8(const int8_t *w) { return (float)*w; }
 #ifdef ROWS_W
 ALWAYS_INLINE vec wload_f32(const float *w) { return vload(w); }
 ALWAYS_INLINE vec wload_f16(const uint16_t *w) { return vload_half(w); }
+#if ROWS_W == 16
+ALWAYS_INLINE vec wload_i8(const int8_t *w)
+{
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(_mm_loadu_si128((const __m128i *)w)));
+}
+#else
+ALWAYS_INLINE vec wload_i8(const int8_t *w)
+{
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)w)));
+}
+#endif
 #endif
 
 /* The kernels, once per weight type T (float, or uint16_t halves): rows of
@@ -98,6 +115,7 @@ ALWAYS_INLINE vec wload_f16(const uint16_t *w) { return vload_half(w); }
 
 DEFINE_KERNELS(f32, float)
 DEFINE_KERNELS(f16, uint16_t)
+DEFINE_KERNELS(i8, int8_t)
 
 float rows_dot_f32(const float *a, const float *x, int n)
 {
@@ -110,6 +128,13 @@ float rows_dot_f16(const uint16_t *a, const float *x, int n)
 {
     float out;
     group_f16(a, 0, 1, x, n, NULL, 0, &out);
+    return out;
+}
+
+float rows_dot_i8(const int8_t *a, const float *x, int n)
+{
+    float out;
+    group_i8(a, 0, 1, x, n, NULL, 0, &out);
     return out;
 }
 
@@ -147,4 +172,99 @@ void rows_dot_group2_f16(const uint16_t *rows, size_t stride, int G, const float
                          float *out)
 {
     DISPATCH(f16)
+}
+
+void rows_dot_group2_i8(const int8_t *rows, size_t stride, int G, const float *x, int nx, const float *h, int nh,
+                        float *out)
+{
+    DISPATCH(i8)
+}
+
+static void quantize_row(const float *w, size_t n, int8_t *q, float *scale)
+{
+    float big = 0.0f;
+    for (size_t j = 0; j < n; j++)
+        big = fabsf(w[j]) > big ? fabsf(w[j]) : big;
+    float s = big > 0.0f ? big / 127.0f : 1.0f;
+    for (size_t j = 0; j < n; j++)
+        q[j] = (int8_t)lrintf(w[j] / s); /* |w / s| <= 127 by construction */
+    *scale = s;
+}
+
+recur_status rows_matrix_init(rows_matrix *m, recur_sample_weights format, const float *src, size_t count,
+                              size_t width, int borrow, recur_error *err)
+{
+    memset(m, 0, sizeof *m);
+    m->format = format;
+    m->count = count;
+    m->width = width;
+    size_t n = count * width;
+    switch (format) {
+    case RECUR_WEIGHTS_F32:
+        if (borrow) {
+            m->f32 = src;
+            return RECUR_OK;
+        }
+        m->owned_f32 = malloc(n * sizeof *m->owned_f32);
+        if (!m->owned_f32)
+            break;
+        memcpy(m->owned_f32, src, n * sizeof *m->owned_f32);
+        m->f32 = m->owned_f32;
+        return RECUR_OK;
+    case RECUR_WEIGHTS_F16:
+        m->f16 = malloc(n * sizeof *m->f16);
+        if (!m->f16)
+            break;
+        recur_halves_from_floats(m->f16, src, n);
+        return RECUR_OK;
+    case RECUR_WEIGHTS_I8:
+        m->i8 = malloc(n * sizeof *m->i8);
+        m->scale = malloc(count * sizeof *m->scale);
+        if (!m->i8 || !m->scale)
+            break;
+        for (size_t r = 0; r < count; r++)
+            quantize_row(src + r * width, width, m->i8 + r * width, m->scale + r);
+        return RECUR_OK;
+    }
+    rows_matrix_free(m);
+    return recur_fail_nomem(err, "the sampler's weights");
+}
+
+void rows_matrix_free(rows_matrix *m)
+{
+    free(m->owned_f32);
+    free(m->f16);
+    free(m->i8);
+    free(m->scale);
+    memset(m, 0, sizeof *m);
+}
+
+void rows_matrix_group(const rows_matrix *m, size_t row, size_t col, int G, const float *x, int nx, const float *h,
+                       int nh, float *out)
+{
+    size_t at = row * m->width + col;
+    switch (m->format) {
+    case RECUR_WEIGHTS_F16:
+        rows_dot_group2_f16(m->f16 + at, m->width, G, x, nx, h, nh, out);
+        break;
+    case RECUR_WEIGHTS_I8:
+        rows_dot_group2_i8(m->i8 + at, m->width, G, x, nx, h, nh, out);
+        for (int g = 0; g < G; g++)
+            out[g] *= m->scale[row + (size_t)g];
+        break;
+    default:
+        rows_dot_group2_f32(m->f32 + at, m->width, G, x, nx, h, nh, out);
+        break;
+    }
+}
+
+float rows_matrix_dot(const rows_matrix *m, size_t row, const float *x)
+{
+    const size_t at = row * m->width;
+    const int n = (int)m->width;
+    switch (m->format) {
+    case RECUR_WEIGHTS_F16: return rows_dot_f16(m->f16 + at, x, n);
+    case RECUR_WEIGHTS_I8: return rows_dot_i8(m->i8 + at, x, n) * m->scale[row];
+    default: return rows_dot_f32(m->f32 + at, x, n);
+    }
 }

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "recur/error.h"
+#include "recur/sample.h"
+
 /* a . x over n elements. */
 float rows_dot_f32(const float *a, const float *x, int n);
 float rows_dot_f16(const uint16_t *a, const float *x, int n);
@@ -16,11 +19,41 @@ float rows_dot_f16(const uint16_t *a, const float *x, int n);
 void rows_dot_group_f32(const float *rows, size_t stride, int G, const float *x, int n, float *out);
 void rows_dot_group_f16(const uint16_t *rows, size_t stride, int G, const float *x, int n, float *out);
 
+/* int8 rows: the sums of the stored integers times x (scales applied by
+ * the caller). */
+float rows_dot_i8(const int8_t *a, const float *x, int n);
+void rows_dot_group2_i8(const int8_t *rows, size_t stride, int G, const float *x, int nx, const float *h, int nh,
+                        float *out);
+
 /* The same over rows that are two segments, [nx weights | nh weights],
  * against x then h: out[g] = row[g][:nx] . x + row[g][nx:] . h. */
 void rows_dot_group2_f32(const float *rows, size_t stride, int G, const float *x, int nx, const float *h, int nh,
                          float *out);
 void rows_dot_group2_f16(const uint16_t *rows, size_t stride, int G, const float *x, int nx, const float *h, int nh,
                          float *out);
+
+/* A matrix of `count` rows of `width` weights in one of the sampler's
+ * formats. int8 rows carry one scale each (largest |w| / 127), and the
+ * products below apply it. */
+typedef struct rows_matrix {
+    recur_sample_weights format;
+    size_t count, width;
+    const float *f32; /* borrowed (the model's) or owned_f32 */
+    float *owned_f32;
+    uint16_t *f16;
+    int8_t *i8;
+    float *scale; /* i8: [count] */
+} rows_matrix;
+
+/* Stores src (count x width floats) in the format; with borrow, a float
+ * matrix keeps pointing at src, which must outlive it. */
+recur_status rows_matrix_init(rows_matrix *m, recur_sample_weights format, const float *src, size_t count,
+                              size_t width, int borrow, recur_error *err);
+void rows_matrix_free(rows_matrix *m);
+/* out[g] = W[row + g][col .. col + nx) . x + W[row + g][col + nx .. col + nx + nh) . h for g < G. */
+void rows_matrix_group(const rows_matrix *m, size_t row, size_t col, int G, const float *x, int nx, const float *h,
+                       int nh, float *out);
+/* W[row] . x over the whole width. */
+float rows_matrix_dot(const rows_matrix *m, size_t row, const float *x);
 
 #endif

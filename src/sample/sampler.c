@@ -9,16 +9,16 @@
  *    each [W_ih row | W_hh row], lie together. A thread that owns units
  *    [j0, j1) computes their gates and updates their cells without waiting
  *    for anyone, so a step needs one barrier per layer.
- *  - with RECUR_WEIGHTS_F16 the rows and the decoder are stored as halves
- *    (the layer-0 table stays float: one row of it is read per step), which
- *    halves the bytes a step streams; sums stay in float.
+ *  - with RECUR_WEIGHTS_F16 or _I8 the rows and the decoder are stored as
+ *    halves or as 8-bit integers with a scale per row (the layer-0 table
+ *    stays float: one row of it is read per step), which halves or
+ *    quarters the bytes a step streams; sums stay in float.
  * Nothing is allocated per step. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
-#include "core/half.h"
 #include "core/rng.h"
 #include "core/vmath.h"
 #include "model/model_internal.h"
@@ -32,8 +32,7 @@
 typedef struct packed_layer {
     int in;          /* input width read from x (0 for layer 0: the table has it) */
     int width;       /* in + H: the length of a packed row */
-    float *rows;     /* [H][G][width], or NULL when rows16 holds them */
-    uint16_t *rows16; /* the same in half precision */
+    rows_matrix w;   /* [H][G] rows of [W_ih row | W_hh row] */
     float *bias;     /* [H][G]: b_ih + b_hh (GRU: b_ih + b_hh for r, z; b_in for n) */
     float *b_hn;     /* GRU: [H] */
 } packed_layer;
@@ -48,13 +47,13 @@ struct recur_sampler {
     int cur;
     float *logits;      /* V: the last step's logits */
     float *work;        /* V: probabilities */
-    uint16_t *dec16;    /* [V][H] decoder in half precision, or NULL */
+    rows_matrix dec;    /* [V][H] decoder */
     int threads;
     int32_t last;       /* last token fed, -1 before any */
     int32_t space_id;   /* id of " ", or -1 */
 };
 
-static recur_status pack(recur_sampler *s, recur_error *err)
+static recur_status pack(recur_sampler *s, recur_sample_weights format, recur_error *err)
 {
     const recur_model *m = s->m;
     const int G = s->G, H = s->H, E = m->cfg.embed;
@@ -68,15 +67,17 @@ static recur_status pack(recur_sampler *s, recur_error *err)
         int I = m->layers[l].in;
         p->in = l == 0 ? 0 : I;
         p->width = p->in + H;
-        p->rows = malloc((size_t)H * G * p->width * sizeof *p->rows);
+        float *rows = malloc((size_t)H * G * p->width * sizeof *rows);
         p->bias = malloc((size_t)H * G * sizeof *p->bias);
         p->b_hn = malloc((size_t)H * sizeof *p->b_hn);
-        if (!p->rows || !p->bias || !p->b_hn)
+        if (!rows || !p->bias || !p->b_hn) {
+            free(rows);
             return recur_fail_nomem(err, "the sampler's weights");
+        }
         for (int j = 0; j < H; j++)
             for (int g = 0; g < G; g++) {
                 size_t src = (size_t)g * H + j;
-                float *row = p->rows + ((size_t)j * G + g) * p->width;
+                float *row = rows + ((size_t)j * G + g) * p->width;
                 if (p->in)
                     memcpy(row, w.w_ih + src * I, (size_t)I * sizeof *row);
                 memcpy(row + p->in, w.w_hh + src * H, (size_t)H * sizeof *row);
@@ -92,33 +93,17 @@ static recur_status pack(recur_sampler *s, recur_error *err)
                 for (int j = 0; j < H; j++)
                     for (int g = 0; g < G; g++) {
                         size_t src = (size_t)g * H + j;
-                        s->table[((size_t)v * H + j) * G + g] = rows_dot_f32(w.w_ih + src * I, x, I) + p->bias[(size_t)j * G + g];
+                        s->table[((size_t)v * H + j) * G + g] =
+                            rows_dot_f32(w.w_ih + src * I, x, I) + p->bias[(size_t)j * G + g];
                     }
             }
         }
+        recur_status st = rows_matrix_init(&p->w, format, rows, (size_t)H * G, (size_t)p->width, 0, err);
+        free(rows);
+        if (st)
+            return st;
     }
-    return RECUR_OK;
-}
-
-/* Replaces the float rows and the decoder with halves. */
-static recur_status to_half(recur_sampler *s, recur_error *err)
-{
-    for (int l = 0; l < s->L; l++) {
-        packed_layer *p = &s->layers[l];
-        size_t n = (size_t)s->H * s->G * p->width;
-        p->rows16 = malloc(n * sizeof *p->rows16);
-        if (!p->rows16)
-            return recur_fail_nomem(err, "the sampler's weights");
-        recur_halves_from_floats(p->rows16, p->rows, n);
-        free(p->rows);
-        p->rows = NULL;
-    }
-    size_t n = (size_t)s->V * s->H;
-    s->dec16 = malloc(n * sizeof *s->dec16);
-    if (!s->dec16)
-        return recur_fail_nomem(err, "the sampler's weights");
-    recur_halves_from_floats(s->dec16, s->m->params + s->m->dec_w, n);
-    return RECUR_OK;
+    return rows_matrix_init(&s->dec, format, m->params + m->dec_w, (size_t)s->V, (size_t)H, 1, err);
 }
 
 recur_status recur_sampler_create(const recur_model *m, uint64_t seed, recur_sampler **out, recur_error *err)
@@ -129,7 +114,7 @@ recur_status recur_sampler_create(const recur_model *m, uint64_t seed, recur_sam
 recur_status recur_sampler_create_with(const recur_model *m, uint64_t seed, recur_sample_weights weights,
                                        recur_sampler **out, recur_error *err)
 {
-    if (weights != RECUR_WEIGHTS_F32 && weights != RECUR_WEIGHTS_F16)
+    if (weights != RECUR_WEIGHTS_F32 && weights != RECUR_WEIGHTS_F16 && weights != RECUR_WEIGHTS_I8)
         return recur_fail(err, RECUR_E_ARG, "unknown sampler weight format %d", (int)weights);
     /* Generation reads the next-token decoder of a left-to-right model. */
     if (m->cfg.task != RECUR_TASK_LM || m->cfg.bidirectional)
@@ -155,9 +140,7 @@ recur_status recur_sampler_create_with(const recur_model *m, uint64_t seed, recu
     if (!s->h[0] || !s->h[1] || !s->c || !s->logits || !s->work)
         st = recur_fail_nomem(err, "the sampler");
     if (!st)
-        st = pack(s, err);
-    if (!st && weights == RECUR_WEIGHTS_F16)
-        st = to_half(s, err);
+        st = pack(s, weights, err);
     if (st) {
         recur_sampler_free(s);
         return st;
@@ -179,14 +162,13 @@ void recur_sampler_free(recur_sampler *s)
     if (!s)
         return;
     for (int l = 0; s->layers && l < s->L; l++) {
-        free(s->layers[l].rows);
-        free(s->layers[l].rows16);
+        rows_matrix_free(&s->layers[l].w);
         free(s->layers[l].bias);
         free(s->layers[l].b_hn);
     }
     free(s->layers);
     free(s->table);
-    free(s->dec16);
+    rows_matrix_free(&s->dec);
     free(s->h[0]);
     free(s->h[1]);
     free(s->c);
@@ -215,24 +197,17 @@ static void layer_units(const recur_sampler *s, int l, int32_t id, const float *
     const recur_cell cell = m->cfg.cell;
     const float *peep = m->layers[l].w_peep == MODEL_NO_TENSOR ? NULL : m->params + m->layers[l].w_peep;
     for (int j = j0; j < j1; j++) {
-        size_t first = (size_t)j * G * p->width, stride = (size_t)p->width;
-        const float *base = l == 0 ? s->table + ((size_t)id * H + j) * G : p->bias + (size_t)j * G;
+        size_t first = (size_t)j * G;
+        const float *base = l == 0 ? s->table + ((size_t)id * H + j) * G : p->bias + first;
         float a[4], xin[4] = {0, 0, 0, 0}, hid[4], hn = 0.0f;
         if (cell != RECUR_CELL_GRU) {
             /* one pass over [W_ih | W_hh] rows against [x | h_prev] */
-            if (p->rows16)
-                rows_dot_group2_f16(p->rows16 + first, stride, G, x, p->in, h_prev, H, hid);
-            else
-                rows_dot_group2_f32(p->rows + first, stride, G, x, p->in, h_prev, H, hid);
-        } else if (p->rows16) {
+            rows_matrix_group(&p->w, first, 0, G, x, p->in, h_prev, H, hid);
+        } else {
             /* the candidate gate needs its hidden-side sum apart */
             if (p->in)
-                rows_dot_group_f16(p->rows16 + first, stride, G, x, p->in, xin);
-            rows_dot_group_f16(p->rows16 + first + p->in, stride, G, h_prev, H, hid);
-        } else {
-            if (p->in)
-                rows_dot_group_f32(p->rows + first, stride, G, x, p->in, xin);
-            rows_dot_group_f32(p->rows + first + p->in, stride, G, h_prev, H, hid);
+                rows_matrix_group(&p->w, first, 0, G, x, p->in, NULL, 0, xin);
+            rows_matrix_group(&p->w, first, (size_t)p->in, G, h_prev, H, NULL, 0, hid);
         }
         for (int g = 0; g < G; g++)
             a[g] = base[g] + xin[g] + hid[g];
@@ -286,7 +261,7 @@ recur_status recur_sampler_feed(recur_sampler *s, int32_t id, recur_error *err)
     const recur_model *m = s->m;
     const int H = s->H, L = s->L, V = s->V;
     float *h_old = s->h[s->cur], *h_new = s->h[s->cur ^ 1];
-    const float *dec_w = m->params + m->dec_w, *dec_b = m->params + m->dec_b;
+    const float *dec_b = m->params + m->dec_b;
 #pragma omp parallel num_threads(s->threads) if (s->threads > 1)
     {
         int j0, j1;
@@ -300,8 +275,7 @@ recur_status recur_sampler_feed(recur_sampler *s, int32_t id, recur_error *err)
         share(V, &v0, &v1);
         const float *top = h_new + (size_t)(L - 1) * H;
         for (int v = v0; v < v1; v++)
-            s->logits[v] = dec_b[v] + (s->dec16 ? rows_dot_f16(s->dec16 + (size_t)v * H, top, H)
-                                                : rows_dot_f32(dec_w + (size_t)v * H, top, H));
+            s->logits[v] = dec_b[v] + rows_matrix_dot(&s->dec, (size_t)v, top);
     }
     s->cur ^= 1;
     s->last = id;

@@ -106,7 +106,7 @@ row "model too large" 2 "parameters (limit 17179869184)" train --data text.txt -
 row "missing --out" 2 "--out MODEL is required" train --data text.txt
 row "missing --model" 2 "--model MODEL is required" info
 row "temperature out of range" 2 "--temperature must be between 0.001 and 100, got 0" sample --model m.safetensors --temperature 0
-row "unknown weight format" 2 "--weights must be f32 or f16, got 'f8'" sample --model m.safetensors --weights f8
+row "unknown weight format" 2 "--weights must be f32, f16 or i8, got 'f8'" sample --model m.safetensors --weights f8
 row "prime outside the vocabulary" 2 "--prime: character 'X' (U+0058) at byte offset 0 is not in the vocabulary" sample --model m.safetensors --prime X
 row "missing text" 1 "missing.txt: no such file" train --data missing.txt --out x.safetensors
 row "text is a directory" 1 "adir is a directory, not a file" train --data adir --out x.safetensors
