@@ -8,6 +8,10 @@
  *   recur_bench sample --data FILE [--cell lstm] [--layers 2] [--hidden 512] [--length 2000]
  *                      [--weights f32|f16|i8]
  *   recur_bench sgemm  [--n 2048] [--reps 10] [--threads N]
+ *   recur_bench fidelity --model MODEL --data FILE [--length 20000]
+ *       (what the sampler's f16 and i8 weights cost in accuracy: the text's
+ *       cross-entropy under each format, and the mean KL divergence of each
+ *       format's next-token distribution from the f32 one)
  *
  * FLOPs of a training step are counted as 3x the forward matrix products
  * (forward, and the two products of backward): per token and layer
@@ -38,7 +42,7 @@ static double peak_rss_mb(void)
 }
 
 typedef struct args {
-    const char *mode, *data, *level, *cell, *optimizer, *weights;
+    const char *mode, *data, *level, *cell, *optimizer, *weights, *model;
     int layers, hidden, batch, seq, steps, warmup, threads, length, n, reps;
 } args;
 
@@ -53,7 +57,7 @@ static const char *flag_value(int argc, char **argv, int *i)
 
 static void parse(args *a, int argc, char **argv)
 {
-    *a = (args){"train", NULL, "char", "lstm", "adam", "f32", 2, 128, 50, 50, 20, 5, 0, 2000, 2048, 10};
+    *a = (args){"train", NULL, "char", "lstm", "adam", "f32", NULL, 2, 128, 50, 50, 20, 5, 0, 2000, 2048, 10};
     if (argc > 1)
         a->mode = argv[1];
     for (int i = 2; i < argc; i++) {
@@ -63,6 +67,7 @@ static void parse(args *a, int argc, char **argv)
         else if (!strcmp(f, "--cell")) a->cell = flag_value(argc, argv, &i);
         else if (!strcmp(f, "--optimizer")) a->optimizer = flag_value(argc, argv, &i);
         else if (!strcmp(f, "--weights")) a->weights = flag_value(argc, argv, &i);
+        else if (!strcmp(f, "--model")) a->model = flag_value(argc, argv, &i);
         else if (!strcmp(f, "--layers")) a->layers = atoi(flag_value(argc, argv, &i));
         else if (!strcmp(f, "--hidden")) a->hidden = atoi(flag_value(argc, argv, &i));
         else if (!strcmp(f, "--batch")) a->batch = atoi(flag_value(argc, argv, &i));
@@ -194,6 +199,75 @@ static void bench_sample(const args *a)
     free(ids);
 }
 
+/* log-softmax of z (n values) into out. */
+static void log_softmax(const float *z, int n, double *out)
+{
+    double top = z[0], sum = 0;
+    for (int v = 1; v < n; v++)
+        top = z[v] > top ? z[v] : top;
+    for (int v = 0; v < n; v++)
+        sum += exp(z[v] - top);
+    double lse = top + log(sum);
+    for (int v = 0; v < n; v++)
+        out[v] = z[v] - lse;
+}
+
+static void bench_fidelity(const args *a)
+{
+    static const recur_sample_weights formats[] = {RECUR_WEIGHTS_F32, RECUR_WEIGHTS_F16, RECUR_WEIGHTS_I8};
+    static const char *names[] = {"f32", "f16", "i8"};
+    enum { F = 3 };
+    recur_error err = {0};
+    recur_model *m;
+    char *text = NULL;
+    size_t len = 0, n = 0;
+    int32_t *ids = NULL;
+    if (!a->model || !a->data) {
+        fprintf(stderr, "recur_bench: fidelity needs --model and --data\n");
+        exit(2);
+    }
+    if (recur_model_load(a->model, &m, &err) || recur_read_file(a->data, &text, &len, &err) ||
+        recur_vocab_encode(recur_model_vocab(m), text, len, &ids, &n, &err))
+        die(&err);
+    int V = recur_vocab_size(recur_model_vocab(m));
+    recur_sampler *s[F];
+    for (int f = 0; f < F; f++)
+        if (recur_sampler_create_with(m, 1, formats[f], &s[f], &err))
+            die(&err);
+    double *lp[F], nll[F] = {0}, kl[F] = {0};
+    long agree[F] = {0};
+    for (int f = 0; f < F; f++)
+        lp[f] = malloc((size_t)V * sizeof *lp[f]);
+    size_t steps = n - 1 < (size_t)a->length ? n - 1 : (size_t)a->length;
+    for (size_t t = 0; t < steps; t++) {
+        int best[F];
+        for (int f = 0; f < F; f++) {
+            if (recur_sampler_feed(s[f], ids[t], &err))
+                die(&err);
+            log_softmax(recur_sampler_logits(s[f]), V, lp[f]);
+            nll[f] -= lp[f][ids[t + 1]];
+            best[f] = 0;
+            for (int v = 1; v < V; v++)
+                best[f] = lp[f][v] > lp[f][best[f]] ? v : best[f];
+            agree[f] += best[f] == best[0];
+            for (int v = 0; v < V; v++)
+                kl[f] += exp(lp[0][v]) * (lp[0][v] - lp[f][v]);
+        }
+    }
+    printf("{\"mode\":\"fidelity\",\"model\":\"%s\",\"chars\":%zu", a->model, steps);
+    for (int f = 0; f < F; f++)
+        printf(",\"%s\":{\"nats_per_token\":%.6f,\"kl_from_f32\":%.3g,\"argmax_agrees\":%.5f}", names[f],
+               nll[f] / (double)steps, kl[f] / (double)steps, (double)agree[f] / (double)steps);
+    printf("}\n");
+    for (int f = 0; f < F; f++) {
+        recur_sampler_free(s[f]);
+        free(lp[f]);
+    }
+    free(ids);
+    free(text);
+    recur_model_free(m);
+}
+
 static void bench_sgemm(const args *a)
 {
     size_t nn = (size_t)a->n * a->n;
@@ -232,8 +306,10 @@ int main(int argc, char **argv)
         bench_sample(&a);
     else if (!strcmp(a.mode, "sgemm"))
         bench_sgemm(&a);
+    else if (!strcmp(a.mode, "fidelity"))
+        bench_fidelity(&a);
     else {
-        fprintf(stderr, "recur_bench: mode must be train, sample or sgemm\n");
+        fprintf(stderr, "recur_bench: mode must be train, sample, sgemm or fidelity\n");
         return 2;
     }
     return 0;
