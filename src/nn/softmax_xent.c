@@ -2,22 +2,19 @@
  * over the logits, so no second [n][V] array is needed. */
 #include <math.h>
 
+#include "core/reduce.h"
 #include "core/vmath.h"
 #include "nn/layers.h"
 #include "nn/softmax.h"
 
 double softmax_row_xent(float *z, int V, int32_t target, double *sum)
 {
-    float zmax = z[0];
-    for (int j = 1; j < V; j++)
-        zmax = z[j] > zmax ? z[j] : zmax;
+    float zmax = recur_fmax(z, (size_t)V);
     float target_logit = z[target];
     for (int j = 0; j < V; j++)
         z[j] -= zmax;
     recur_vexp(z, z, (size_t)V);
-    double s = 0.0;
-    for (int j = 0; j < V; j++)
-        s += z[j];
+    double s = recur_dsum(z, (size_t)V);
     *sum = s;
     return log(s) - (double)(target_logit - zmax);
 }

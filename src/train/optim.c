@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/reduce.h"
 
 recur_status optim_init(optim_state *o, const recur_train_config *tc, size_t n, recur_error *err)
 {
@@ -91,10 +92,7 @@ double block_sum_squares(const float *g, size_t n)
 #pragma omp parallel for schedule(static) if (n >= 65536)
         for (size_t c = c0; c < c1; c++) {
             size_t k1 = (c + 1) * CHUNK < n ? (c + 1) * CHUNK : n;
-            double s = 0.0;
-            for (size_t k = c * CHUNK; k < k1; k++)
-                s += (double)g[k] * g[k];
-            partial[c - c0] = s;
+            partial[c - c0] = recur_dsum_squares(g + c * CHUNK, k1 - c * CHUNK);
         }
         for (size_t c = c0; c < c1; c++)
             total += partial[c - c0];
