@@ -213,8 +213,42 @@ static void check_kernels(void)
     CHECK_MSG(bad_quant == 0, "%d int8 weights off by more than half a step", bad_quant);
 }
 
+/* Batch-1 evaluation runs on the sampler's path: the same loss as the
+ * sequence network over the whole text in one window. */
+static void check_stepwise_evaluation(recur_cell cell)
+{
+    recur_error err = {0};
+    const char *text = "the quick brown fox jumps over the lazy dog; the dog sleeps on.";
+    recur_vocab *vocab = NULL;
+    CHECK(recur_vocab_build(text, strlen(text), RECUR_LEVEL_CHAR, &vocab, &err) == RECUR_OK);
+    recur_config cfg;
+    recur_config_default(&cfg);
+    cfg.cell = cell;
+    cfg.hidden = 300; /* threaded sampler */
+    recur_model *m = NULL;
+    CHECK(recur_model_create(&cfg, vocab, 5, &m, &err) == RECUR_OK);
+    int32_t *ids = NULL;
+    size_t n = 0;
+    CHECK(recur_vocab_encode(vocab, text, strlen(text), &ids, &n, &err) == RECUR_OK);
+    net_workspace ws;
+    net_state state;
+    CHECK(net_workspace_init(&ws, m, (int)n - 1, 1, 0, &err) == RECUR_OK);
+    CHECK(net_state_init(&state, m, 1, &err) == RECUR_OK);
+    double want = net_forward(m, &ws, ids, ids + 1, (int)n - 1, &state, NULL, 0.0f) / (double)(n - 1);
+    recur_eval_result got;
+    CHECK(recur_model_evaluate(m, ids, n, 1, 1, &got, &err) == RECUR_OK);
+    CHECK(got.tokens == n - 1);
+    CHECK_CLOSE(got.loss, want, 1e-5);
+    net_state_free(&state);
+    net_workspace_free(&ws);
+    free(ids);
+    recur_model_free(m);
+}
+
 int main(void)
 {
+    check_stepwise_evaluation(RECUR_CELL_LSTM);
+    check_stepwise_evaluation(RECUR_CELL_GRU);
     check_kernels();
     static const recur_cell cells[] = {RECUR_CELL_RNN_TANH, RECUR_CELL_RNN_RELU, RECUR_CELL_LSTM, RECUR_CELL_GRU};
     for (int i = 0; i < 4; i++) {

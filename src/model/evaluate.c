@@ -1,9 +1,42 @@
 /* Evaluation: mean cross-entropy over a token stream with carried state. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/error.h"
 #include "model/network.h"
+#include "nn/softmax.h"
+#include "recur/sample.h"
+
+/* One stream, one token at a time: the sampler's batch-1 path computes the
+ * same logits as the network (to float rounding; tests/test_sampler.c) and
+ * is several times faster at batch 1, where each step is a matrix-vector
+ * product per layer. Sums -log p(next) over count - 1 predictions. */
+static recur_status stepwise_loss(const recur_model *m, const int32_t *ids, size_t count, double *total,
+                                  recur_error *err)
+{
+    recur_sampler *s = NULL;
+    recur_status st = recur_sampler_create(m, 0, &s, err);
+    if (st)
+        return st;
+    const int V = m->cfg.vocab_size;
+    float *z = malloc((size_t)V * sizeof *z);
+    if (!z) {
+        recur_sampler_free(s);
+        return recur_fail_nomem(err, "evaluation buffers");
+    }
+    double sum = 0.0;
+    for (size_t k = 0; !st && k + 1 < count; k++) {
+        st = recur_sampler_feed(s, ids[k], err);
+        memcpy(z, recur_sampler_logits(s), (size_t)V * sizeof *z);
+        double exp_sum;
+        sum += softmax_row_xent(z, V, ids[k + 1], &exp_sum);
+    }
+    *total = sum;
+    free(z);
+    recur_sampler_free(s);
+    return st;
+}
 
 recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size_t count, int batch, int seq,
                                   recur_eval_result *out, recur_error *err)
@@ -18,6 +51,17 @@ recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size
         if (ids[k] < 0 || ids[k] >= m->cfg.vocab_size)
             return recur_fail(err, RECUR_E_ARG, "token %zu has id %d outside the vocabulary", k, (int)ids[k]);
     const size_t predictions = stream_len - 1; /* per stream */
+    if (batch == 1 && m->cfg.task == RECUR_TASK_LM && !m->cfg.bidirectional) {
+        double total = 0.0;
+        recur_status st = stepwise_loss(m, ids, count, &total, err);
+        if (st)
+            return st;
+        out->tokens = predictions;
+        out->loss = total / (double)predictions;
+        out->bits_per_token = out->loss / log(2.0);
+        out->perplexity = exp(out->loss);
+        return isfinite(out->loss) ? RECUR_OK : recur_fail(err, RECUR_E_NONFINITE, "the loss is not finite");
+    }
     int T = (size_t)seq < predictions ? seq : (int)predictions;
     net_workspace ws;
     net_state state;
