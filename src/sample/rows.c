@@ -62,8 +62,9 @@ ALWAYS_INLINE vec wload_i8(const int8_t *w)
 #endif
 #endif
 
-/* The kernels, once per weight type T (float, or uint16_t halves): rows of
- * G <= 4 weights each, stride apart, against one or two input segments.
+/* The kernels, once per weight type T (float, uint16_t halves, or int8_t
+ * whose row scales the caller applies): G <= 4 rows, stride apart, against
+ * one or two input segments.
  * Vector lanes sum into two accumulators per row (two FMAs in flight per
  * row), tails into scalars; each row is reduced once at the end. */
 #ifdef ROWS_W
