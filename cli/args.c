@@ -174,3 +174,24 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, const char **position
     *npositional = npos;
     return CLI_OK;
 }
+
+int cli_choose(const char *command, const char *flag, const char *name, const cli_choice *choices, int n, int *out)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(name, choices[i].name) == 0) {
+            *out = choices[i].value;
+            return CLI_OK;
+        }
+    char list[256];
+    size_t used = 0;
+    list[0] = '\0';
+    for (int i = 0; i < n && used < sizeof list; i++) {
+        const char *sep = i == 0 ? "" : i == n - 1 ? " or " : ", ";
+        int w = snprintf(list + used, sizeof list - used, "%s%s", sep, choices[i].name);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    cli_error(command, "%s must be %s, got '%s'", flag, list, name);
+    return CLI_ERROR;
+}

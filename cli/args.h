@@ -52,6 +52,16 @@ enum { CLI_OK = 0, CLI_HELP = 1, CLI_ERROR = 2 };
 int cli_parse(const cli_spec *spec, int argc, char **argv, const char **positional, int *npositional);
 void cli_print_help(const cli_spec *spec);
 void cli_list_free(cli_list *l);
+/* A flag whose value is one of a few names, each standing for a number. */
+typedef struct cli_choice {
+    const char *name;
+    int value;
+} cli_choice;
+
+/* Sets *out to the value of the choice called name. Otherwise prints
+ * "FLAG must be a, b or c, got 'name'" and returns CLI_ERROR. */
+int cli_choose(const char *command, const char *flag, const char *name, const cli_choice *choices, int n, int *out);
+
 /* Prints "recur: <message>" style errors consistently. */
 void cli_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

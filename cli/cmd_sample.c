@@ -63,15 +63,11 @@ int cmd_sample(int argc, char **argv)
         mode = RECUR_SAMPLE_SPACE;
     else
         return cli_error(CMD, "--mode must be argmax, weighted or space, got '%s'", mode_name), 2;
-    recur_sample_weights weights;
-    if (strcmp(weights_name, "f32") == 0)
-        weights = RECUR_WEIGHTS_F32;
-    else if (strcmp(weights_name, "f16") == 0)
-        weights = RECUR_WEIGHTS_F16;
-    else if (strcmp(weights_name, "i8") == 0)
-        weights = RECUR_WEIGHTS_I8;
-    else
-        return cli_error(CMD, "--weights must be f32, f16 or i8, got '%s'", weights_name), 2;
+    static const cli_choice formats[] = {
+        {"f32", RECUR_WEIGHTS_F32}, {"f16", RECUR_WEIGHTS_F16}, {"i8", RECUR_WEIGHTS_I8}};
+    int weights;
+    if (cli_choose(CMD, "--weights", weights_name, formats, 3, &weights))
+        return 2;
     recur_set_threads(threads);
     recur_error err = {0};
     recur_model *m = NULL;
@@ -98,7 +94,7 @@ int cmd_sample(int argc, char **argv)
         n = 1;
     }
     recur_sampler *s = NULL;
-    if (recur_sampler_create_with(m, (uint64_t)seed, weights, &s, &err)) {
+    if (recur_sampler_create_with(m, (uint64_t)seed, (recur_sample_weights)weights, &s, &err)) {
         free(ids);
         recur_model_free(m);
         return cli_error(CMD, "%s", err.msg), 1;

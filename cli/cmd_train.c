@@ -209,36 +209,25 @@ static int parse_options(train_options *o, int argc, char **argv)
 static int resolve_names(train_options *o)
 {
     recur_error err = {0};
-    if (strcmp(o->level, "char") == 0)
-        o->cfg.level = RECUR_LEVEL_CHAR;
-    else if (strcmp(o->level, "word") == 0)
-        o->cfg.level = RECUR_LEVEL_WORD;
-    else
-        return cli_error(CMD, "--level must be char or word, got '%s'", o->level), 2;
+    static const cli_choice levels[] = {{"char", RECUR_LEVEL_CHAR}, {"word", RECUR_LEVEL_WORD}};
+    static const cli_choice optimizers[] = {
+        {"sgd", RECUR_OPT_SGD}, {"adam", RECUR_OPT_ADAM}, {"rmsprop", RECUR_OPT_RMSPROP}};
+    static const cli_choice schedules[] = {
+        {"constant", RECUR_LR_CONSTANT}, {"step", RECUR_LR_STEP}, {"exp", RECUR_LR_EXP}};
+    static const cli_choice loss_scales[] = {{"mean", RECUR_LOSS_MEAN}, {"sum", RECUR_LOSS_SUM_STEPS}};
+    int level, optimizer, schedule, loss_scale;
+    if (cli_choose(CMD, "--level", o->level, levels, 2, &level))
+        return 2;
+    o->cfg.level = (recur_level)level;
     if (recur_cell_parse(o->cell, &o->cfg.cell, &err))
         return cli_error(CMD, "--cell: %s", err.msg), 2;
-    if (strcmp(o->optimizer, "sgd") == 0)
-        o->tc.optimizer = RECUR_OPT_SGD;
-    else if (strcmp(o->optimizer, "adam") == 0)
-        o->tc.optimizer = RECUR_OPT_ADAM;
-    else if (strcmp(o->optimizer, "rmsprop") == 0)
-        o->tc.optimizer = RECUR_OPT_RMSPROP;
-    else
-        return cli_error(CMD, "--optimizer must be sgd, adam or rmsprop, got '%s'", o->optimizer), 2;
-    if (strcmp(o->schedule, "constant") == 0)
-        o->tc.schedule = RECUR_LR_CONSTANT;
-    else if (strcmp(o->schedule, "step") == 0)
-        o->tc.schedule = RECUR_LR_STEP;
-    else if (strcmp(o->schedule, "exp") == 0)
-        o->tc.schedule = RECUR_LR_EXP;
-    else
-        return cli_error(CMD, "--lr-schedule must be constant, step or exp, got '%s'", o->schedule), 2;
-    if (strcmp(o->loss_scale, "mean") == 0)
-        o->tc.loss_scale = RECUR_LOSS_MEAN;
-    else if (strcmp(o->loss_scale, "sum") == 0)
-        o->tc.loss_scale = RECUR_LOSS_SUM_STEPS;
-    else
-        return cli_error(CMD, "--loss-scale must be mean or sum, got '%s'", o->loss_scale), 2;
+    if (cli_choose(CMD, "--optimizer", o->optimizer, optimizers, 3, &optimizer) ||
+        cli_choose(CMD, "--lr-schedule", o->schedule, schedules, 3, &schedule) ||
+        cli_choose(CMD, "--loss-scale", o->loss_scale, loss_scales, 2, &loss_scale))
+        return 2;
+    o->tc.optimizer = (recur_optimizer)optimizer;
+    o->tc.schedule = (recur_schedule)schedule;
+    o->tc.loss_scale = (recur_loss_scale)loss_scale;
     if (o->cfg.peephole && o->cfg.cell != RECUR_CELL_LSTM)
         return cli_error(CMD, "--peephole needs --cell lstm"), 2;
     int E = o->cfg.embed ? o->cfg.embed : o->cfg.hidden;
