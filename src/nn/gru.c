@@ -50,6 +50,28 @@ void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cach
     }
 }
 
+/* Gate gradients of one stream at one step (input side ax, hidden side ah)
+ * and the direct path z * dh into dh_prev (when there is one). restrict
+ * lets the compiler vectorise the loop; the arrays never overlap. */
+static void gru_cell_backward(int H, const float *restrict g, const float *restrict h_prev,
+                              const float *restrict ghn, const float *restrict dht, float *restrict ax,
+                              float *restrict ah, float *restrict dprev)
+{
+    for (int j = 0; j < H; j++) {
+        float r = g[j], z = g[H + j], n = g[2 * H + j], d = dht[j];
+        float dn = d * (1.0f - z) * (1.0f - n * n);
+        float dz = d * (h_prev[j] - n) * z * (1.0f - z);
+        float dr = dn * ghn[j] * r * (1.0f - r);
+        ax[j] = ah[j] = dr;
+        ax[H + j] = ah[H + j] = dz;
+        ax[2 * H + j] = dn;
+        ah[2 * H + j] = dn * r;
+    }
+    if (dprev)
+        for (int j = 0; j < H; j++)
+            dprev[j] += dht[j] * g[H + j];
+}
+
 void gru_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *cache, float *dh,
                         float *dgx, float *dgh, float *dh0, int b0, int b1)
 {
@@ -62,24 +84,9 @@ void gru_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cach
             for (size_t k = (size_t)b0 * H; k < (size_t)b1 * H; k++)
                 dh0[k] = 0.0f;
         for (int b = b0; b < b1; b++) {
-            size_t o = (size_t)b * H;
-            const float *g = cache->gates + ((size_t)t * B + b) * G3;
-            const float *h_prev = cache->hs + t * BH + o;
-            const float *ghn = cache->aux + t * BH + o;
-            const float *dht = dh + t * BH + o;
-            float *ax = dgx + ((size_t)t * B + b) * G3, *ah = dgh + ((size_t)t * B + b) * G3;
-            for (int j = 0; j < H; j++) {
-                float r = g[j], z = g[H + j], n = g[2 * H + j], d = dht[j];
-                float dn = d * (1.0f - z) * (1.0f - n * n);
-                float dz = d * (h_prev[j] - n) * z * (1.0f - z);
-                float dr = dn * ghn[j] * r * (1.0f - r);
-                ax[j] = ah[j] = dr;
-                ax[H + j] = ah[H + j] = dz;
-                ax[2 * H + j] = dn;
-                ah[2 * H + j] = dn * r;
-                if (dprev)
-                    dprev[o + j] += d * z;
-            }
+            size_t o = (size_t)b * H, row = (size_t)t * B + b;
+            gru_cell_backward(H, cache->gates + row * G3, cache->hs + t * BH + o, cache->aux + t * BH + o,
+                              dh + t * BH + o, dgx + row * G3, dgh + row * G3, dprev ? dprev + o : NULL);
         }
         if (dprev)
             rnn_hidden_product(cache, 0, b1 - b0, H, G3, dgh + ((size_t)t * B + b0) * G3, G3, w->w_hh,
