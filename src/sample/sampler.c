@@ -48,6 +48,7 @@ struct recur_sampler {
     float *logits;      /* V: the last step's logits */
     float *work;        /* V: probabilities */
     rows_matrix dec;    /* [V][H] decoder */
+    float *pre;         /* [G + 1][H]: a step's gate pre-activations by gate */
     int threads;
     int32_t last;       /* last token fed, -1 before any */
     int32_t space_id;   /* id of " ", or -1 */
@@ -136,8 +137,9 @@ recur_status recur_sampler_create_with(const recur_model *m, uint64_t seed, recu
     s->c = calloc(LH, sizeof(float));
     s->logits = calloc((size_t)s->V, sizeof(float));
     s->work = calloc((size_t)s->V, sizeof(float));
+    s->pre = calloc((size_t)(s->G + 1) * s->H, sizeof(float));
     recur_status st = RECUR_OK;
-    if (!s->h[0] || !s->h[1] || !s->c || !s->logits || !s->work)
+    if (!s->h[0] || !s->h[1] || !s->c || !s->logits || !s->work || !s->pre)
         st = recur_fail_nomem(err, "the sampler");
     if (!st)
         st = pack(s, weights, err);
@@ -169,6 +171,7 @@ void recur_sampler_free(recur_sampler *s)
     free(s->layers);
     free(s->table);
     rows_matrix_free(&s->dec);
+    free(s->pre);
     free(s->h[0]);
     free(s->h[1]);
     free(s->c);
@@ -186,8 +189,10 @@ void recur_sampler_reset(recur_sampler *s)
     s->last = -1;
 }
 
-/* Units [j0, j1) of layer l: gates from the packed rows, then the cell. x is
- * the layer's input (unused for layer 0), h_prev this layer's previous h. */
+/* Units [j0, j1) of layer l: gate pre-activations from the packed rows
+ * into s->pre (each thread writes only its own units' slots), then the cell
+ * over the whole range with the vector nonlinearities. x is the layer's
+ * input (unused for layer 0), h_prev this layer's previous h. */
 static void layer_units(const recur_sampler *s, int l, int32_t id, const float *x, const float *h_prev,
                         float *h_new, float *c, int j0, int j1)
 {
@@ -196,10 +201,11 @@ static void layer_units(const recur_sampler *s, int l, int32_t id, const float *
     const int G = s->G, H = s->H;
     const recur_cell cell = m->cfg.cell;
     const float *peep = m->layers[l].w_peep == MODEL_NO_TENSOR ? NULL : m->params + m->layers[l].w_peep;
+    float *pre = s->pre, *hn = s->pre + (size_t)G * H; /* [G][H], and the GRU's W_hn h + b_hn */
     for (int j = j0; j < j1; j++) {
         size_t first = (size_t)j * G;
         const float *base = l == 0 ? s->table + ((size_t)id * H + j) * G : p->bias + first;
-        float a[4], xin[4] = {0, 0, 0, 0}, hid[4], hn = 0.0f;
+        float xin[4] = {0, 0, 0, 0}, hid[4];
         if (cell != RECUR_CELL_GRU) {
             /* one pass over [W_ih | W_hh] rows against [x | h_prev] */
             rows_matrix_group(&p->w, first, 0, G, x, p->in, h_prev, H, hid);
@@ -208,37 +214,56 @@ static void layer_units(const recur_sampler *s, int l, int32_t id, const float *
             if (p->in)
                 rows_matrix_group(&p->w, first, 0, G, x, p->in, NULL, 0, xin);
             rows_matrix_group(&p->w, first, (size_t)p->in, G, h_prev, H, NULL, 0, hid);
+            hn[j] = hid[2] + p->b_hn[j];
+            hid[2] = 0.0f;
         }
         for (int g = 0; g < G; g++)
-            a[g] = base[g] + xin[g] + hid[g];
-        if (cell == RECUR_CELL_GRU) {
-            hn = hid[2] + p->b_hn[j];
-            a[2] = base[2] + xin[2];
-        }
-        switch (cell) {
-        case RECUR_CELL_LSTM: {
-            float cp = c[j];
-            float i = recur_sigmoidf(a[0] + (peep ? peep[j] * cp : 0.0f));
-            float f = recur_sigmoidf(a[1] + (peep ? peep[H + j] * cp : 0.0f));
-            float cn = f * cp + i * recur_tanhf(a[2]);
-            float o = recur_sigmoidf(a[3] + (peep ? peep[2 * H + j] * cn : 0.0f));
-            c[j] = cn;
-            h_new[j] = o * recur_tanhf(cn);
-            break;
-        }
-        case RECUR_CELL_GRU: {
-            float r = recur_sigmoidf(a[0]), z = recur_sigmoidf(a[1]);
-            float n = recur_tanhf(a[2] + r * hn);
-            h_new[j] = (1.0f - z) * n + z * h_prev[j];
-            break;
-        }
-        case RECUR_CELL_RNN_RELU:
-            h_new[j] = a[0] > 0.0f ? a[0] : 0.0f;
-            break;
-        default:
-            h_new[j] = recur_tanhf(a[0]);
-            break;
-        }
+            pre[(size_t)g * H + j] = base[g] + xin[g] + hid[g];
+    }
+    const size_t n = (size_t)(j1 - j0);
+    float *a0 = pre + j0, *a1 = a0 + H, *a2 = a1 + H, *a3 = a2 + H;
+    float *hj = h_new + j0, *cj = c + j0;
+    const float *hp = h_prev + j0;
+    switch (cell) {
+    case RECUR_CELL_LSTM:
+        /* gates i, f, g, o in a0..a3 */
+        if (peep)
+            for (size_t k = 0; k < n; k++) {
+                a0[k] += peep[j0 + k] * cj[k];
+                a1[k] += peep[H + j0 + k] * cj[k];
+            }
+        recur_vsigmoid(a0, a0, n);
+        recur_vsigmoid(a1, a1, n);
+        recur_vtanh(a2, a2, n);
+        for (size_t k = 0; k < n; k++)
+            cj[k] = a1[k] * cj[k] + a0[k] * a2[k];
+        if (peep)
+            for (size_t k = 0; k < n; k++)
+                a3[k] += peep[2 * H + j0 + k] * cj[k];
+        recur_vsigmoid(a3, a3, n);
+        recur_vtanh(a2, cj, n); /* tanh(c) where g was */
+        for (size_t k = 0; k < n; k++)
+            hj[k] = a3[k] * a2[k];
+        break;
+    case RECUR_CELL_GRU: {
+        /* r, z, and the candidate's input side in a0..a2 */
+        const float *hnj = hn + j0;
+        recur_vsigmoid(a0, a0, n);
+        recur_vsigmoid(a1, a1, n);
+        for (size_t k = 0; k < n; k++)
+            a2[k] += a0[k] * hnj[k];
+        recur_vtanh(a2, a2, n);
+        for (size_t k = 0; k < n; k++)
+            hj[k] = (1.0f - a1[k]) * a2[k] + a1[k] * hp[k];
+        break;
+    }
+    case RECUR_CELL_RNN_RELU:
+        for (size_t k = 0; k < n; k++)
+            hj[k] = a0[k] > 0.0f ? a0[k] : 0.0f;
+        break;
+    default:
+        recur_vtanh(hj, a0, n);
+        break;
     }
 }
 
