@@ -26,8 +26,9 @@ static recur_status stepwise_loss(const recur_model *m, const int32_t *ids, size
         return recur_fail_nomem(err, "evaluation buffers");
     }
     double sum = 0.0;
-    for (size_t k = 0; !st && k + 1 < count; k++) {
-        st = recur_sampler_feed(s, ids[k], err);
+    for (size_t k = 0; k + 1 < count; k++) {
+        if ((st = recur_sampler_feed(s, ids[k], err)))
+            break;
         memcpy(z, recur_sampler_logits(s), (size_t)V * sizeof *z);
         double exp_sum;
         sum += softmax_row_xent(z, V, ids[k + 1], &exp_sum);

@@ -192,41 +192,49 @@ static void quantize_row(const float *w, size_t n, int8_t *q, float *scale)
     *scale = s;
 }
 
-recur_status rows_matrix_init(rows_matrix *m, recur_sample_weights format, const float *src, size_t count,
-                              size_t width, int borrow, recur_error *err)
+recur_status rows_matrix_init(rows_matrix *m, recur_sample_weights format, float *src, size_t count, size_t width,
+                              rows_source source, recur_error *err)
 {
     memset(m, 0, sizeof *m);
     m->format = format;
     m->count = count;
     m->width = width;
     size_t n = count * width;
+    int ok = 0;
     switch (format) {
     case RECUR_WEIGHTS_F32:
-        if (borrow) {
+        if (source == ROWS_BORROW) {
+            m->f32 = src;
+            return RECUR_OK;
+        }
+        if (source == ROWS_TAKE) {
+            m->owned_f32 = src;
             m->f32 = src;
             return RECUR_OK;
         }
         m->owned_f32 = malloc(n * sizeof *m->owned_f32);
-        if (!m->owned_f32)
-            break;
-        memcpy(m->owned_f32, src, n * sizeof *m->owned_f32);
-        m->f32 = m->owned_f32;
-        return RECUR_OK;
+        if ((ok = m->owned_f32 != NULL)) {
+            memcpy(m->owned_f32, src, n * sizeof *m->owned_f32);
+            m->f32 = m->owned_f32;
+        }
+        break;
     case RECUR_WEIGHTS_F16:
         m->f16 = malloc(n * sizeof *m->f16);
-        if (!m->f16)
-            break;
-        recur_halves_from_floats(m->f16, src, n);
-        return RECUR_OK;
+        if ((ok = m->f16 != NULL))
+            recur_halves_from_floats(m->f16, src, n);
+        break;
     case RECUR_WEIGHTS_I8:
         m->i8 = malloc(n * sizeof *m->i8);
         m->scale = malloc(count * sizeof *m->scale);
-        if (!m->i8 || !m->scale)
-            break;
-        for (size_t r = 0; r < count; r++)
-            quantize_row(src + r * width, width, m->i8 + r * width, m->scale + r);
-        return RECUR_OK;
+        if ((ok = m->i8 && m->scale))
+            for (size_t r = 0; r < count; r++)
+                quantize_row(src + r * width, width, m->i8 + r * width, m->scale + r);
+        break;
     }
+    if (source == ROWS_TAKE)
+        free(src); /* converted (or a failure): not needed any more */
+    if (ok)
+        return RECUR_OK;
     rows_matrix_free(m);
     return recur_fail_nomem(err, "the sampler's weights");
 }

@@ -45,10 +45,17 @@ typedef struct rows_matrix {
     float *scale; /* i8: [count] */
 } rows_matrix;
 
-/* Stores src (count x width floats) in the format; with borrow, a float
- * matrix keeps pointing at src, which must outlive it. */
-recur_status rows_matrix_init(rows_matrix *m, recur_sample_weights format, const float *src, size_t count,
-                              size_t width, int borrow, recur_error *err);
+/* Where the float matrix given to rows_matrix_init goes. */
+typedef enum rows_source {
+    ROWS_COPY = 0,   /* src stays the caller's; a float matrix is copied */
+    ROWS_BORROW = 1, /* src stays the caller's and outlives the matrix; a float matrix points at it */
+    ROWS_TAKE = 2    /* src was malloc'd and is handed over: kept as the float matrix, or freed once
+                        converted (and on failure) */
+} rows_source;
+
+/* Stores src (count x width floats) in the format. */
+recur_status rows_matrix_init(rows_matrix *m, recur_sample_weights format, float *src, size_t count, size_t width,
+                              rows_source source, recur_error *err);
 void rows_matrix_free(rows_matrix *m);
 /* out[g] = W[row + g][col .. col + nx) . x + W[row + g][col + nx .. col + nx + nh) . h for g < G. */
 void rows_matrix_group(const rows_matrix *m, size_t row, size_t col, int G, const float *x, int nx, const float *h,

@@ -99,12 +99,13 @@ static recur_status pack(recur_sampler *s, recur_sample_weights format, recur_er
                     }
             }
         }
-        recur_status st = rows_matrix_init(&p->w, format, rows, (size_t)H * G, (size_t)p->width, 0, err);
-        free(rows);
+        /* the float rows become the matrix itself, or are freed once converted */
+        recur_status st = rows_matrix_init(&p->w, format, rows, (size_t)H * G, (size_t)p->width, ROWS_TAKE, err);
         if (st)
             return st;
     }
-    return rows_matrix_init(&s->dec, format, m->params + m->dec_w, (size_t)s->V, (size_t)H, 1, err);
+    return rows_matrix_init(&s->dec, format, m->params + m->dec_w, (size_t)s->V, (size_t)H, ROWS_BORROW,
+                            err);
 }
 
 recur_status recur_sampler_create(const recur_model *m, uint64_t seed, recur_sampler **out, recur_error *err)
