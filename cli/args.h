@@ -61,6 +61,9 @@ typedef struct cli_choice {
 /* Sets *out to the value of the choice called name. Otherwise prints
  * "FLAG must be a, b or c, got 'name'" and returns CLI_ERROR. */
 int cli_choose(const char *command, const char *flag, const char *name, const cli_choice *choices, int n, int *out);
+/* cli_choose over a whole array of choices. */
+#define CLI_CHOOSE(command, flag, name, choices, out) \
+    cli_choose(command, flag, name, choices, (int)(sizeof(choices) / sizeof((choices)[0])), out)
 
 /* Prints "recur: <message>" style errors consistently. */
 void cli_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -67,7 +67,7 @@ int cmd_sample(int argc, char **argv)
     static const cli_choice formats[] = {
         {"f32", RECUR_WEIGHTS_F32}, {"f16", RECUR_WEIGHTS_F16}, {"i8", RECUR_WEIGHTS_I8}};
     int weights;
-    if (cli_choose(CMD, "--weights", weights_name, formats, 3, &weights))
+    if (CLI_CHOOSE(CMD, "--weights", weights_name, formats, &weights))
         return 2;
     recur_set_threads(threads);
     recur_error err = {0};

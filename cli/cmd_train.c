@@ -216,14 +216,14 @@ static int resolve_names(train_options *o)
         {"constant", RECUR_LR_CONSTANT}, {"step", RECUR_LR_STEP}, {"exp", RECUR_LR_EXP}};
     static const cli_choice loss_scales[] = {{"mean", RECUR_LOSS_MEAN}, {"sum", RECUR_LOSS_SUM_STEPS}};
     int level, optimizer, schedule, loss_scale;
-    if (cli_choose(CMD, "--level", o->level, levels, 2, &level))
+    if (CLI_CHOOSE(CMD, "--level", o->level, levels, &level))
         return 2;
     o->cfg.level = (recur_level)level;
     if (recur_cell_parse(o->cell, &o->cfg.cell, &err))
         return cli_error(CMD, "--cell: %s", err.msg), 2;
-    if (cli_choose(CMD, "--optimizer", o->optimizer, optimizers, 3, &optimizer) ||
-        cli_choose(CMD, "--lr-schedule", o->schedule, schedules, 3, &schedule) ||
-        cli_choose(CMD, "--loss-scale", o->loss_scale, loss_scales, 2, &loss_scale))
+    if (CLI_CHOOSE(CMD, "--optimizer", o->optimizer, optimizers, &optimizer) ||
+        CLI_CHOOSE(CMD, "--lr-schedule", o->schedule, schedules, &schedule) ||
+        CLI_CHOOSE(CMD, "--loss-scale", o->loss_scale, loss_scales, &loss_scale))
         return 2;
     o->tc.optimizer = (recur_optimizer)optimizer;
     o->tc.schedule = (recur_schedule)schedule;
