@@ -16,6 +16,10 @@ enum { T = 4, BMAX = 16 };
  * streams across threads and for the matrix products to be cut into slabs. */
 static int B = 3;
 
+/* Whether the checks below expect layer 0 to read through the projected
+ * embedding table (net_uses_tokens); -1: either. */
+static int expect_tokens = -1;
+
 /* The loss of one window from a fixed initial state and a fixed dropout seed. */
 static double window_loss(const recur_model *m, net_workspace *ws, const int32_t *x, const int32_t *y,
                           const net_state *init, float *grads)
@@ -53,6 +57,8 @@ static void check_model_stride(const char *label, recur_config cfg, size_t strid
         m->params[k] *= 1.5f;
     net_workspace ws;
     CHECK(net_workspace_init(&ws, m, T, B, 1, &err) == RECUR_OK);
+    if (expect_tokens >= 0)
+        CHECK_MSG(ws.tokens == expect_tokens, "%s: token table %d, expected %d", label, ws.tokens, expect_tokens);
     net_state init;
     net_state_init(&init, m, B, NULL);
     recur_rng rng;
@@ -143,6 +149,24 @@ int main(void)
         snprintf(label, sizeof label, "%s 3 layers dropout", recur_cell_name(c.cell));
         check_model(label, c);
     }
+    /* Five tokens against a window of 12 rows: layer 0 reads the projected
+     * table, alone and with the decoder tied to the embedding. */
+    expect_tokens = 1;
+    for (int i = 0; i < 4; i++) {
+        recur_config c = base;
+        c.cell = cells[i];
+        c.vocab_size = 5;
+        char label[64];
+        snprintf(label, sizeof label, "%s token table", recur_cell_name(c.cell));
+        check_model(label, c);
+        c.layers = 1;
+        c.embed = 5;
+        c.tied = 1;
+        c.peephole = cells[i] == RECUR_CELL_LSTM;
+        snprintf(label, sizeof label, "%s token table tied", recur_cell_name(c.cell));
+        check_model(label, c);
+    }
+    expect_tokens = -1;
     recur_config p = base;
     p.cell = RECUR_CELL_LSTM;
     p.peephole = 1;

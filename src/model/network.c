@@ -45,7 +45,11 @@ static void lay_out(const recur_model *m, void *workspace, carver *c)
     const recur_config *cfg = &m->cfg;
     const size_t TB = (size_t)ws->T * ws->B;
     const size_t E = (size_t)cfg->embed, H = (size_t)cfg->hidden, V = (size_t)cfg->vocab_size;
-    ws->emb = carve(c, TB * E);
+    rnn_shape first = {ws->T, ws->B, (int)E, (int)H, cfg->cell, cfg->peephole};
+    if (ws->tokens)
+        ws->token_table = carve(c, rnn_tokens_scratch(&first, (int)V));
+    else
+        ws->emb = carve(c, TB * E);
     for (int l = 0; l < cfg->layers; l++) {
         rnn_cache *k = &ws->cache[l];
         rnn_shape shape = {ws->T, ws->B, l == 0 ? (int)E : (int)H, (int)H, cfg->cell, cfg->peephole};
@@ -75,6 +79,7 @@ recur_status net_workspace_init(net_workspace *ws, const recur_model *m, int T, 
     ws->T = T;
     ws->B = B;
     ws->training = training;
+    ws->tokens = net_uses_tokens(m, T, B, training);
     ws->cache = calloc((size_t)m->cfg.layers, sizeof *ws->cache);
     if (!ws->cache || layer_inputs_init(&ws->inputs, m->cfg.layers)) {
         net_workspace_free(ws);
@@ -95,6 +100,21 @@ recur_status net_workspace_init(net_workspace *ws, const recur_model *m, int T, 
     return RECUR_OK;
 }
 
+int net_uses_tokens(const recur_model *m, int T, int B, int training)
+{
+    const recur_config *cfg = &m->cfg;
+    rnn_shape first = {T, B, cfg->embed, cfg->hidden, cfg->cell, cfg->peephole};
+    /* Dropout on the embedding's output would sit between the lookup and
+     * the product, which the table fuses. */
+    return rnn_tokens_pay(&first, cfg->vocab_size) && !(training && cfg->dropout > 0.0f);
+}
+
+static rnn_tokens first_layer_tokens(const recur_model *m, const net_workspace *ws)
+{
+    rnn_tokens tok = {m->params + m->enc_w, ws->ids, m->cfg.vocab_size, ws->token_table};
+    return tok;
+}
+
 void net_workspace_free(net_workspace *ws)
 {
     free(ws->arena);
@@ -111,8 +131,11 @@ double net_forward(const recur_model *m, net_workspace *ws, const int32_t *ids, 
     const size_t TB = (size_t)T * B, BH = (size_t)B * H;
     ws->ids = ids;
     ws->cur_T = T;
-    embedding_forward(m->params + m->enc_w, E, ids, TB, ws->emb);
-    const float *x = layer_inputs_feed(&ws->inputs, 0, ws->emb, TB * E, cfg->dropout, rng);
+    const float *x = NULL; /* what layer l reads; layer 0 reads tokens through the table instead */
+    if (!ws->tokens) {
+        embedding_forward(m->params + m->enc_w, E, ids, TB, ws->emb);
+        x = layer_inputs_feed(&ws->inputs, 0, ws->emb, TB * E, cfg->dropout, rng);
+    }
     for (int l = 0; l < cfg->layers; l++) {
         rnn_cache *k = &ws->cache[l];
         memcpy(k->hs, state->h + l * BH, BH * sizeof(float));
@@ -120,7 +143,12 @@ double net_forward(const recur_model *m, net_workspace *ws, const int32_t *ids, 
             memcpy(k->cs, state->c + l * BH, BH * sizeof(float));
         rnn_shape s = {T, B, m->layers[l].in, H, cfg->cell, cfg->peephole};
         rnn_weights w = model_layer_weights(m, l, m->params);
-        rnn_forward(&s, &w, x, k);
+        if (l == 0 && ws->tokens) {
+            rnn_tokens tok = first_layer_tokens(m, ws);
+            rnn_forward_tokens(&s, &w, &tok, k);
+        } else {
+            rnn_forward(&s, &w, x, k);
+        }
         memcpy(state->h + l * BH, k->hs + (size_t)T * BH, BH * sizeof(float));
         if (k->cs)
             memcpy(state->c + l * BH, k->cs + (size_t)T * BH, BH * sizeof(float));
@@ -148,6 +176,11 @@ void net_backward(const recur_model *m, net_workspace *ws, float *grads)
         rnn_shape s = {T, B, m->layers[l].in, H, cfg->cell, cfg->peephole};
         rnn_weights w = model_layer_weights(m, l, m->params);
         rnn_grads g = model_layer_grads(m, l, grads);
+        if (l == 0 && ws->tokens) {
+            rnn_tokens tok = first_layer_tokens(m, ws);
+            rnn_backward_tokens(&s, &w, &g, &tok, &ws->cache[0], d, grads + m->enc_w, ws->scratch);
+            return;
+        }
         rnn_backward(&s, &w, &g, ws->inputs.in[l], &ws->cache[l], d, d_next, ws->scratch, NULL, NULL);
         float *tmp = d;
         d = d_next;

@@ -25,7 +25,9 @@ typedef struct net_workspace {
     int T, B;
     int training;          /* buffers for backward and dropout exist */
     float *arena;
-    float *emb;            /* [T][B][E] embedding output */
+    int tokens;            /* layer 0 reads the tokens through a projected table (rnn_tokens) */
+    float *emb;            /* [T][B][E] embedding output (NULL with tokens) */
+    float *token_table;    /* rnn_tokens_scratch floats (NULL without tokens) */
     layer_inputs inputs;   /* what each recurrent layer and, at [layers], the decoder read */
     rnn_cache *cache;      /* per layer */
     float *logits;         /* [T][B][V]; gradient in place after a training forward */
@@ -38,6 +40,12 @@ typedef struct net_workspace {
 recur_status net_workspace_init(net_workspace *ws, const recur_model *m, int T, int B, int training,
                                 recur_error *err);
 void net_workspace_free(net_workspace *ws);
+
+/* Whether a T x B window feeds layer 0 through the projected embedding
+ * table (nn/recurrent.h, rnn_tokens) rather than embedding rows and a
+ * product: when the vocabulary is small against the window and no dropout
+ * sits on the embedding's output. */
+int net_uses_tokens(const recur_model *m, int T, int B, int training);
 
 /* Forward over T <= ws->T steps of ids [T][B]. Starts from state and leaves
  * the final state in it. With targets, returns the summed cross-entropy

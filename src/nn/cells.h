@@ -15,6 +15,22 @@
 void rnn_hidden_product(const rnn_cache *c, int trans, int m, int n, int k, const float *a, int lda,
                         const float *w_hh, float *out, int ldc);
 
+/* The step loops of a whole window, each thread on its share of the
+ * streams. Forward starts once cache->gates holds the input projection with
+ * the biases. Backward fills the input-side gate gradients, which it
+ * returns (scratch as for rnn_backward), and adds the hidden-side
+ * parameter gradients (dW_hh, b_hh, peepholes) into g; the input side is
+ * the caller's. */
+void rnn_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache);
+float *rnn_backward_steps(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const rnn_cache *cache,
+                          float *dh, float *scratch, float *dh0, float *dc0);
+
+/* Sets each of `rows` rows of gates to the biases of the input side (b_ih,
+ * plus b_hh where the cell adds it outside the gates). */
+void rnn_fill_bias_rows(const rnn_shape *s, const rnn_weights *w, float *gates, size_t rows);
+/* dst[j] += sum over rows of m[r][j], in one order whatever the thread count. */
+void rnn_add_column_sums(float *dst, const float *m, size_t rows, int cols);
+
 /* Forward over T steps; the input projection (with biases) is already in
  * cache->gates. */
 void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c, int b0, int b1);

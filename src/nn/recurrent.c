@@ -77,7 +77,7 @@ size_t rnn_backward_scratch(const rnn_shape *s)
 
 /* Each row of gates starts as b_ih + b_hh, except the GRU's candidate slice,
  * whose hidden bias sits inside r * (W_hn h + b_hn) and is added per step. */
-static void fill_bias_rows(const rnn_shape *s, const rnn_weights *w, float *gates, size_t rows)
+void rnn_fill_bias_rows(const rnn_shape *s, const rnn_weights *w, float *gates, size_t rows)
 {
     int GH = rnn_gate_count(s->cell) * s->H;
     int hidden_bias_cols = s->cell == RECUR_CELL_GRU ? 2 * s->H : GH;
@@ -89,12 +89,9 @@ static void fill_bias_rows(const rnn_shape *s, const rnn_weights *w, float *gate
         memcpy(gates + r * (size_t)GH, bias, (size_t)GH * sizeof *gates);
 }
 
-void rnn_forward(const rnn_shape *s, const rnn_weights *w, const float *x, rnn_cache *cache)
+void rnn_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache)
 {
     int GH = rnn_gate_count(s->cell) * s->H;
-    int rows = s->T * s->B;
-    fill_bias_rows(s, w, cache->gates, (size_t)rows);
-    recur_sgemm(0, 1, rows, GH, s->I, 1.0f, x, s->I, w->w_ih, s->I, 1.0f, cache->gates, GH);
     if (cache->packed) /* the steps compute h W_hh^T: pack W_hh^T (H x GH) once */
         recur_pack_b(1, s->H, GH, w->w_hh, s->H, cache->packed);
 #pragma omp parallel if (parallel_worth(s))
@@ -111,9 +108,18 @@ void rnn_forward(const rnn_shape *s, const rnn_weights *w, const float *x, rnn_c
     }
 }
 
+void rnn_forward(const rnn_shape *s, const rnn_weights *w, const float *x, rnn_cache *cache)
+{
+    int GH = rnn_gate_count(s->cell) * s->H;
+    int rows = s->T * s->B;
+    rnn_fill_bias_rows(s, w, cache->gates, (size_t)rows);
+    recur_sgemm(0, 1, rows, GH, s->I, 1.0f, x, s->I, w->w_ih, s->I, 1.0f, cache->gates, GH);
+    rnn_forward_steps(s, w, cache);
+}
+
 /* dst[j] += sum over rows of m[r][j]; threads take blocks of columns, so
  * each sum keeps one order whatever the thread count. */
-static void add_column_sums(float *dst, const float *m, size_t rows, int cols)
+void rnn_add_column_sums(float *dst, const float *m, size_t rows, int cols)
 {
     enum { BLOCK = 64 };
 #pragma omp parallel for schedule(static) if (rows * (size_t)cols >= 65536)
@@ -127,8 +133,8 @@ static void add_column_sums(float *dst, const float *m, size_t rows, int cols)
     }
 }
 
-void rnn_backward(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const float *x,
-                  const rnn_cache *cache, float *dh, float *dx, float *scratch, float *dh0, float *dc0)
+float *rnn_backward_steps(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const rnn_cache *cache,
+                          float *dh, float *scratch, float *dh0, float *dc0)
 {
     int GH = rnn_gate_count(s->cell) * s->H;
     int rows = s->T * s->B;
@@ -151,11 +157,21 @@ void rnn_backward(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const 
     }
     if (g->w_peep)
         lstm_peephole_grads(s, cache, dgx, g->w_peep);
-    /* dW_ih += dGx^T X, dW_hh += dGh^T [h_0 .. h_{T-1}], biases by column sums. */
-    recur_sgemm(1, 0, GH, s->I, rows, 1.0f, dgx, GH, x, s->I, 1.0f, g->w_ih, s->I);
+    /* dW_hh += dGh^T [h_0 .. h_{T-1}], b_hh by column sums. */
     recur_sgemm(1, 0, GH, s->H, rows, 1.0f, dgh, GH, cache->hs, s->H, 1.0f, g->w_hh, s->H);
-    add_column_sums(g->b_ih, dgx, (size_t)rows, GH);
-    add_column_sums(g->b_hh, dgh, (size_t)rows, GH);
+    rnn_add_column_sums(g->b_hh, dgh, (size_t)rows, GH);
+    return dgx;
+}
+
+void rnn_backward(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const float *x,
+                  const rnn_cache *cache, float *dh, float *dx, float *scratch, float *dh0, float *dc0)
+{
+    int GH = rnn_gate_count(s->cell) * s->H;
+    int rows = s->T * s->B;
+    float *dgx = rnn_backward_steps(s, w, g, cache, dh, scratch, dh0, dc0);
+    /* dW_ih += dGx^T X, b_ih by column sums, dX = dGx W_ih. */
+    recur_sgemm(1, 0, GH, s->I, rows, 1.0f, dgx, GH, x, s->I, 1.0f, g->w_ih, s->I);
+    rnn_add_column_sums(g->b_ih, dgx, (size_t)rows, GH);
     if (dx)
         recur_sgemm(0, 0, rows, s->I, GH, 1.0f, dgx, GH, w->w_ih, s->I, 0.0f, dx, s->I);
 }

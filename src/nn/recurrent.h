@@ -13,6 +13,7 @@
 #define RECUR_NN_RECURRENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "recur/model.h"
 
@@ -70,6 +71,30 @@ void rnn_forward(const rnn_shape *s, const rnn_weights *w, const float *x, rnn_c
  * for tools that follow the gradient past the window. */
 void rnn_backward(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const float *x,
                   const rnn_cache *cache, float *dh, float *dx, float *scratch, float *dh0, float *dc0);
+
+/* Layer 0 of a language model reads embedding rows, x_r = emb[ids[r]]. When
+ * the vocabulary is smaller than the window, x W_ih^T is better found in a
+ * V x G*H table, emb W_ih^T, computed once per window: a lookup per row then
+ * replaces the window's input product, and backward sums the gate gradients
+ * of each token into a V x G*H table first, so dW_ih and the embedding
+ * gradient come from V rows instead of T*B. Same sums, another order. */
+typedef struct rnn_tokens {
+    const float *emb;     /* [V][I] embedding table */
+    const int32_t *ids;   /* [T][B] token of each row */
+    int V;
+    float *table;         /* rnn_tokens_scratch floats: the projected table, then its gradient */
+} rnn_tokens;
+
+/* Whether the table beats the dense input product for this window. */
+int rnn_tokens_pay(const rnn_shape *s, int V);
+size_t rnn_tokens_scratch(const rnn_shape *s, int V);
+
+/* rnn_forward for x = tok->emb[tok->ids]. */
+void rnn_forward_tokens(const rnn_shape *s, const rnn_weights *w, const rnn_tokens *tok, rnn_cache *cache);
+/* rnn_backward for x = tok->emb[tok->ids]; adds the embedding's gradient
+ * into d_emb ([V][I]) instead of writing dx. */
+void rnn_backward_tokens(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const rnn_tokens *tok,
+                         const rnn_cache *cache, float *dh, float *d_emb, float *scratch);
 
 /* One step for batch-1 (or small-batch) generation, without caches:
  * pre holds x W_ih^T + b_ih (G*H per stream) on entry and is scratch;
