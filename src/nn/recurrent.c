@@ -29,7 +29,7 @@ static void stream_share(int B, int *b0, int *b1)
  * matrix product per step. */
 static int parallel_worth(const rnn_shape *s)
 {
-    return s->B >= 8 && (long)s->B * s->H >= 4096 && recur_gemm_concurrent_ok();
+    return s->B >= 8 && (long)s->B * s->H >= 2048 && recur_gemm_concurrent_ok();
 }
 
 int rnn_gate_count(recur_cell cell)

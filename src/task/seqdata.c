@@ -273,7 +273,7 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
             size_t n = count_targets(&b, m->cfg.task);
             if (!n)
                 continue;
-            memset(grads, 0, m->n_params * sizeof *grads);
+            /* grads is all zero: calloc'd, then cleared by each optim_step. */
             double loss = seqnet_forward(m, &ws, &b, m->cfg.dropout > 0 ? &drop_rng : NULL, 1.0f / (float)n);
             if (!isfinite(loss)) {
                 st = recur_fail(err, RECUR_E_NONFINITE, "the loss became %g at step %lld", loss, (long long)step + 1);
@@ -281,9 +281,8 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
             }
             seqnet_backward(m, &ws, grads);
             double norm = sqrt(block_sum_squares(grads, m->n_params));
-            if (tc->clip > 0 && norm > tc->clip)
-                block_scale(grads, m->n_params, (float)(tc->clip / norm));
-            optim_step(&opt, &oc, lr, m->params, grads);
+            float clip_scale = tc->clip > 0 && norm > tc->clip ? (float)(tc->clip / norm) : 1.0f;
+            optim_step(&opt, &oc, lr, m->params, grads, clip_scale);
             step++;
             epoch_loss += loss;
             epoch_n += n;

@@ -32,7 +32,10 @@ void optim_free(optim_state *o)
     memset(o, 0, sizeof *o);
 }
 
-void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *p, const float *g)
+/* Each loop reads g[k] once, scaled, and leaves a zero in its place: one
+ * pass over the gradient instead of a scaling pass, the update and a
+ * clearing pass before the next step. */
+void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *p, float *g, float g_scale)
 {
     const size_t n = o->n;
     o->t++;
@@ -43,13 +46,18 @@ void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *p
             float mu = tc->momentum, *buf = o->m;
 #pragma omp parallel for simd schedule(static) if (n >= 65536)
             for (size_t k = 0; k < n; k++) {
-                buf[k] = mu * buf[k] + g[k];
+                float gk = g[k] * g_scale;
+                g[k] = 0.0f;
+                buf[k] = mu * buf[k] + gk;
                 p[k] -= lr * buf[k];
             }
         } else {
 #pragma omp parallel for simd schedule(static) if (n >= 65536)
-            for (size_t k = 0; k < n; k++)
-                p[k] -= lr * g[k];
+            for (size_t k = 0; k < n; k++) {
+                float gk = g[k] * g_scale;
+                g[k] = 0.0f;
+                p[k] -= lr * gk;
+            }
         }
         break;
     case RECUR_OPT_ADAM: {
@@ -60,8 +68,10 @@ void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *p
         float *m = o->m, *v = o->v;
 #pragma omp parallel for simd schedule(static) if (n >= 65536)
         for (size_t k = 0; k < n; k++) {
-            m[k] = b1 * m[k] + (1.0f - b1) * g[k];
-            v[k] = b2 * v[k] + (1.0f - b2) * g[k] * g[k];
+            float gk = g[k] * g_scale;
+            g[k] = 0.0f;
+            m[k] = b1 * m[k] + (1.0f - b1) * gk;
+            v[k] = b2 * v[k] + (1.0f - b2) * gk * gk;
             p[k] -= step * m[k] / (sqrtf(v[k]) * inv_sqrt_c2 + eps);
         }
         break;
@@ -71,8 +81,10 @@ void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *p
         float *v = o->v;
 #pragma omp parallel for simd schedule(static) if (n >= 65536)
         for (size_t k = 0; k < n; k++) {
-            v[k] = a * v[k] + (1.0f - a) * g[k] * g[k];
-            p[k] -= lr * g[k] / (sqrtf(v[k]) + eps);
+            float gk = g[k] * g_scale;
+            g[k] = 0.0f;
+            v[k] = a * v[k] + (1.0f - a) * gk * gk;
+            p[k] -= lr * gk / (sqrtf(v[k]) + eps);
         }
         break;
     }
@@ -98,11 +110,4 @@ double block_sum_squares(const float *g, size_t n)
             total += partial[c - c0];
     }
     return total;
-}
-
-void block_scale(float *g, size_t n, float s)
-{
-#pragma omp parallel for simd schedule(static) if (n >= 65536)
-    for (size_t k = 0; k < n; k++)
-        g[k] *= s;
 }

@@ -17,11 +17,12 @@ typedef struct optim_state {
 
 recur_status optim_init(optim_state *o, const recur_train_config *tc, size_t n, recur_error *err);
 void optim_free(optim_state *o);
-/* params -= update(grads) at learning rate lr. */
-void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *params, const float *grads);
+/* params -= update(g_scale * grads) at learning rate lr (g_scale: 1, or the
+ * factor that clips the gradient's norm). Leaves grads all zero, ready to
+ * accumulate the next step's. */
+void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *params, float *grads, float g_scale);
 
 /* Sum of squares of a block, in double. */
 double block_sum_squares(const float *g, size_t n);
-void block_scale(float *g, size_t n, float s);
 
 #endif

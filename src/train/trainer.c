@@ -176,7 +176,8 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
     if (t->pos == 0)
         net_state_zero(&t->state);
     gather_window(t);
-    memset(t->grads, 0, m->n_params * sizeof *t->grads);
+    /* t->grads is all zero here: calloc'd, then cleared by optim_step or
+     * below when a step is skipped. */
     float grad_scale = t->tc.loss_scale == RECUR_LOSS_SUM_STEPS ? 1.0f / (float)B : (float)(1.0 / tokens);
     recur_rng *rng = m->cfg.dropout > 0.0f ? &t->rng : NULL;
     double loss_sum = net_forward(m, &t->ws, t->x, t->y, T, &t->state, rng, grad_scale);
@@ -189,11 +190,12 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
         info->grad_norm = norm;
         finite = isfinite(norm);
         if (finite) {
+            float clip_scale = 1.0f;
             if (t->tc.clip > 0.0f && norm > t->tc.clip) {
-                block_scale(t->grads, m->n_params, (float)(t->tc.clip / (norm + 1e-6)));
+                clip_scale = (float)(t->tc.clip / (norm + 1e-6));
                 info->clipped = 1;
             }
-            optim_step(&t->opt, &t->tc, (float)info->lr, t->m->params, t->grads);
+            optim_step(&t->opt, &t->tc, (float)info->lr, t->m->params, t->grads, clip_scale);
         }
     } else {
         info->grad_norm = NAN;
@@ -202,6 +204,7 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
         /* Skip the update; the carried state may hold the bad values, so restart it. */
         info->skipped = 1;
         t->skipped++;
+        memset(t->grads, 0, m->n_params * sizeof *t->grads);
         net_state_zero(&t->state);
     }
     t->step++;
