@@ -213,6 +213,79 @@ static void check_kernels(void)
     CHECK_MSG(bad_quant == 0, "%d int8 weights off by more than half a step", bad_quant);
 }
 
+/* The int8 rows' integer products (where the build has them): quantised
+ * inputs within half a step of the floats, and every product equal to the
+ * double sum of the stored integers, for splits and widths that leave
+ * partial 64-byte blocks. */
+static void check_int_products(void)
+{
+    if (!rows_int_available()) {
+        printf("integer products: not in this build (no AVX512-VNNI)\n");
+        return;
+    }
+    static const int shapes[][2] = {{0, 37}, {37, 37}, {64, 128}, {130, 70}, {300, 300}};
+    recur_rng rng;
+    recur_rng_seed(&rng, 9);
+    int bad_q = 0, bad_dot = 0;
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+        const int nx = shapes[si][0], nh = shapes[si][1], width = nx + nh, count = 6;
+        float *w = malloc((size_t)count * width * sizeof *w), *x = malloc((size_t)(nx + 1) * sizeof *x);
+        float *h = malloc((size_t)nh * sizeof *h);
+        uint8_t *qxb = malloc((size_t)nx + 1), *qhb = malloc((size_t)nh);
+        for (int k = 0; k < count * width; k++)
+            w[k] = (float)(recur_rng_uniform_double(&rng) - 0.5);
+        for (int k = 0; k < nx; k++)
+            x[k] = (float)(recur_rng_uniform_double(&rng) * 2.0 - 1.0);
+        for (int k = 0; k < nh; k++)
+            h[k] = (float)(recur_rng_uniform_double(&rng) * 1.6 - 0.8);
+        rows_matrix mat;
+        recur_error err = {0};
+        CHECK(rows_matrix_init(&mat, RECUR_WEIGHTS_I8, w, (size_t)count, (size_t)width, ROWS_COPY, &err) == RECUR_OK);
+        CHECK(rows_matrix_prepare_int(&mat, (size_t)nx, &err) == RECUR_OK);
+        CHECK(mat.sum_hi != NULL);
+        rows_qvec qx = {qxb, 0, 0}, qh = {qhb, 0, 0};
+        if (nx)
+            rows_qvec_set(&qx, x, nx);
+        rows_qvec_set(&qh, h, nh);
+        for (int k = 0; k < nx; k++)
+            bad_q += fabsf(((float)qxb[k] - 128.0f) * qx.scale - x[k]) > 0.5001f * qx.scale;
+        for (int k = 0; k < nh; k++)
+            bad_q += fabsf(((float)qhb[k] - 128.0f) * qh.scale - h[k]) > 0.5001f * qh.scale;
+        for (int G = 1; G <= 4; G++) {
+            float xs[4], hs[4];
+            size_t row = (size_t)(count - G);
+            rows_matrix_group_int(&mat, row, G, nx ? &qx : NULL, &qh, xs, hs);
+            for (int g = 0; g < G; g++) {
+                const int8_t *r = mat.i8 + (row + (size_t)g) * (size_t)width;
+                double want_x = 0, want_h = 0, mag = 0;
+                for (int j = 0; j < nx; j++) {
+                    want_x += (double)r[j] * ((int)qxb[j] - 128);
+                    mag += fabs((double)r[j] * 127);
+                }
+                for (int j = 0; j < nh; j++) {
+                    want_h += (double)r[nx + j] * ((int)qhb[j] - 128);
+                    mag += fabs((double)r[nx + j] * 127);
+                }
+                double s = mat.scale[row + (size_t)g];
+                want_x *= s * qx.scale;
+                want_h *= s * qh.scale;
+                double tol = 1e-6 * mag * s * fmax(qx.scale, qh.scale) + 1e-7;
+                bad_dot += fabs(xs[g] - want_x) > tol || fabs(hs[g] - want_h) > tol;
+            }
+        }
+        rows_matrix_free(&mat);
+        free(w), free(x), free(h), free(qxb), free(qhb);
+    }
+    CHECK_MSG(bad_q == 0, "%d quantised inputs off by more than half a step", bad_q);
+    CHECK_MSG(bad_dot == 0, "%d integer products differ from the double sums", bad_dot);
+    /* An all-zero vector quantises to the offset alone. */
+    float zeros[5] = {0};
+    uint8_t q[5];
+    rows_qvec qz = {q, 0, 0};
+    rows_qvec_set(&qz, zeros, 5);
+    CHECK(q[0] == 128 && q[4] == 128 && qz.scale == 1.0f);
+}
+
 /* Batch-1 evaluation runs on the sampler's path: the same loss as the
  * sequence network over the whole text in one window. */
 static void check_stepwise_evaluation(recur_cell cell)
@@ -250,6 +323,7 @@ int main(void)
     check_stepwise_evaluation(RECUR_CELL_LSTM);
     check_stepwise_evaluation(RECUR_CELL_GRU);
     check_kernels();
+    check_int_products();
     static const recur_cell cells[] = {RECUR_CELL_RNN_TANH, RECUR_CELL_RNN_RELU, RECUR_CELL_LSTM, RECUR_CELL_GRU};
     for (int i = 0; i < 4; i++) {
         check_cell(cells[i], 0, 37);

@@ -245,6 +245,8 @@ void rows_matrix_free(rows_matrix *m)
     free(m->f16);
     free(m->i8);
     free(m->scale);
+    free(m->sum_lo);
+    free(m->sum_hi);
     memset(m, 0, sizeof *m);
 }
 

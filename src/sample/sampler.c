@@ -49,6 +49,8 @@ struct recur_sampler {
     float *work;        /* V: probabilities */
     rows_matrix dec;    /* [V][H] decoder */
     float *pre;         /* [G + 1][H]: a step's gate pre-activations by gate */
+    int int_dot;        /* the layers' int8 rows take quantised inputs (rows_matrix_group_int) */
+    uint8_t *qbuf;      /* int_dot: 2H bytes per thread, its quantised copies of x and h_prev */
     int threads;
     int32_t last;       /* last token fed, -1 before any */
     int32_t space_id;   /* id of " ", or -1 */
@@ -101,6 +103,8 @@ static recur_status pack(recur_sampler *s, recur_sample_weights format, recur_er
         }
         /* the float rows become the matrix itself, or are freed once converted */
         recur_status st = rows_matrix_init(&p->w, format, rows, (size_t)H * G, (size_t)p->width, ROWS_TAKE, err);
+        if (!st)
+            st = rows_matrix_prepare_int(&p->w, (size_t)p->in, err);
         if (st)
             return st;
     }
@@ -154,6 +158,11 @@ recur_status recur_sampler_create_with(const recur_model *m, uint64_t seed, recu
 #else
     s->threads = 1;
 #endif
+    s->int_dot = s->layers[0].w.sum_hi != NULL;
+    if (s->int_dot && !(s->qbuf = malloc((size_t)s->threads * 2 * s->H))) {
+        recur_sampler_free(s);
+        return recur_fail_nomem(err, "the sampler");
+    }
     s->space_id = recur_vocab_find(m->vocab, " ", 1);
     s->last = -1;
     *out = s;
@@ -173,6 +182,7 @@ void recur_sampler_free(recur_sampler *s)
     free(s->table);
     rows_matrix_free(&s->dec);
     free(s->pre);
+    free(s->qbuf);
     free(s->h[0]);
     free(s->h[1]);
     free(s->c);
@@ -190,12 +200,40 @@ void recur_sampler_reset(recur_sampler *s)
     s->last = -1;
 }
 
+/* The input-side and hidden-side sums of unit j's G gate rows: xin and
+ * hid apart for the GRU, whose candidate gate needs its hidden side alone;
+ * for the other cells all in hid. With integer products, qx and qh are x
+ * and h_prev quantised. */
+static void gate_sums(const recur_sampler *s, const packed_layer *p, int j, const float *x, const float *h_prev,
+                      const rows_qvec *qx, const rows_qvec *qh, float *xin, float *hid)
+{
+    const int G = s->G, H = s->H;
+    const size_t first = (size_t)j * G;
+    const int gru = s->m->cfg.cell == RECUR_CELL_GRU;
+    if (s->int_dot) {
+        float xs[4], hs[4];
+        rows_matrix_group_int(&p->w, first, G, p->in ? qx : NULL, qh, xs, hs);
+        for (int g = 0; g < G; g++) {
+            xin[g] = gru ? xs[g] : 0.0f;
+            hid[g] = gru ? hs[g] : xs[g] + hs[g];
+        }
+    } else if (!gru) {
+        /* one pass over [W_ih | W_hh] rows against [x | h_prev] */
+        rows_matrix_group(&p->w, first, 0, G, x, p->in, h_prev, H, hid);
+    } else {
+        if (p->in)
+            rows_matrix_group(&p->w, first, 0, G, x, p->in, NULL, 0, xin);
+        rows_matrix_group(&p->w, first, (size_t)p->in, G, h_prev, H, NULL, 0, hid);
+    }
+}
+
 /* Units [j0, j1) of layer l: gate pre-activations from the packed rows
  * into s->pre (each thread writes only its own units' slots), then the cell
  * over the whole range with the vector nonlinearities. x is the layer's
- * input (unused for layer 0), h_prev this layer's previous h. */
+ * input (unused for layer 0), h_prev this layer's previous h; qbuf is this
+ * thread's 2H bytes for their quantised copies. */
 static void layer_units(const recur_sampler *s, int l, int32_t id, const float *x, const float *h_prev,
-                        float *h_new, float *c, int j0, int j1)
+                        float *h_new, float *c, int j0, int j1, uint8_t *qbuf)
 {
     const recur_model *m = s->m;
     const packed_layer *p = &s->layers[l];
@@ -203,18 +241,20 @@ static void layer_units(const recur_sampler *s, int l, int32_t id, const float *
     const recur_cell cell = m->cfg.cell;
     const float *peep = m->layers[l].w_peep == MODEL_NO_TENSOR ? NULL : m->params + m->layers[l].w_peep;
     float *pre = s->pre, *hn = s->pre + (size_t)G * H; /* [G][H], and the GRU's W_hn h + b_hn */
+    rows_qvec qx = {qbuf + H, 1.0f, 0}, qh = {qbuf, 1.0f, 0};
+    if (s->int_dot) {
+        /* Each thread quantises the whole vectors for itself: 2H bytes,
+         * cheaper than another barrier. */
+        rows_qvec_set(&qh, h_prev, H);
+        if (p->in)
+            rows_qvec_set(&qx, x, p->in);
+    }
     for (int j = j0; j < j1; j++) {
         size_t first = (size_t)j * G;
         const float *base = l == 0 ? s->table + ((size_t)id * H + j) * G : p->bias + first;
         float xin[4] = {0, 0, 0, 0}, hid[4];
-        if (cell != RECUR_CELL_GRU) {
-            /* one pass over [W_ih | W_hh] rows against [x | h_prev] */
-            rows_matrix_group(&p->w, first, 0, G, x, p->in, h_prev, H, hid);
-        } else {
-            /* the candidate gate needs its hidden-side sum apart */
-            if (p->in)
-                rows_matrix_group(&p->w, first, 0, G, x, p->in, NULL, 0, xin);
-            rows_matrix_group(&p->w, first, (size_t)p->in, G, h_prev, H, NULL, 0, hid);
+        gate_sums(s, p, j, x, h_prev, &qx, &qh, xin, hid);
+        if (cell == RECUR_CELL_GRU) {
             hn[j] = hid[2] + p->b_hn[j];
             hid[2] = 0.0f;
         }
@@ -292,9 +332,15 @@ recur_status recur_sampler_feed(recur_sampler *s, int32_t id, recur_error *err)
     {
         int j0, j1;
         share(H, &j0, &j1);
+#ifdef RECUR_HAVE_OPENMP
+        uint8_t *qbuf = s->qbuf ? s->qbuf + (size_t)omp_get_thread_num() * 2 * H : NULL;
+#else
+        uint8_t *qbuf = s->qbuf;
+#endif
         for (int l = 0; l < L; l++) {
             const float *x = l ? h_new + (size_t)(l - 1) * H : NULL;
-            layer_units(s, l, id, x, h_old + (size_t)l * H, h_new + (size_t)l * H, s->c + (size_t)l * H, j0, j1);
+            layer_units(s, l, id, x, h_old + (size_t)l * H, h_new + (size_t)l * H, s->c + (size_t)l * H, j0, j1,
+                        qbuf);
 #pragma omp barrier
         }
         int v0, v1;
