@@ -37,13 +37,22 @@ void optim_free(optim_state *o)
  * clearing pass before the next step. */
 void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *p, float *g, float g_scale)
 {
-    const size_t n = o->n;
-    o->t++;
+    optim_begin(o);
+    optim_apply(o, tc, lr, p, g, g_scale, 0, o->n);
+}
+
+void optim_begin(optim_state *o) { o->t++; }
+
+void optim_apply(optim_state *o, const recur_train_config *tc, float lr, float *p, float *g, float g_scale,
+                 size_t from, size_t n)
+{
+    p += from;
+    g += from;
     switch (o->kind) {
     case RECUR_OPT_SGD:
         if (o->m) {
             /* buf = momentum * buf + g; p -= lr * buf (torch.optim.SGD) */
-            float mu = tc->momentum, *buf = o->m;
+            float mu = tc->momentum, *buf = o->m + from;
 #pragma omp parallel for simd schedule(static) if (n >= 65536)
             for (size_t k = 0; k < n; k++) {
                 float gk = g[k] * g_scale;
@@ -65,7 +74,7 @@ void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *p
         const double c1 = 1.0 - pow(b1, (double)o->t), c2 = 1.0 - pow(b2, (double)o->t);
         /* p -= lr / c1 * m / (sqrt(v / c2) + eps), as torch.optim.Adam */
         const float step = (float)(lr / c1), inv_sqrt_c2 = (float)(1.0 / sqrt(c2));
-        float *m = o->m, *v = o->v;
+        float *m = o->m + from, *v = o->v + from;
 #pragma omp parallel for simd schedule(static) if (n >= 65536)
         for (size_t k = 0; k < n; k++) {
             float gk = g[k] * g_scale;
@@ -78,7 +87,7 @@ void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *p
     }
     case RECUR_OPT_RMSPROP: {
         const float a = tc->rms_alpha, eps = tc->eps;
-        float *v = o->v;
+        float *v = o->v + from;
 #pragma omp parallel for simd schedule(static) if (n >= 65536)
         for (size_t k = 0; k < n; k++) {
             float gk = g[k] * g_scale;

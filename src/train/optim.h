@@ -21,6 +21,13 @@ void optim_free(optim_state *o);
  * factor that clips the gradient's norm). Leaves grads all zero, ready to
  * accumulate the next step's. */
 void optim_step(optim_state *o, const recur_train_config *tc, float lr, float *params, float *grads, float g_scale);
+/* The same step in parts: optim_begin once, then optim_apply over ranges
+ * [from, from + n) of the block that cover every nonzero gradient. Only for
+ * plain SGD may ranges be left out (their parameters stay as they are);
+ * the other rules move parameters whose gradient is zero. */
+void optim_begin(optim_state *o);
+void optim_apply(optim_state *o, const recur_train_config *tc, float lr, float *params, float *grads, float g_scale,
+                 size_t from, size_t n);
 
 /* Sum of squares of a block, in double. */
 double block_sum_squares(const float *g, size_t n);

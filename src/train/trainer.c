@@ -100,7 +100,8 @@ recur_status recur_trainer_create(recur_model *m, const recur_train_config *tc, 
     recur_rng_seed(&t->rng, tc->seed);
     size_t TB = (size_t)tc->batch * tc->seq;
     if ((st = net_workspace_init(&t->ws, m, tc->seq, tc->batch, 1, err)) ||
-        (st = net_state_init(&t->state, m, tc->batch, err)) || (st = optim_init(&t->opt, tc, m->n_params, err))) {
+        (st = net_state_init(&t->state, m, tc->batch, err)) || (st = optim_init(&t->opt, tc, m->n_params, err)) ||
+        (st = sparse_rows_init(&t->sparse, m, tc, TB, err))) {
         recur_trainer_free(t);
         return st;
     }
@@ -122,6 +123,7 @@ void recur_trainer_free(recur_trainer *t)
     net_workspace_free(&t->ws);
     net_state_free(&t->state);
     optim_free(&t->opt);
+    sparse_rows_free(&t->sparse);
     free(t->grads);
     free(t->x);
     free(t->y);
@@ -186,7 +188,11 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
     if (finite) {
         net_backward(m, &t->ws, t->grads);
         add_regularisation(t);
-        double norm = sqrt(block_sum_squares(t->grads, m->n_params));
+        const int sparse = t->sparse.seen != NULL;
+        if (sparse)
+            sparse_rows_collect(&t->sparse, t->x, (size_t)T * B);
+        double norm = sqrt(sparse ? sparse_rows_sum_squares(&t->sparse, t->grads, m->n_params)
+                                  : block_sum_squares(t->grads, m->n_params));
         info->grad_norm = norm;
         finite = isfinite(norm);
         if (finite) {
@@ -195,7 +201,10 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
                 clip_scale = (float)(t->tc.clip / (norm + 1e-6));
                 info->clipped = 1;
             }
-            optim_step(&t->opt, &t->tc, (float)info->lr, t->m->params, t->grads, clip_scale);
+            if (sparse)
+                sparse_rows_step(&t->sparse, &t->opt, &t->tc, (float)info->lr, t->m->params, t->grads, clip_scale);
+            else
+                optim_step(&t->opt, &t->tc, (float)info->lr, t->m->params, t->grads, clip_scale);
         }
     } else {
         info->grad_norm = NAN;

@@ -6,6 +6,7 @@
 #include "core/rng.h"
 #include "model/network.h"
 #include "train/optim.h"
+#include "train/sparse_rows.h"
 
 struct recur_trainer {
     recur_model *m;
@@ -19,6 +20,7 @@ struct recur_trainer {
     net_state state;
     float *grads;            /* laid out like m->params */
     optim_state opt;
+    sparse_rows sparse;      /* plain SGD: the embedding rows of the window (sparse.seen NULL otherwise) */
     int32_t *x, *y;          /* the current window, [T][B] */
     recur_rng rng;           /* dropout */
     int64_t step;            /* steps done */
