@@ -241,10 +241,12 @@ static void layer_units(const recur_sampler *s, int l, int32_t id, const float *
     const recur_cell cell = m->cfg.cell;
     const float *peep = m->layers[l].w_peep == MODEL_NO_TENSOR ? NULL : m->params + m->layers[l].w_peep;
     float *pre = s->pre, *hn = s->pre + (size_t)G * H; /* [G][H], and the GRU's W_hn h + b_hn */
-    rows_qvec qx = {qbuf + H, 1.0f, 0}, qh = {qbuf, 1.0f, 0};
+    rows_qvec qx = {NULL, 1.0f, 0}, qh = {NULL, 1.0f, 0};
     if (s->int_dot) {
         /* Each thread quantises the whole vectors for itself: 2H bytes,
          * cheaper than another barrier. */
+        qh.q = qbuf;
+        qx.q = qbuf + H;
         rows_qvec_set(&qh, h_prev, H);
         if (p->in)
             rows_qvec_set(&qx, x, p->in);
