@@ -46,8 +46,8 @@ int cmd_sample(int argc, char **argv)
                      "Generates text one token at a time, primed with --prime. The modes are the\n"
                      "course's sampling types: 0 argmax, 1 weighted (default), 2 space.\n"
                      "--weights f16 (half precision) or i8 (8 bits, a scale per row) keeps a copy\n"
-                     "of the weights that streams fewer bytes per token: on a 2 x 512 LSTM 1.4x and\n"
-                     "2.7x the chars/s of f32, for under 0.001% and 0.02% of the cross-entropy\n"
+                     "of the weights that streams fewer bytes per token: on a 2 x 512 LSTM 1.8-2x and\n"
+                     "3.1x the chars/s of f32, for under 0.001% and 0.02% of the cross-entropy\n"
                      "(docs/sampling.md).",
                      flags, (int)(sizeof flags / sizeof flags[0]), 0, 0};
     int npos;
