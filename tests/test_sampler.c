@@ -284,6 +284,10 @@ static void check_int_products(void)
     rows_qvec qz = {q, 0, 0};
     rows_qvec_set(&qz, zeros, 5);
     CHECK(q[0] == 128 && q[4] == 128 && qz.scale == 1.0f);
+    /* A diverged state's NaN becomes a byte, not an undefined conversion. */
+    float odd[5] = {0.5f, NAN, -1.0f, 0.0f, 1.0f};
+    rows_qvec_set(&qz, odd, 5);
+    CHECK(q[1] == 0 && q[2] == 1 && q[4] == 255 && q[3] == 128);
 }
 
 /* Batch-1 evaluation runs on the sampler's path: the same loss as the

@@ -5,7 +5,6 @@
  * arithmetic). Without VNNI the sampler keeps the float path. */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "core/error.h"
 #include "sample/rows.h"
@@ -42,10 +41,13 @@ void rows_qvec_set(rows_qvec *qv, const float *v, int n)
     }
     float scale = big > 0.0f ? big / 127.0f : 1.0f, inv = 1.0f / scale;
     /* v / scale lies in [-127, 127], so v / scale + 128.5 is positive and
-     * truncation rounds it to the nearest (halves up): q in [1, 255]. */
+     * truncation rounds it to the nearest (halves up): q in [1, 255]. The
+     * clamps guard the ends against rounding, and make a NaN (a diverged
+     * model's state) 0 instead of an undefined conversion. */
     for (int j = 0; j < n; j++) {
         float t = v[j] * inv + 128.5f;
-        t = t < 0.0f ? 0.0f : t > 255.0f ? 255.0f : t; /* clamp the rounding at the ends */
+        t = t >= 0.0f ? t : 0.0f;
+        t = t <= 255.0f ? t : 255.0f;
         qv->q[j] = (uint8_t)(int)t;
     }
     qv->scale = scale;
