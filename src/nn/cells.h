@@ -1,5 +1,6 @@
 /* The per-step parts of each recurrent cell, shared by recurrent.c (whole
- * sequences) and generation (one step). Internal to src/nn. */
+ * sequences), generation (one step) and the sampler (a range of units).
+ * Internal to src/nn and src/sample. */
 #ifndef RECUR_NN_CELLS_H
 #define RECUR_NN_CELLS_H
 
@@ -53,7 +54,11 @@ void lstm_peephole_grads(const rnn_shape *s, const rnn_cache *c, const float *dg
 /* One cell update for one stream from its full pre-activations g (G*H,
  * input and hidden sides summed; the GRU takes them apart as gx and gh). */
 void elman_cell(int H, recur_cell cell, const float *g, float *h);
-void lstm_cell(int H, float *g, const float *w_peep, const float *c_prev, float *c, float *tanh_c, float *h);
+/* The LSTM's over n units whose gates (i, f, g, o) and peephole weights lie
+ * stride apart (stride H for a whole stream; the sampler updates a thread's
+ * range of units). c may be c_prev; tanh_c may be the g gate's slot. */
+void lstm_cell(int n, size_t stride, float *g, const float *w_peep, const float *c_prev, float *c, float *tanh_c,
+               float *h);
 void gru_cell(int H, float *gx, const float *gh, const float *b_hn, const float *h_prev, float *ghn,
               float *h);
 

@@ -14,25 +14,27 @@
 #include "core/vmath.h"
 #include "nn/cells.h"
 
-void lstm_cell(int H, float *g, const float *w_peep, const float *c_prev, float *c, float *tanh_c, float *h)
+void lstm_cell(int n, size_t stride, float *g, const float *w_peep, const float *c_prev, float *c, float *tanh_c,
+               float *h)
 {
-    float *gi = g, *gf = g + H, *gg = g + 2 * H, *go = g + 3 * H;
+    float *gi = g, *gf = g + stride, *gg = g + 2 * stride, *go = g + 3 * stride;
     if (w_peep) {
-        for (int j = 0; j < H; j++) {
+        for (int j = 0; j < n; j++) {
             gi[j] += w_peep[j] * c_prev[j];
-            gf[j] += w_peep[H + j] * c_prev[j];
+            gf[j] += w_peep[stride + j] * c_prev[j];
         }
     }
-    recur_vsigmoid(gi, gi, 2 * (size_t)H); /* i and f are adjacent */
-    recur_vtanh(gg, gg, (size_t)H);
-    for (int j = 0; j < H; j++)
+    recur_vsigmoid(gi, gi, (size_t)n);
+    recur_vsigmoid(gf, gf, (size_t)n);
+    recur_vtanh(gg, gg, (size_t)n);
+    for (int j = 0; j < n; j++)
         c[j] = gf[j] * c_prev[j] + gi[j] * gg[j];
     if (w_peep)
-        for (int j = 0; j < H; j++)
-            go[j] += w_peep[2 * H + j] * c[j];
-    recur_vsigmoid(go, go, (size_t)H);
-    recur_vtanh(tanh_c, c, (size_t)H);
-    for (int j = 0; j < H; j++)
+        for (int j = 0; j < n; j++)
+            go[j] += w_peep[2 * stride + j] * c[j];
+    recur_vsigmoid(go, go, (size_t)n);
+    recur_vtanh(tanh_c, c, (size_t)n);
+    for (int j = 0; j < n; j++)
         h[j] = go[j] * tanh_c[j];
 }
 
@@ -46,7 +48,7 @@ void lstm_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cac
         rnn_hidden_product(cache, 1, b1 - b0, G4, H, h_prev, H, w->w_hh, g, G4);
         for (int b = b0; b < b1; b++) {
             size_t o = (size_t)b * H;
-            lstm_cell(H, cache->gates + ((size_t)t * B + b) * G4, w->w_peep, cache->cs + t * BH + o,
+            lstm_cell(H, (size_t)H, cache->gates + ((size_t)t * B + b) * G4, w->w_peep, cache->cs + t * BH + o,
                       cache->cs + (t + 1) * BH + o, cache->aux + t * BH + o, cache->hs + (t + 1) * BH + o);
         }
     }

@@ -192,7 +192,7 @@ void rnn_step(const rnn_shape *s, const rnn_weights *w, float *pre, float *hh, f
         for (int j = 0; j < GH; j++)
             p[j] += q[j] + w->b_hh[j];
         if (s->cell == RECUR_CELL_LSTM)
-            lstm_cell(H, p, w->w_peep, c + (size_t)b * H, c + (size_t)b * H, q, hb);
+            lstm_cell(H, (size_t)H, p, w->w_peep, c + (size_t)b * H, c + (size_t)b * H, q, hb);
         else
             elman_cell(H, s->cell, p, hb);
     }

@@ -22,6 +22,7 @@
 #include "core/rng.h"
 #include "core/vmath.h"
 #include "model/model_internal.h"
+#include "nn/cells.h"
 #include "recur/sample.h"
 #include "sample/rows.h"
 
@@ -241,7 +242,7 @@ static void layer_units(const recur_sampler *s, int l, int32_t id, const float *
     const recur_cell cell = m->cfg.cell;
     const float *peep = m->layers[l].w_peep == MODEL_NO_TENSOR ? NULL : m->params + m->layers[l].w_peep;
     float *pre = s->pre, *hn = s->pre + (size_t)G * H; /* [G][H], and the GRU's W_hn h + b_hn */
-    rows_qvec qx = {NULL, 1.0f, 0}, qh = {NULL, 1.0f, 0};
+    rows_qvec qx = {NULL, 1.0f}, qh = {NULL, 1.0f};
     if (s->int_dot) {
         /* Each thread quantises the whole vectors for itself: 2H bytes,
          * cheaper than another barrier. */
@@ -264,29 +265,13 @@ static void layer_units(const recur_sampler *s, int l, int32_t id, const float *
             pre[(size_t)g * H + j] = base[g] + xin[g] + hid[g];
     }
     const size_t n = (size_t)(j1 - j0);
-    float *a0 = pre + j0, *a1 = a0 + H, *a2 = a1 + H, *a3 = a2 + H;
+    float *a0 = pre + j0, *a1 = a0 + H, *a2 = a1 + H;
     float *hj = h_new + j0, *cj = c + j0;
     const float *hp = h_prev + j0;
     switch (cell) {
     case RECUR_CELL_LSTM:
-        /* gates i, f, g, o in a0..a3 */
-        if (peep)
-            for (size_t k = 0; k < n; k++) {
-                a0[k] += peep[j0 + k] * cj[k];
-                a1[k] += peep[H + j0 + k] * cj[k];
-            }
-        recur_vsigmoid(a0, a0, n);
-        recur_vsigmoid(a1, a1, n);
-        recur_vtanh(a2, a2, n);
-        for (size_t k = 0; k < n; k++)
-            cj[k] = a1[k] * cj[k] + a0[k] * a2[k];
-        if (peep)
-            for (size_t k = 0; k < n; k++)
-                a3[k] += peep[2 * H + j0 + k] * cj[k];
-        recur_vsigmoid(a3, a3, n);
-        recur_vtanh(a2, cj, n); /* tanh(c) where g was */
-        for (size_t k = 0; k < n; k++)
-            hj[k] = a3[k] * a2[k];
+        /* gates i, f, g, o in a0..a3, H apart; tanh(c) goes where g was */
+        lstm_cell((int)n, (size_t)H, a0, peep ? peep + j0 : NULL, cj, cj, a2, hj);
         break;
     case RECUR_CELL_GRU: {
         /* r, z, and the candidate's input side in a0..a2 */
