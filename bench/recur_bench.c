@@ -123,12 +123,10 @@ static recur_model *make_model(const args *a, int32_t **ids, size_t *n)
     return m;
 }
 
-static int G_of(const recur_config *c) { return c->cell == RECUR_CELL_LSTM ? 4 : c->cell == RECUR_CELL_GRU ? 3 : 1; }
-
 /* Forward matrix-product FLOPs per token. */
 static double forward_flops_per_token(const recur_config *c)
 {
-    int G = G_of(c);
+    int G = rnn_gate_count(c->cell);
     double f = 0;
     for (int l = 0; l < c->layers; l++)
         f += 2.0 * G * c->hidden * ((l ? c->hidden : c->embed) + c->hidden);
@@ -164,7 +162,7 @@ static void bench_train(const args *a)
     double tokens = (double)a->batch * a->seq * a->steps;
     double model_flops = 3.0 * forward_flops_per_token(c) * tokens, run_flops = model_flops;
     if (net_uses_tokens(m, a->seq, a->batch, 1)) {
-        double first_input = 2.0 * G_of(c) * c->hidden * c->embed; /* per row of the window */
+        double first_input = 2.0 * rnn_gate_count(c->cell) * c->hidden * c->embed; /* per row of the window */
         run_flops -= 3.0 * first_input * tokens;
         run_flops += 3.0 * first_input * c->vocab_size * a->steps;
     }

@@ -243,7 +243,7 @@ static void check_int_products(void)
         CHECK(rows_matrix_init(&mat, RECUR_WEIGHTS_I8, w, (size_t)count, (size_t)width, ROWS_COPY, &err) == RECUR_OK);
         CHECK(rows_matrix_prepare_int(&mat, (size_t)nx, &err) == RECUR_OK);
         CHECK(mat.sum_hi != NULL);
-        rows_qvec qx = {qxb, 0, 0}, qh = {qhb, 0, 0};
+        rows_qvec qx = {qxb, 0}, qh = {qhb, 0};
         if (nx)
             rows_qvec_set(&qx, x, nx);
         rows_qvec_set(&qh, h, nh);
@@ -281,7 +281,7 @@ static void check_int_products(void)
     /* An all-zero vector quantises to the offset alone. */
     float zeros[5] = {0};
     uint8_t q[5];
-    rows_qvec qz = {q, 0, 0};
+    rows_qvec qz = {q, 0};
     rows_qvec_set(&qz, zeros, 5);
     CHECK(q[0] == 128 && q[4] == 128 && qz.scale == 1.0f);
     /* A diverged state's NaN becomes a byte, not an undefined conversion. */

@@ -77,7 +77,6 @@ float rows_matrix_dot(const rows_matrix *m, size_t row, const float *x);
 typedef struct rows_qvec {
     uint8_t *q;
     float scale;
-    int n;
 } rows_qvec;
 
 /* Whether this build has the integer products. */

@@ -51,7 +51,6 @@ void rows_qvec_set(rows_qvec *qv, const float *v, int n)
         qv->q[j] = (uint8_t)(int)t;
     }
     qv->scale = scale;
-    qv->n = n;
 }
 
 recur_status rows_matrix_prepare_int(rows_matrix *m, size_t split, recur_error *err)
