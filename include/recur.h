@@ -20,6 +20,7 @@
 #include "recur/model.h"
 #include "recur/train.h"
 #include "recur/sample.h"
+#include "recur/generate.h"
 #include "recur/w2v.h"
 #include "recur/viz.h"
 #include "recur/gradflow.h"

@@ -11,7 +11,8 @@ extern "C" {
 typedef enum recur_sample_mode {
     RECUR_SAMPLE_ARGMAX = 0,   /* most likely token every step */
     RECUR_SAMPLE_WEIGHTED,     /* draw from the distribution every step */
-    RECUR_SAMPLE_SPACE         /* draw after a space, argmax otherwise */
+    RECUR_SAMPLE_SPACE,        /* draw after a space, argmax otherwise */
+    RECUR_SAMPLE_BEAM          /* beam search (recur/generate.h); a picker treats it as argmax */
 } recur_sample_mode;
 
 /* How the sampler stores its copy of the weight matrices. */
