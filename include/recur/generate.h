@@ -113,7 +113,7 @@ typedef struct recur_text_out recur_text_out;
 recur_status recur_text_out_create(const recur_vocab *v, const char *const *stop, int n_stop,
                                    recur_text_out **out, recur_error *err);
 void recur_text_out_free(recur_text_out *t);
-/* Appends a token. *piece/*len get the text now safe to show (may be
+/* Appends a token. *piece and *len get the text now safe to show (may be
  * empty; valid until the next call). Returns 1 when a stop string was
  * completed: the piece then ends before the stop, and the stream is done. */
 int recur_text_out_push(recur_text_out *t, int32_t id, const char **piece, size_t *len);
