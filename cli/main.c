@@ -23,6 +23,7 @@ static const command commands[] = {
     {"tag", cmd_tag, "sequence labelling: train a (bidirectional) tagger, tag text"},
     {"fill", cmd_fill, "fill the blanks of a text with a cloze model (recur train --task cloze)"},
     {"classify", cmd_classify, "classify texts: train a (bidirectional) classifier, label lines"},
+    {"serve", cmd_serve, "serve a model (and word vectors) over HTTP, with a web page"},
 };
 
 static void usage(FILE *out)
