@@ -229,10 +229,8 @@ static int parse_fields(const json_value *o, const serve_limits *lim, serve_comp
     else
         s->temperature = (float)d;
     d = s->top_p;
-    if (get_number(o, "top_p", 0, 1, &d, bad))
-        return -1;
-    if (d == 0) {
-        serve_bad_set(bad, "top_p", "top_p must be in (0, 1], got 0");
+    if (get_number(o, "top_p", 0, 1, &d, bad) || d == 0) {
+        serve_bad_set(bad, "top_p", "top_p must be a number in (0, 1]");
         return -1;
     }
     s->top_p = (float)d;

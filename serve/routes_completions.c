@@ -106,12 +106,12 @@ static void gather(void *user, int index, const char *text, size_t len, serve_fi
 }
 
 /* OpenAI's finish reasons, and recur's two for a completion cut short. */
-static const char *finish_name(serve_finish f, const char *cut_reason)
+static const char *finish_name(const serve_app *app, serve_finish f, const char *cut_reason)
 {
     switch (f) {
     case SERVE_FINISH_LENGTH: return "length";
     case SERVE_FINISH_STOP: return "stop";
-    case SERVE_FINISH_CANCELLED: return cut_reason ? cut_reason : "cancelled";
+    case SERVE_FINISH_CANCELLED: return cut_reason ? cut_reason : app->stopping ? "shutdown" : "cancelled";
     default: return "error";
     }
 }
@@ -161,7 +161,7 @@ static serve_result answer_whole(serve_call *c, serve_job *job, int n, size_t pr
         recur_strbuf_puts(&b, i ? ",{\"text\":" : "{\"text\":");
         recur_strbuf_json_string(&b, g.text[i].data ? g.text[i].data : "", g.text[i].len);
         recur_strbuf_printf(&b, ",\"index\":%d,\"logprobs\":null,\"finish_reason\":\"%s\"}", i,
-                            finish_name(g.finish[i], cut));
+                            finish_name(app, g.finish[i], cut));
         completion_tokens += g.tokens[i];
     }
     recur_strbuf_printf(&b, "],\"usage\":{\"prompt_tokens\":%zu,\"completion_tokens\":%lld,\"total_tokens\":%lld}}",
@@ -209,7 +209,7 @@ static void stream_news(void *user, int index, const char *text, size_t len, ser
     recur_strbuf_json_string(&s->out, text, len);
     recur_strbuf_printf(&s->out, ",\"index\":%d,\"logprobs\":null,\"finish_reason\":", index);
     if (finish)
-        recur_strbuf_printf(&s->out, "\"%s\"", finish_name(finish, s->cut));
+        recur_strbuf_printf(&s->out, "\"%s\"", finish_name(s->app, finish, s->cut));
     else
         recur_strbuf_puts(&s->out, "null");
     recur_strbuf_puts(&s->out, "}]}\n\n");

@@ -58,7 +58,8 @@ struct serve_scheduler {
     int stopping;
     serve_job *head, *tail; /* the queue, oldest first */
     int queued;
-    /* the generation thread's own */
+    int queued_n;           /* completions of the queued jobs */
+    /* the generation thread's own, though nfree changes only under the lock */
     completion **active;
     int nactive;
     int *free_slots;
@@ -131,6 +132,7 @@ static void admit(serve_scheduler *s)
         if (j->cancel || s->stopping) {
             *link = j->next;
             s->queued--;
+            s->queued_n -= j->n;
             finish_queued(s, j);
         } else {
             s->tail = j;
@@ -143,6 +145,7 @@ static void admit(serve_scheduler *s)
         if (!s->head)
             s->tail = NULL;
         s->queued--;
+        s->queued_n -= j->n;
         for (int i = 0; i < j->n; i++) {
             completion *c = &j->c[i];
             c->slot = s->free_slots[--s->nfree];
@@ -382,8 +385,8 @@ serve_submit_result serve_job_submit(serve_scheduler *s, const serve_job_spec *s
     serve_submit_result r = SERVE_SUBMITTED;
     if (s->stopping)
         r = SERVE_STOPPING;
-    else if (s->queued >= s->queue_capacity)
-        r = SERVE_QUEUE_FULL;
+    else if (s->queued_n + j->n > s->nfree && s->queued >= s->queue_capacity)
+        r = SERVE_QUEUE_FULL; /* a job that finds free slots never counts as waiting */
     if (r == SERVE_SUBMITTED) {
         if (s->tail)
             s->tail->next = j;
@@ -391,6 +394,7 @@ serve_submit_result serve_job_submit(serve_scheduler *s, const serve_job_spec *s
             s->head = j;
         s->tail = j;
         s->queued++;
+        s->queued_n += j->n;
         pthread_cond_signal(&s->work);
     }
     pthread_mutex_unlock(&s->lock);
