@@ -311,6 +311,12 @@ static int encode_prompt(const serve_app *app, const serve_completion_req *req, 
         serve_bad_set(bad, "prompt", "prompt: %s", err.msg);
         return -1;
     }
+    /* As recur_generate: a word model's encoding ends every line with
+     * "<eos>", but a prompt that does not end with a newline is a sentence
+     * to continue. */
+    int32_t eos = recur_vocab_level(v) == RECUR_LEVEL_WORD ? recur_vocab_find(v, "<eos>", 5) : -1;
+    if (*n > 0 && eos >= 0 && (*ids)[*n - 1] == eos && req->prompt[req->prompt_len - 1] != '\n')
+        (*n)--;
     if (*n == 0 || *n > app->limits.max_prompt) {
         serve_bad_set(bad, "prompt", "the prompt has %zu tokens; it must have 1 to %zu", *n, app->limits.max_prompt);
         free(*ids);

@@ -175,6 +175,7 @@ static void step(serve_scheduler *s)
         serve_job *j = c->job;
         if (c->fed < j->prompt_len) {
             recur_picker_accept(c->picker, j->prompt[c->fed]);
+            recur_text_out_seen(c->text, j->prompt[c->fed]);
             if (++c->fed < j->prompt_len)
                 continue;
         }
@@ -348,7 +349,7 @@ static recur_status job_create(serve_scheduler *s, const serve_job_spec *spec, s
     memcpy(j->prompt, spec->prompt, spec->prompt_len * sizeof *j->prompt);
     j->prompt_len = spec->prompt_len;
     const recur_vocab *v = recur_model_vocab(s->model);
-    int32_t space = recur_vocab_level(v) == RECUR_LEVEL_CHAR ? recur_vocab_find(v, " ", 1) : -1;
+    int32_t space = recur_vocab_find(v, " ", 1); /* as recur_generate: the same picks as recur sample */
     for (int i = 0; i < spec->n; i++) {
         completion *c = &j->c[i];
         c->job = j;
