@@ -14,6 +14,7 @@
 #include "args.h"
 #include "commands.h"
 #include "corpus.h"
+#include "data_path.h"
 #include "presets.h"
 #include "progress.h"
 #include "recur.h"
@@ -29,6 +30,8 @@ static void on_signal(int sig) { stop_signal = sig; }
 typedef struct train_options {
     const char *data, *val, *out, *log, *level, *cell, *optimizer, *schedule, *loss_scale;
     const char *preset, *test;
+    const char *newlines, *unknown; /* --newlines, --unknown: resolved into text */
+    text_options text;
     char preset_paths[3][4096]; /* shipped PTB files a preset fills in */
     double val_fraction, minutes;
     int64_t steps, save_every, eval_every, log_every;
@@ -54,6 +57,7 @@ static void default_options(train_options *o)
     o->eval_batch = 1;
     o->max_skips = 10;
     o->seed = 1;
+    text_options_default(&o->text);
     recur_config_default(&o->cfg);
     recur_train_config_default(&o->tc);
 }
@@ -126,9 +130,9 @@ static int preset_default_data(train_options *o)
         if (*targets[i])
             continue;
         if (preset_data_path(files[i], o->preset_paths[i], sizeof o->preset_paths[i]))
-            return cli_error(CMD, "--preset %s: cannot find the shipped data/%s (looked in ./data and next to the "
-                                  "executable); give --data, --val and --test",
-                             o->preset, files[i]),
+            return cli_error(CMD, "--preset %s: cannot find the shipped data/%s (looked in %s); give --data, --val "
+                                  "and --test",
+                             o->preset, files[i], cli_data_places()),
                    1;
         *targets[i] = o->preset_paths[i];
     }
@@ -147,6 +151,10 @@ static int parse_options(train_options *o, int argc, char **argv)
         {"--no-test", CLI_FLAG, &o->no_test, 0, 0, "skip the --test evaluation (for short runs of a preset)", NULL},
         {"--val-fraction", CLI_DOUBLE, &o->val_fraction, 0, 0.5, "share of --data held out for validation (default 0.05; 0: none)", NULL},
         {"--level", CLI_STRING, &o->level, 0, 0, "char or word (default char)", NULL},
+        {"--min-count", CLI_INT, &o->text.min_count, 1, 1e9, "word level: words seen fewer than N times in --data become <unk> (default 1: keep all)", NULL},
+        {"--max-vocab", CLI_INT, &o->text.max_vocab, 3, 16777216, "word level: keep the N most frequent tokens, <eos> and <unk> included; the rest become <unk> (default: all)", NULL},
+        {"--newlines", CLI_STRING, &o->newlines, 0, 0, TEXT_NEWLINES_HELP, NULL},
+        {"--unknown", CLI_STRING, &o->unknown, 0, 0, "error or skip: characters of --val/--test that --data lacks stop the run, or are left out and counted (default error)", NULL},
         {"--cell", CLI_STRING, &o->cell, 0, 0, "lstm, gru, rnn_tanh or rnn_relu (default lstm)", NULL},
         {"--layers", CLI_INT, &o->cfg.layers, 1, 64, "recurrent layers (default 2)", NULL},
         {"--hidden", CLI_INT, &o->cfg.hidden, 1, 65536, "units per layer (default 128)", NULL},
@@ -219,6 +227,15 @@ static int resolve_names(train_options *o)
     if (CLI_CHOOSE(CMD, "--level", o->level, levels, &level))
         return 2;
     o->cfg.level = (recur_level)level;
+    if (text_options_parse(CMD, &o->text, o->newlines, o->unknown))
+        return 2;
+    o->text.quiet = o->quiet;
+    o->text.defer = 1; /* printed once setup has succeeded */
+    if (o->cfg.level != RECUR_LEVEL_WORD && (o->text.min_count > 1 || o->text.max_vocab))
+        return cli_error(CMD, "%s applies to --level word (a character vocabulary has no <unk> for the characters it "
+                              "would leave out)",
+                         o->text.min_count > 1 ? "--min-count" : "--max-vocab"),
+               2;
     if (recur_cell_parse(o->cell, &o->cfg.cell, &err))
         return cli_error(CMD, "--cell: %s", err.msg), 2;
     if (CLI_CHOOSE(CMD, "--optimizer", o->optimizer, optimizers, &optimizer) ||
@@ -464,17 +481,18 @@ static int setup(run *r, int argc, char **argv)
         o->cfg = *recur_model_config(r->model);
         /* The vocabulary is the saved model's; the data are encoded with it. */
         recur_vocab *v = (recur_vocab *)recur_model_vocab(r->model);
-        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &v, &r->data))
+        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &o->text, &v, &r->data))
             return 1;
     } else {
-        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &vocab, &r->data))
+        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &o->text, &vocab, &r->data))
             return 1;
         if (recur_model_create(&o->cfg, vocab, (uint64_t)o->seed, &r->model, &err)) {
             recur_vocab_free(vocab);
             return cli_error(CMD, "%s", err.msg), 2;
         }
     }
-    if (o->test && corpus_encode_file(CMD, o->test, recur_model_vocab(r->model), &r->test_ids, &r->n_test))
+    if (o->test &&
+        corpus_encode_file(CMD, o->test, recur_model_vocab(r->model), &o->text, &r->test_ids, &r->n_test, NULL))
         return 1;
     if (recur_trainer_create(r->model, &o->tc, r->data.train, r->data.n_train, &r->trainer, &err))
         return cli_error(CMD, "%s: %s", o->data, err.msg), 1;
@@ -709,6 +727,7 @@ int cmd_train(int argc, char **argv)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         r.t0 = now_seconds();
+        text_notes_flush(&r.o.text);
         rc = train_loop(&r);
     }
     run_free(&r);
