@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "corpus.h"
 #include "data_path.h"
+#include "finetune.h"
 #include "presets.h"
 #include "progress.h"
 #include "recur.h"
@@ -31,6 +32,8 @@ typedef struct train_options {
     const char *data, *val, *out, *log, *level, *cell, *optimizer, *schedule, *loss_scale;
     const char *preset, *test;
     const char *newlines, *unknown; /* --newlines, --unknown: resolved into text */
+    const char *init_from;          /* fine-tune this model (cli/finetune.h) */
+    int dropout_given;
     text_options text;
     char preset_paths[3][4096]; /* shipped PTB files a preset fills in */
     double val_fraction, minutes;
@@ -147,6 +150,7 @@ static int parse_options(train_options *o, int argc, char **argv)
         {"--data", CLI_STRING, &o->data, 0, 0, "training text (UTF-8; with a ptb-* preset: the shipped PTB files)", NULL},
         {"--out", CLI_STRING, &o->out, 0, 0, "model file to write (.safetensors); the training state goes to MODEL.state", NULL},
         {"--val", CLI_STRING, &o->val, 0, 0, "validation text (default: the last --val-fraction of --data)", NULL},
+        {"--init-from", CLI_STRING, &o->init_from, 0, 0, "fine-tune MODEL: its weights and architecture, a fresh optimizer and schedule; new characters of --data get new rows, new words become <unk>", NULL},
         {"--test", CLI_STRING, &o->test, 0, 0, "test text, evaluated at the end (batch 1 step by step, and batched)", NULL},
         {"--no-test", CLI_FLAG, &o->no_test, 0, 0, "skip the --test evaluation (for short runs of a preset)", NULL},
         {"--val-fraction", CLI_DOUBLE, &o->val_fraction, 0, 0.5, "share of --data held out for validation (default 0.05; 0: none)", NULL},
@@ -161,7 +165,7 @@ static int parse_options(train_options *o, int argc, char **argv)
         {"--embed", CLI_INT, &o->cfg.embed, 1, 65536, "embedding size (default: --hidden)", NULL},
         {"--tied", CLI_FLAG, &o->cfg.tied, 0, 0, "tie the decoder to the embedding (needs embed = hidden)", NULL},
         {"--peephole", CLI_FLAG, &o->cfg.peephole, 0, 0, "LSTM peephole connections", NULL},
-        {"--dropout", CLI_FLOAT, &o->cfg.dropout, 0, 0.99, "dropout on non-recurrent connections (default 0)", NULL},
+        {"--dropout", CLI_FLOAT, &o->cfg.dropout, 0, 0.99, "dropout on non-recurrent connections (default 0)", &o->dropout_given},
         {"--init-scale", CLI_FLOAT, &o->cfg.init_scale, 0, 100, "uniform(-s, s) init; 0: PyTorch's default (default 0)", NULL},
         {"--forget-bias", CLI_FLOAT, &o->cfg.forget_bias, -100, 100, "initial LSTM forget-gate bias; 0 keeps the random init (default 0)", NULL},
         {"--batch", CLI_INT, &o->tc.batch, 1, 100000, "streams per batch (default 50)", NULL},
@@ -483,6 +487,10 @@ static int setup(run *r, int argc, char **argv)
         recur_vocab *v = (recur_vocab *)recur_model_vocab(r->model);
         if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &o->text, &v, &r->data))
             return 1;
+    } else if (o->init_from) {
+        if (finetune_setup(CMD, o->init_from, o->data, o->val, o->val_fraction, o->dropout_given ? o->cfg.dropout : -1,
+                           &o->text, &r->model, &o->cfg, &r->data))
+            return 1;
     } else {
         if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &o->text, &vocab, &r->data))
             return 1;
@@ -521,8 +529,13 @@ static int train_loop(run *r)
     progress_line(&r->prog, "%s %s, %d x %d, %zu parameters; %zu training tokens, %zu validation; %lld steps per epoch%s",
                   cfg->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(cfg->cell), cfg->layers,
                   cfg->hidden, recur_model_param_count(r->model), r->data.n_train, r->data.n_val,
-                  (long long)per_epoch, o->resume ? " (resumed)" : "");
+                  (long long)per_epoch, o->resume ? " (resumed)" : o->init_from ? " (fine-tuning the --init-from model)" : "");
     int consecutive_skips = 0, rc = 0;
+    /* A fine-tuning run's first figure is the loaded model's own, before any step. */
+    if (o->init_from && start_step == 0) {
+        recur_step_info at_start = {0};
+        validate(r, &at_start, NULL);
+    }
     double loss_avg = NAN, t_rate = now_seconds();
     int64_t rate_steps = 0;
     double tokens_per_s = 0;
@@ -679,6 +692,12 @@ int cmd_train(int argc, char **argv)
     if (rc == CLI_HELP)
         return 0;
     if (rc)
+        return 2;
+    if (r.o.init_from && r.o.resume)
+        return cli_error(CMD, "--init-from starts a new run from a model and --resume continues a saved one: give one "
+                              "of them"),
+               2;
+    if (r.o.init_from && finetune_check_flags(CMD, r.o.init_from, argc, argv))
         return 2;
     if (!r.o.out)
         return cli_error(CMD, "--out MODEL is required (see --help)"), 2;

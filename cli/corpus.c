@@ -32,7 +32,7 @@ int text_options_parse(const char *command, text_options *t, const char *newline
 }
 
 /* Part of a note line: on stderr now, or kept until text_notes_flush. */
-__attribute__((format(printf, 2, 3))) static void note(text_options *t, const char *fmt, ...)
+void text_note(text_options *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -69,9 +69,9 @@ int corpus_read_text(const char *command, const char *path, text_options *t, cha
     if (t->newlines_lf) {
         *len = recur_text_crlf_to_lf(*text, *len);
         if (!t->quiet)
-            note(t, "%s: %s: %zu CRLF line ends read as LF (--newlines lf)\n", command, path, crlf);
+            text_note(t, "%s: %s: %zu CRLF line ends read as LF (--newlines lf)\n", command, path, crlf);
     } else if (!t->quiet) {
-        note(t,
+        text_note(t,
                 "%s: %s has Windows line ends (%zu CRLF): at character level '\\r' is a character of its own; "
                 "--newlines lf reads them as LF\n",
                 command, path, crlf);
@@ -106,16 +106,16 @@ void corpus_note_unknown(const char *command, const char *what, const recur_voca
         used += (size_t)n;
     }
     if (st->unk_mapped)
-        note(t, "%s: %s: %zu of %zu %s (%.2f%%) are not in the model's vocabulary and became <unk>", command,
+        text_note(t, "%s: %s: %zu of %zu %s (%.2f%%) are not in the model's vocabulary and became <unk>", command,
                 what, st->unk_mapped, st->tokens, word ? "words" : "tokens", percent(st->unk_mapped, st->tokens));
     else
-        note(t, "%s: %s: %zu of %zu %s (%.2f%%) are not in the model's vocabulary and were skipped", command,
+        text_note(t, "%s: %s: %zu of %zu %s (%.2f%%) are not in the model's vocabulary and were skipped", command,
                 what, st->skipped, st->tokens, word ? "words" : "characters", percent(st->skipped, st->tokens));
-    note(t, ", %zu distinct: %s%s", st->unknown_types, examples,
+    text_note(t, ", %zu distinct: %s%s", st->unknown_types, examples,
             st->unknown_types > 5 && st->n_examples > 5 ? ", ..." : "");
     if (st->unk_total > st->unk_mapped)
-        note(t, "; with the text's own <unk>, %.2f%% of the tokens are <unk>", percent(st->unk_total, st->tokens));
-    note(t, "\n");
+        text_note(t, "; with the text's own <unk>, %.2f%% of the tokens are <unk>", percent(st->unk_total, st->tokens));
+    text_note(t, "\n");
 }
 
 /* The error line for a text that does not fit the vocabulary, with the way out. */
@@ -169,7 +169,7 @@ static void note_vocab(const char *command, const char *path, const recur_vocab 
     if (t->quiet)
         return;
     int word = recur_vocab_level(v) == RECUR_LEVEL_WORD;
-    note(t, "%s: vocabulary: %d %s from %zu tokens of %s", command, recur_vocab_size(v),
+    text_note(t, "%s: vocabulary: %d %s from %zu tokens of %s", command, recur_vocab_size(v),
             word ? "words" : "characters", st->tokens, path);
     if (st->dropped_types) {
         char limits[96] = "";
@@ -178,12 +178,12 @@ static void note_vocab(const char *command, const char *path, const recur_vocab 
         if (t->max_vocab > 0)
             snprintf(limits + strlen(limits), sizeof limits - strlen(limits), "%s--max-vocab %d",
                      t->min_count > 1 ? " and " : "", t->max_vocab);
-        note(t, "; %s left out %zu of its %zu distinct words (%zu tokens, %.2f%%), which are <unk>", limits,
+        text_note(t, "; %s left out %zu of its %zu distinct words (%zu tokens, %.2f%%), which are <unk>", limits,
                 st->dropped_types, st->types, st->dropped_tokens, percent(st->dropped_tokens, st->tokens));
     }
     if (st->added_unk)
-        note(t, "; <unk> added for words it lacks");
-    note(t, "\n");
+        text_note(t, "; <unk> added for words it lacks");
+    text_note(t, "\n");
 }
 
 int corpus_load(const char *command, const char *train_path, const char *val_path, double val_fraction,
@@ -213,9 +213,10 @@ int corpus_load(const char *command, const char *train_path, const char *val_pat
         note_vocab(command, train_path, *vocab, t, &vs);
     }
     /* The training text's own dropped words are in the vocabulary note already. */
-    text_options train_t = *t;
-    train_t.quiet = t->quiet || built;
-    int rc = corpus_encode_text(command, train_path, text, len, *vocab, &train_t, &ids, &n, NULL);
+    int quiet = t->quiet;
+    t->quiet = quiet || built;
+    int rc = corpus_encode_text(command, train_path, text, len, *vocab, t, &ids, &n, NULL);
+    t->quiet = quiet;
     free(text);
     if (rc)
         goto fail;

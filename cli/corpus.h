@@ -29,6 +29,8 @@ typedef struct text_options {
 
 /* Prints the deferred notes (and forgets them). */
 void text_notes_flush(text_options *t);
+/* Part of a note line: on stderr now, or kept for text_notes_flush. */
+void text_note(text_options *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void text_options_default(text_options *t);
 /* Sets newlines_lf and unknown from the flags' values ("keep"/"lf",
