@@ -189,7 +189,8 @@ recur_status serve_http_start(serve_app *app, const char *host, int port, serve_
     *out = NULL;
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;
+    /* MHD_USE_AUTO: poll or epoll rather than select, which fails past 1024 descriptors. */
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_AUTO;
     if (strcmp(host, "localhost") == 0)
         host = "127.0.0.1";
     struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
