@@ -120,10 +120,12 @@ static size_t held_tail(const recur_text_out *t, const char *h, size_t n)
 /* Hands out pend[0..n) and keeps the rest. */
 static void release(recur_text_out *t, size_t n, const char **piece, size_t *len)
 {
+    *piece = "";
+    *len = 0;
+    if (n == 0)
+        return;
     if (!grow(&t->out, &t->ocap, n + 1)) {
         /* out of memory for the copy: hold everything rather than lose it */
-        *piece = "";
-        *len = 0;
         return;
     }
     memcpy(t->out, t->pend, n);
