@@ -61,6 +61,13 @@ for prime, n, seed, temp, topk in [("ROMEO:", 120, 7, 1.0, 0), ("First Citizen",
     check(r["usage"] == {"prompt_tokens": len(prime), "completion_tokens": n, "total_tokens": len(prime) + n} and
           r["choices"][0]["finish_reason"] == "length" and r["object"] == "text_completion" and
           r["id"].startswith("cmpl-"), "usage counts the prompt's and the completion's tokens")
+body = {"prompt": "ROMEO:", "max_tokens": 150, "seed": 9, "temperature": 0.9, "top_p": 0.9, "min_p": 0.05,
+        "repeat_penalty": 1.3, "repeat_last_n": 32, "presence_penalty": 0.5, "frequency_penalty": 0.2}
+status, _, r = srv.json("POST", "/v1/completions", body)
+check(status == 200 and r["choices"][0]["text"] == sample("ROMEO:", 150, 9, [
+    "--temperature", "0.9", "--top-p", "0.9", "--min-p", "0.05", "--repeat-penalty", "1.3", "--repeat-last-n", "32",
+    "--presence-penalty", "0.5", "--frequency-penalty", "0.2"]),
+    "top_p, min_p and the three penalties: the same text as recur sample with the same flags")
 status, _, r = srv.json("POST", "/v1/completions", {"prompt": "ROMEO:", "max_tokens": 50, "temperature": 0})
 check(r["choices"][0]["text"] == sample("ROMEO:", 50, 1, ["--mode", "argmax"]),
       "temperature 0 is the most likely token every step (recur sample --mode argmax)")
@@ -84,6 +91,7 @@ first = full.find(stop)
 status, _, r = srv.json("POST", "/v1/completions", {"prompt": "ROMEO:", "max_tokens": 200, "seed": 5, "stop": stop})
 check(r["choices"][0]["text"] == full[:first] and r["choices"][0]["finish_reason"] == "stop",
       "stop %r: the text ends before its first occurrence, finish_reason stop" % stop)
+check(r["choices"][0]["text"] == sample("ROMEO:", 200, 5, ["--stop", stop]), "and equals recur sample --stop")
 status, _, raw = srv.stream({"prompt": "ROMEO:", "max_tokens": 200, "seed": 5, "stop": ["zzzz", stop]})
 texts, finish, _ = sse_texts(raw)
 check(texts[0] == full[:first] and finish[0] == "stop", "stop in a stream: never sent, across token boundaries")
