@@ -25,5 +25,6 @@
 #include "recur/viz.h"
 #include "recur/gradflow.h"
 #include "recur/task.h"
+#include "recur/run.h"
 
 #endif
