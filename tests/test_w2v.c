@@ -445,7 +445,7 @@ static void test_training(void)
         o.size = 16;
         o.iter = 3;
         o.sample = 0;
-        o.threads = 2;
+        o.threads = 1; /* reproducible: two hogwild threads learn a little less when one is descheduled */
         o.cbow = variant & 1;
         if (variant / 2 == 1) {
             o.negative = 0;
