@@ -12,6 +12,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "data_path.h"
 #include "presets.h"
 #include "progress.h"
 #include "recur.h"
@@ -159,9 +160,9 @@ static int preset_default_data(recur_run_options *o)
             continue;
         char path[4096];
         if (preset_data_path(files[i], path, sizeof path))
-            return cli_error(CMD, "--preset %s: cannot find the shipped data/%s (looked in ./data and next to the "
-                                  "executable); give --data, --val and --test",
-                             o->preset, files[i]),
+            return cli_error(CMD, "--preset %s: cannot find the shipped data/%s (looked in %s); give --data, --val "
+                                  "and --test",
+                             o->preset, files[i], cli_data_places()),
                    1;
         if (recur_run_options_set(o, keys[i], path, NULL))
             return cli_error(CMD, "out of memory"), 1;
@@ -220,6 +221,19 @@ static void print_tested(printer *pr, const recur_run_progress *p)
     }
 }
 
+/* What reading the data found, a line each, once the set-up succeeded. */
+static void print_notes(printer *pr, const char *notes)
+{
+    if (pr->prog.quiet)
+        return;
+    for (const char *p = notes; *p;) {
+        const char *nl = strchr(p, '\n');
+        int n = nl ? (int)(nl - p) : (int)strlen(p);
+        fprintf(stderr, "%s: %.*s\n", CMD, n, p);
+        p += n + (nl ? 1 : 0);
+    }
+}
+
 static void on_progress(void *user, const recur_run_progress *p)
 {
     printer *pr = user;
@@ -232,7 +246,7 @@ static void on_progress(void *user, const recur_run_progress *p)
                       "%s %s, %d x %d, %zu parameters; %zu training tokens, %zu validation; %lld steps per epoch%s",
                       c->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(c->cell), c->layers, c->hidden,
                       p->parameters, p->train_tokens, p->val_tokens, (long long)p->steps_per_epoch,
-                      p->resumed ? " (resumed)" : "");
+                      p->resumed ? " (resumed)" : p->fine_tuning ? " (fine-tuning the --init-from model)" : "");
         break;
     case RECUR_RUN_EPOCH_START:
         progress_line(&pr->prog, "Epoch: %d Learning rate: %.3f", p->epoch, p->lr);
@@ -295,6 +309,8 @@ int cmd_train(int argc, char **argv)
     }
     if (!o.out)
         rc = (cli_error(CMD, "--out MODEL is required (see --help)"), 2);
+    else if (o.resume && recur_run_options_check(&o, &err))
+        rc = (cli_error(CMD, "%s", err.msg), 2); /* --init-from with --resume, ... */
     else if (o.resume && recur_run_options_resume(&o, &state, &err))
         rc = (cli_error(CMD, "%s", err.msg), 1);
     else if (preset_default_data(&o))
@@ -317,6 +333,7 @@ int cmd_train(int argc, char **argv)
     if (!rc) {
         const recur_run_options *eff = recur_run_effective_options(run);
         pr.o = eff;
+        print_notes(&pr, recur_run_notes(run));
         recur_status st = recur_run_train(run, on_progress, &pr, &err);
         progress_done(&pr.prog);
         if (st && st != RECUR_E_INTERRUPTED) {

@@ -43,8 +43,13 @@ typedef struct recur_run_options {
     const char *out;            /* the model; the training state goes to out + ".state" */
     const char *log;            /* metrics as JSON Lines (appended) */
     const char *checkpoint_dir; /* one model per validation */
+    const char *init_from;      /* fine-tune this model: its weights and architecture, a fresh optimizer */
     double val_fraction;
     int no_test;
+    /* How the texts are read. */
+    int min_count, max_vocab;   /* word level: rarer words, and words beyond the max-vocab most frequent, are <unk> */
+    int newlines_lf;            /* 1: CRLF line ends are read as LF */
+    int unknown;                /* a recur_unknown: tokens of --val/--test the vocabulary lacks */
     /* The model and the optimiser (level and cell in model, schedule and
      * loss scaling in train). */
     recur_config model;
@@ -158,6 +163,7 @@ typedef struct recur_run_progress {
     /* RECUR_RUN_START */
     size_t train_tokens, val_tokens, test_tokens, parameters;
     int resumed;
+    int fine_tuning;         /* init-from: the first validation (step 0) is the loaded model's own */
     /* RECUR_RUN_VALIDATING / RECUR_RUN_VALIDATED */
     size_t val_done, val_total;
     double val_loss, val_bits, val_ppl, val_seconds;
@@ -206,6 +212,10 @@ recur_status recur_run_create(const recur_run_options *o, recur_train_state *sta
  * in a row. */
 recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, recur_error *err);
 
+/* What reading the data found that the user should hear of (CRLF line
+ * ends, tokens mapped to <unk> or skipped, the vocabulary built, characters
+ * a fine-tuned model gained): lines ending in newlines, "" when none. */
+const char *recur_run_notes(const recur_run *r);
 /* The options in effect (a preset, the saved ones of a resumed run, the
  * defaults resolved). */
 const recur_run_options *recur_run_effective_options(const recur_run *r);

@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "train/run_data.h"
 #include "train/run_files.h"
 #include "train/run_internal.h"
 #include "viz/metrics_log.h"
@@ -33,6 +34,7 @@ struct recur_run {
     int validated;                 /* a finite validation loss was seen: best holds its weights */
     double t0;
     int64_t target, per_epoch, start_step;
+    recur_strbuf notes;            /* for the caller: what reading the data found */
     recur_run_callback cb;
     void *user;
     recur_run_progress p;          /* the running figures every report carries */
@@ -158,7 +160,7 @@ static recur_status split_validation(recur_run *r, const recur_vocab *vocab, rec
 {
     const recur_run_options *o = &r->o;
     if (o->val)
-        return run_encode_file(o->val, vocab, &r->val_ids, &r->n_val, err);
+        return run_encode_file(o, o->val, vocab, &r->notes, &r->val_ids, &r->n_val, err);
     size_t n = r->n_train, n_val = (size_t)((double)n * o->val_fraction);
     if (o->val_fraction > 0.0 && n_val < 2)
         return recur_fail(err, RECUR_E_ARG, "%s: %zu tokens leave no validation data; give --val FILE or "
@@ -173,58 +175,53 @@ static recur_status split_validation(recur_run *r, const recur_vocab *vocab, rec
     return RECUR_OK;
 }
 
-/* The training text is read once: its vocabulary (a fresh run) and its ids
- * come from the same bytes. A resumed run's vocabulary is the state's. */
+/* The training text is read once: the vocabulary (a fresh run), the new
+ * characters of a fine-tuned model, and the ids come from the same bytes. A
+ * resumed run's model and vocabulary are the state's. */
 static recur_status load_data_and_model(recur_run *r, recur_error *err)
 {
     recur_run_options *o = &r->o;
     char *text = NULL;
     size_t len = 0;
-    recur_status st = recur_read_file(o->data, &text, &len, err);
+    recur_status st = run_read_text(o, o->data, &r->notes, &text, &len, err);
     if (st)
         return st;
     recur_vocab *vocab = NULL;
+    int built = 0;
     if (r->state) {
         st = recur_train_state_model(r->state, &r->model, err);
         if (st)
             recur_error_prefix(err, "cannot resume");
-        else {
-            /* The state's model, with the embedding size as the options say it (0: --hidden's). */
-            int embed = o->model.embed;
-            o->model = *recur_model_config(r->model);
-            if (!embed && o->model.embed == o->model.hidden)
-                o->model.embed = 0;
-        }
-    } else if ((st = recur_vocab_build(text, len, o->model.level, &vocab, err))) {
-        recur_error_prefix(err, "%s", o->data);
+    } else if (o->init_from) {
+        st = run_finetune_model(o, text, len, &r->notes, &r->model, err);
+    } else {
+        st = run_build_vocab(o, text, len, &r->notes, &vocab, err);
+        built = !st;
+    }
+    if (!st && r->model) {
+        /* The model's configuration, with the embedding size as the options say it (0: --hidden's). */
+        int embed = o->model.embed;
+        o->model = *recur_model_config(r->model);
+        if (!embed && o->model.embed == o->model.hidden)
+            o->model.embed = 0;
     }
     const recur_vocab *v = r->model ? recur_model_vocab(r->model) : vocab;
-    if (!st && (st = recur_vocab_encode(v, text, len, &r->train_ids, &r->n_train, err)))
-        recur_error_prefix(err, "%s", o->data);
+    /* The training text's own dropped words are in the vocabulary note already. */
+    if (!st)
+        st = run_encode_text(o, o->data, text, len, v, built ? NULL : &r->notes, &r->train_ids, &r->n_train, err);
     free(text);
     if (!st)
         st = split_validation(r, v, err);
     if (!st && o->test)
-        st = run_encode_file(o->test, v, &r->test_ids, &r->n_test, err);
+        st = run_encode_file(o, o->test, v, &r->notes, &r->test_ids, &r->n_test, err);
     if (!st && !r->model) {
         st = recur_model_create(&o->model, vocab, (uint64_t)o->seed, &r->model, err);
         if (!st)
             vocab = NULL; /* the model owns it */
     }
     recur_vocab_free(vocab);
-    return st;
-}
-
-recur_status run_encode_file(const char *path, const recur_vocab *v, int32_t **ids, size_t *n, recur_error *err)
-{
-    char *text = NULL;
-    size_t len = 0;
-    recur_status st = recur_read_file(path, &text, &len, err);
-    if (st)
-        return st; /* read_file's messages name the path */
-    if ((st = recur_vocab_encode(v, text, len, ids, n, err)))
-        recur_error_prefix(err, "%s", path);
-    free(text);
+    if (!st && r->notes.oom)
+        st = recur_fail_nomem(err, "the notes");
     return st;
 }
 
@@ -233,6 +230,9 @@ recur_status recur_run_options_resume(recur_run_options *o, recur_train_state **
     *state = NULL;
     if (!o->out)
         return recur_fail(err, RECUR_E_ARG, "--out MODEL is required (see --help)");
+    if (o->init_from)
+        return recur_fail(err, RECUR_E_ARG, "--init-from starts a new run from a model and --resume continues a "
+                          "saved one: give one of them");
     size_t n = strlen(o->out) + sizeof ".state";
     char *path = malloc(n);
     if (!path)
@@ -270,6 +270,8 @@ static recur_status setup(recur_run *r, recur_error *err)
     recur_status st;
     if (o->resume && !r->state && (st = recur_run_options_resume(o, &r->state, err)))
         return st;
+    if (r->state)
+        o->init_from = NULL; /* a fine-tuning run resumes from its state */
     if ((st = resolve_data_dir(o, err)) || (st = recur_run_options_check(o, err)))
         return st;
     if (!o->data)
@@ -313,6 +315,7 @@ recur_status recur_run_create(const recur_run_options *o, recur_train_state *sta
     }
     r->state = state;
     r->cancel = cancel;
+    recur_strbuf_init(&r->notes);
     r->best_val = INFINITY;
     recur_status st = run_options_copy(&r->o, o, err);
     if (!st && state)
@@ -341,11 +344,13 @@ void recur_run_free(recur_run *r)
     if (r->log)
         fclose(r->log);
     free(r->state_path);
+    recur_strbuf_free(&r->notes);
     recur_run_options_free(&r->o);
     free(r);
 }
 
 const recur_run_options *recur_run_effective_options(const recur_run *r) { return &r->o; }
+const char *recur_run_notes(const recur_run *r) { return r->notes.data ? r->notes.data : ""; }
 const recur_model *recur_run_model(const recur_run *r) { return r->model; }
 const char *recur_run_state_path(const recur_run *r) { return r->state_path; }
 
@@ -722,6 +727,7 @@ recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, re
     r->p.test_tokens = r->n_test;
     r->p.parameters = recur_model_param_count(r->model);
     r->p.resumed = r->o.resume;
+    r->p.fine_tuning = r->o.init_from != NULL;
     r->p.lr = recur_trainer_lr(t);
     r->t0 = now_s();
     r->rate_t = r->t0;
@@ -731,9 +737,15 @@ recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, re
     }
     report(r, RECUR_RUN_START);
     recur_status st = RECUR_OK;
+    /* A fine-tuning run's first figure is the loaded model's own, before any step. */
+    if (r->o.init_from && r->start_step == 0) {
+        int have;
+        r->p.epoch = 0;
+        st = validate(r, &have, err);
+    }
     recur_step_info info = {0};
-    int validated_now = 0, why;
-    while (!st && (why = stop_rule(r)) == GO_ON) {
+    int validated_now = 0;
+    while (!st && stop_rule(r) == GO_ON) {
         st = run_step(r, &info, err);
         if (st)
             break;

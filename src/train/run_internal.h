@@ -23,8 +23,6 @@ const char *run_options_log(const recur_run_options *o, size_t *len);
 recur_status run_options_copy(recur_run_options *dst, const recur_run_options *src, recur_error *err);
 /* Puts a state's saved log before o's and rebuilds the options from both. */
 recur_status run_options_merge_saved(recur_run_options *o, const char *saved, recur_error *err);
-/* Reads path and encodes it with v (the error names the file). */
-recur_status run_encode_file(const char *path, const recur_vocab *v, int32_t **ids, size_t *n, recur_error *err);
 /* "recur train --data x --hidden 512 ...": the options that shaped the
  * model, those that differ from the defaults (under the preset), without the
  * outputs (--out, --log, ...) so that the same training records the same

@@ -30,11 +30,21 @@
         "--data, --val and --test given override them", data_dir) \
     X(STR, "out", "FILE", "model file to write (.safetensors); the training state goes to FILE.state", out) \
     X(STR, "val", "FILE", "validation text (default: the last --val-fraction of --data)", val) \
+    X(STR, "init-from", "FILE", "fine-tune FILE: its weights and architecture, a fresh optimizer and schedule; " \
+        "new characters of --data get new rows, new words become <unk>", init_from) \
     X(STR, "test", "FILE", "test text, evaluated at the end (batch 1 step by step, and batched)", test) \
     X(FLAG, "no-test", "skip the --test evaluation (for short runs of a preset)", no_test) \
     X(NUM, "val-fraction", DOUBLE, 0, 0.5, "X", "share of --data held out for validation (default 0.05; 0: none)", \
         val_fraction) \
     X(CHOICE, "level", "char|word", "char or word (default char)", model.level) \
+    X(NUM, "min-count", INT, 1, 1e9, "N", "word level: words seen fewer than N times in --data become <unk> " \
+        "(default 1: keep all)", min_count) \
+    X(NUM, "max-vocab", INT, 3, 16777216, "N", "word level: keep the N most frequent tokens, <eos> and <unk> " \
+        "included; the rest become <unk> (default: all)", max_vocab) \
+    X(CHOICE, "newlines", "keep|lf", "keep or lf: read CRLF (Windows) line ends as LF (default keep)", \
+      newlines_lf) \
+    X(CHOICE, "unknown", "error|skip", "error or skip: characters of --val/--test that --data lacks stop the " \
+      "run, or are left out and counted (default error)", unknown) \
     X(CHOICE, "cell", "rnn_tanh|rnn_relu|lstm|gru", "lstm, gru, rnn_tanh or rnn_relu (default lstm)", model.cell) \
     X(NUM, "layers", INT, 1, 64, "N", "recurrent layers (default 2)", model.layers) \
     X(NUM, "hidden", INT, 1, 65536, "N", "units per layer (default 128)", model.hidden) \
@@ -493,9 +503,39 @@ recur_status recur_run_options_get(const recur_run_options *o, const char *name,
     return RECUR_OK;
 }
 
+/* What fine-tuning keeps: the model's shape, its initialisation (which the
+ * loaded weights replace) and its vocabulary. */
+static recur_status check_finetune(const recur_run_options *o, recur_error *err)
+{
+    static const char *const kept[] = {"level", "cell", "layers", "hidden", "embed", "tied", "peephole",
+                                       "init-scale", "forget-bias", "preset", "min-count", "max-vocab"};
+    if (o->resume)
+        return recur_fail(err, RECUR_E_ARG, "--init-from starts a new run from a model and --resume continues a "
+                          "saved one: give one of them");
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        if (!run_options_was_set(o, kept[i]))
+            continue;
+        const char *what = strcmp(kept[i], "min-count") == 0 || strcmp(kept[i], "max-vocab") == 0
+                               ? "vocabulary (new words become <unk>)"
+                           : strcmp(kept[i], "preset") == 0 ? "architecture (give the training flags alone)"
+                           : strcmp(kept[i], "init-scale") == 0 || strcmp(kept[i], "forget-bias") == 0
+                               ? "weights, so there is nothing to initialise"
+                               : "architecture";
+        return recur_fail(err, RECUR_E_ARG, "--%s cannot be combined with --init-from %s: fine-tuning keeps the "
+                          "model's %s", kept[i], o->init_from, what);
+    }
+    return RECUR_OK;
+}
+
 recur_status recur_run_options_check(const recur_run_options *o, recur_error *err)
 {
     const recur_config *c = &o->model;
+    recur_status fst = o->init_from ? check_finetune(o, err) : RECUR_OK;
+    if (fst)
+        return fst;
+    if (c->level != RECUR_LEVEL_WORD && (o->min_count > 1 || o->max_vocab))
+        return recur_fail(err, RECUR_E_ARG, "%s applies to --level word (a character vocabulary has no <unk> for "
+                          "the characters it would leave out)", o->min_count > 1 ? "--min-count" : "--max-vocab");
     if (c->peephole && c->cell != RECUR_CELL_LSTM)
         return recur_fail(err, RECUR_E_ARG, "--peephole needs --cell lstm");
     int E = c->embed ? c->embed : c->hidden;
@@ -591,6 +631,8 @@ recur_status run_options_merge_saved(recur_run_options *o, const char *saved, re
     if (st)
         recur_error_prefix(err, "the saved options");
     o->resume = 1;
+    /* A fine-tuning run resumes from its state, not from its first model. */
+    o->init_from = NULL;
     return st;
 }
 
