@@ -13,6 +13,7 @@
 #include "args.h"
 #include "commands.h"
 #include "data_path.h"
+#include "dist_cli.h"
 #include "presets.h"
 #include "progress.h"
 #include "recur.h"
@@ -174,6 +175,7 @@ static int preset_default_data(recur_run_options *o)
 
 typedef struct printer {
     progress prog;
+    const cli_dist *dist;
     const recur_run_options *o;
     double val_started;   /* when the validation under way began (its first report) */
     double best_val;      /* as the last report said */
@@ -247,6 +249,11 @@ static void on_progress(void *user, const recur_run_progress *p)
                       c->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(c->cell), c->layers, c->hidden,
                       p->parameters, p->train_tokens, p->val_tokens, (long long)p->steps_per_epoch,
                       p->resumed ? " (resumed)" : p->fine_tuning ? " (fine-tuning the --init-from model)" : "");
+        if (pr->dist->size > 1) {
+            int b = o->train.batch, n = pr->dist->size;
+            progress_line(&pr->prog, "data-parallel over %d ranks: %d or %d of the %d streams each, rank 0 writes", n,
+                          b / n, b / n + (b % n != 0), b);
+        }
         break;
     case RECUR_RUN_EPOCH_START:
         progress_line(&pr->prog, "Epoch: %d Learning rate: %.3f", p->epoch, p->lr);
@@ -292,11 +299,8 @@ static void on_progress(void *user, const recur_run_progress *p)
     }
 }
 
-int cmd_train(int argc, char **argv)
+static int train_main(int argc, char **argv, cli_dist *dist)
 {
-    int task_rc; /* --task cloze is trained by cli/cmd_fill.c */
-    if (cmd_train_task(&argc, argv, &task_rc))
-        return task_rc;
     recur_run_options o;
     recur_run_options_init(&o);
     cli_only c = {0};
@@ -317,16 +321,22 @@ int cmd_train(int argc, char **argv)
         rc = 2;
     else if (recur_run_options_check(&o, &err))
         rc = (cli_error(CMD, "%s", err.msg), 2);
+    /* A rank that could not read its state stops the others here. */
+    rc = cli_dist_agree(dist, CMD, rc);
     recur_run *run = NULL;
     printer pr = {0};
+    pr.dist = dist;
     if (!rc) {
-        progress_init(&pr.prog, stderr, o.quiet);
+        /* Rank 0 alone prints. */
+        progress_init(&pr.prog, stderr, o.quiet || dist->rank != 0);
+        if (!o.threads)
+            recur_set_threads(cli_dist_default_threads(dist));
         if (c.progress_every > 0 && !pr.prog.tty)
             pr.prog.interval = c.progress_every;
         /* From here on a signal saves instead of killing: the handler is in
          * place before the (long) reading and set-up. */
         install_signal_handlers();
-        if (recur_run_create(&o, state, &stop_requests, &run, &err))
+        if (recur_run_create_comm(&o, state, dist->comm, &stop_requests, &run, &err))
             rc = (cli_error(CMD, "%s", err.msg), 1);
         state = NULL; /* the run took it */
     }
@@ -350,5 +360,21 @@ int cmd_train(int argc, char **argv)
     recur_train_state_free(state);
     recur_run_free(run);
     recur_run_options_free(&o);
+    return rc;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    int task_rc; /* --task cloze is trained by cli/cmd_fill.c */
+    if (cmd_train_task(&argc, argv, &task_rc))
+        return task_rc;
+    cli_dist dist;
+    if (cli_dist_begin(&dist, CMD, &argc, &argv))
+        return 1;
+    int rc = train_main(argc, argv, &dist);
+    /* A rank that failed before the ranks first agreed (bad arguments, an
+     * unreadable state) tells the others now. */
+    rc = cli_dist_settle(&dist, CMD, rc);
+    cli_dist_end(&dist);
     return rc;
 }

@@ -203,6 +203,18 @@ recur_status recur_run_options_resume(recur_run_options *o, recur_train_state **
 recur_status recur_run_create(const recur_run_options *o, recur_train_state *state,
                               const volatile sig_atomic_t *cancel, recur_run **out, recur_error *err);
 
+/* recur_run_create over ranks that train together (recur/dist.h; NULL or
+ * one rank: alone). Collective: every rank calls it and recur_run_train with
+ * the same options. Each rank reads the data and any state itself and a
+ * failure on one stops all; rank 0 alone writes the model, the log and the
+ * checkpoints (the state is gathered there); validation is split across
+ * the ranks; a stop request or --minutes seen by any rank stops all at the
+ * same step; the test runs on rank 0. With no --threads the caller sets the
+ * threads (recur_set_threads) before, sharing a node's cores out. */
+struct recur_comm;
+recur_status recur_run_create_comm(const recur_run_options *o, recur_train_state *state, struct recur_comm *comm,
+                                   const volatile sig_atomic_t *cancel, recur_run **out, recur_error *err);
+
 /* Trains until a stop rule or the cancel flag, reporting through cb (may be
  * NULL), then saves the model (the best by validation) and the state and
  * evaluates --test. RECUR_OK when a stop rule ended it (or it was already

@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "recur/dist.h"
 #include "train/run_data.h"
 #include "train/run_files.h"
 #include "train/run_internal.h"
@@ -23,6 +24,8 @@
 struct recur_run {
     recur_run_options o;           /* effective: preset, saved options, defaults resolved */
     const volatile sig_atomic_t *cancel;
+    recur_comm *comm;              /* the ranks training together, or NULL alone */
+    int rank;                      /* 0 alone: rank 0 alone writes the model, the log and the checkpoints */
     char *state_path;
     recur_train_state *state;      /* resume: what was read, until restored */
     recur_model *model, *best;
@@ -55,6 +58,14 @@ static double now_s(void)
 }
 
 static int stop_level(const recur_run *r) { return r->cancel ? (int)*r->cancel : 0; }
+
+static int distributed(const recur_run *r) { return r->comm && r->comm->size > 1; }
+
+/* A failure of one rank stops all: every rank passes its status here. */
+static recur_status agree(recur_run *r, recur_status st, recur_error *err)
+{
+    return distributed(r) ? recur_comm_agree(r->comm, st, err) : st;
+}
 
 static void report(recur_run *r, recur_run_event e)
 {
@@ -280,16 +291,19 @@ static recur_status setup(recur_run *r, recur_error *err)
     if (!(r->state_path = malloc(n)))
         return recur_fail_nomem(err, "a path");
     snprintf(r->state_path, n, "%s.state", o->out);
-    if ((st = check_output_path(o->out, err)) || (st = check_not_another_run(r, err)))
-        return st;
     if (!o->epochs && !o->steps && o->minutes <= 0)
         o->epochs = 10;
     o->train.lr_decay = run_lr_decay(o);
     o->train.seed = (uint64_t)o->seed;
-    recur_set_threads(o->threads);
-    if ((st = load_data_and_model(r, err)))
+    /* With ranks and no --threads the caller has shared the cores out. */
+    if (o->threads || !distributed(r))
+        recur_set_threads(o->threads);
+    /* What each rank reads on its own; one that cannot stops all. */
+    if (!(st = check_output_path(o->out, err)) && !(st = check_not_another_run(r, err)))
+        st = load_data_and_model(r, err);
+    if ((st = agree(r, st, err)))
         return st;
-    if ((st = recur_trainer_create(r->model, &o->train, r->train_ids, r->n_train, &r->trainer, err)))
+    if ((st = recur_trainer_create_comm(r->model, &o->train, r->train_ids, r->n_train, r->comm, &r->trainer, err)))
         return recur_error_prefix(err, "%s", o->data);
     recur_trainer_set_cancel(r->trainer, r->cancel);
     if (r->state) {
@@ -299,13 +313,20 @@ static recur_status setup(recur_run *r, recur_error *err)
         if (st)
             return recur_error_prefix(err, "cannot resume");
     }
-    if ((st = recur_model_clone(r->model, &r->best, err)))
-        return st;
-    return open_log(r, err);
+    st = recur_model_clone(r->model, &r->best, err);
+    if (!st && r->rank == 0)
+        st = open_log(r, err);
+    return agree(r, st, err);
 }
 
 recur_status recur_run_create(const recur_run_options *o, recur_train_state *state,
                               const volatile sig_atomic_t *cancel, recur_run **out, recur_error *err)
+{
+    return recur_run_create_comm(o, state, NULL, cancel, out, err);
+}
+
+recur_status recur_run_create_comm(const recur_run_options *o, recur_train_state *state, recur_comm *comm,
+                                   const volatile sig_atomic_t *cancel, recur_run **out, recur_error *err)
 {
     *out = NULL;
     recur_run *r = calloc(1, sizeof *r);
@@ -315,6 +336,8 @@ recur_status recur_run_create(const recur_run_options *o, recur_train_state *sta
     }
     r->state = state;
     r->cancel = cancel;
+    r->comm = comm;
+    r->rank = comm ? comm->rank : 0;
     recur_strbuf_init(&r->notes);
     r->best_val = INFINITY;
     recur_status st = run_options_copy(&r->o, o, err);
@@ -418,17 +441,19 @@ static recur_status save_all(recur_run *r, recur_error *err)
     if (st)
         return recur_error_prefix(err, "saving the training state failed");
     report(r, RECUR_RUN_SAVED);
-    if (stop_level(r) >= 2)
+    /* (Alone only: ranks must make the same writes.) */
+    if (stop_level(r) >= 2 && !distributed(r))
         return recur_fail(err, RECUR_E_INTERRUPTED, "stopped on a second request after writing %s", r->state_path);
     char *record = run_record(r);
     if (!record)
         return recur_fail_nomem(err, "the run record");
     r->p.path = r->o.out;
     report(r, RECUR_RUN_SAVING);
-    st = run_save_model(model_to_keep(r), r->o.out, record, err);
+    if (r->rank == 0 && (st = run_save_model(model_to_keep(r), r->o.out, record, err)))
+        recur_error_prefix(err, "saving the model failed");
     free(record);
-    if (st)
-        return recur_error_prefix(err, "saving the model failed");
+    if ((st = agree(r, st, err)))
+        return st;
     report(r, RECUR_RUN_SAVED);
     return RECUR_OK;
 }
@@ -471,8 +496,13 @@ static recur_status validate(recur_run *r, int *have, recur_error *err)
     r->p.val_total = 0;
     double t0 = now_s();
     recur_error verr = {0};
-    recur_status st = recur_model_evaluate_watched(r->model, r->val_ids, r->n_val, B, r->o.train.seq, &watch, &res,
-                                                   &verr);
+    /* Over ranks each evaluates its share of the streams (a collective
+     * without progress reports or a stop request). */
+    recur_status st = distributed(r)
+                          ? recur_model_evaluate_comm(r->model, r->val_ids, r->n_val, B, r->o.train.seq, r->comm, &res,
+                                                      &verr)
+                          : recur_model_evaluate_watched(r->model, r->val_ids, r->n_val, B, r->o.train.seq, &watch,
+                                                         &res, &verr);
     if (st == RECUR_E_INTERRUPTED)
         return recur_fail(err, st, "%s", verr.msg);
     if (st)
@@ -496,7 +526,7 @@ static recur_status validate(recur_run *r, int *have, recur_error *err)
         report(r, RECUR_RUN_LR_DECAYED);
     }
     *have = 1;
-    if (r->o.checkpoint_dir) {
+    if (r->o.checkpoint_dir && r->rank == 0) {
         char *record = run_record(r);
         char path[4096];
         if (!record)
@@ -688,18 +718,19 @@ static void log_settings(recur_run *r)
     recur_strbuf_free(&b);
 }
 
-/* Why the loop stops before the next step, or 0 to go on. */
+/* Why the loop stops before the next step, or 0 to go on. A stop request
+ * or the clock may reach the ranks at different steps: they stop together,
+ * at the step any of them asks to. */
 enum { GO_ON = 0, STOP_TARGET, STOP_MINUTES, STOP_REQUEST };
 
-static int stop_rule(const recur_run *r)
+static int stop_rule(recur_run *r, recur_error *err)
 {
-    if (stop_level(r))
-        return STOP_REQUEST;
     if (r->target && recur_trainer_step_count(r->trainer) >= r->target)
-        return STOP_TARGET;
-    if (r->o.minutes > 0 && now_s() - r->t0 >= r->o.minutes * 60.0)
-        return STOP_MINUTES;
-    return GO_ON;
+        return STOP_TARGET; /* the same step on every rank */
+    int64_t flags[2] = {stop_level(r) != 0, r->o.minutes > 0 && now_s() - r->t0 >= r->o.minutes * 60.0};
+    if (distributed(r) && r->comm->allreduce(r->comm, flags, 2, RECUR_DT_I64, RECUR_REDUCE_MAX, err))
+        return STOP_REQUEST; /* a broken communicator: save what can be saved */
+    return flags[0] ? STOP_REQUEST : flags[1] ? STOP_MINUTES : GO_ON;
 }
 
 recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, recur_error *err)
@@ -744,8 +775,8 @@ recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, re
         st = validate(r, &have, err);
     }
     recur_step_info info = {0};
-    int validated_now = 0;
-    while (!st && stop_rule(r) == GO_ON) {
+    int validated_now = 0, why = GO_ON;
+    while (!st && (why = stop_rule(r, err)) == GO_ON) {
         st = run_step(r, &info, err);
         if (st)
             break;
@@ -753,7 +784,7 @@ recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, re
         if (!(st = maybe_validate(r, &info, &validated_now, err)))
             st = maybe_save(r, &info, err);
     }
-    int interrupted = st == RECUR_E_INTERRUPTED || (!st && stop_level(r));
+    int interrupted = st == RECUR_E_INTERRUPTED || (!st && why == STOP_REQUEST);
     if (interrupted) {
         /* Save what the last finished step holds, at once: no final
          * validation. A run stopped before its first step has nothing new. */
@@ -781,7 +812,9 @@ recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, re
         recur_status saved = save_all(r, err);
         st = saved ? saved : st;
     }
-    if (!st && r->test_ids && !r->o.no_test)
+    /* The test figures come from rank 0 alone: the batch-1 pass cannot be
+     * split, and the training is over. */
+    if (!st && r->test_ids && !r->o.no_test && r->rank == 0)
         st = run_test(r, err);
     log_settings(r);
     return st;
