@@ -299,6 +299,16 @@ static void on_progress(void *user, const recur_run_progress *p)
     }
 }
 
+/* A failure agreed across ranks reads "rank R: message" everywhere; the
+ * ranks other than R say they stop because of it. */
+static void print_run_error(const cli_dist *dist, const char *msg)
+{
+    if (dist->size > 1 && strncmp(msg, "rank ", 5) == 0 && atoi(msg + 5) != dist->rank)
+        cli_error(CMD, "stopping: %s", msg);
+    else
+        cli_error(CMD, "%s", msg);
+}
+
 static int train_main(int argc, char **argv, cli_dist *dist)
 {
     recur_run_options o;
@@ -337,7 +347,7 @@ static int train_main(int argc, char **argv, cli_dist *dist)
          * place before the (long) reading and set-up. */
         install_signal_handlers();
         if (recur_run_create_comm(&o, state, dist->comm, &stop_requests, &run, &err))
-            rc = (cli_error(CMD, "%s", err.msg), 1);
+            rc = (print_run_error(dist, err.msg), 1);
         state = NULL; /* the run took it */
     }
     if (!rc) {
@@ -347,7 +357,7 @@ static int train_main(int argc, char **argv, cli_dist *dist)
         recur_status st = recur_run_train(run, on_progress, &pr, &err);
         progress_done(&pr.prog);
         if (st && st != RECUR_E_INTERRUPTED) {
-            cli_error(CMD, "%s", err.msg);
+            print_run_error(dist, err.msg);
             rc = 1;
         } else if (st == RECUR_E_INTERRUPTED && stop_requests >= 2) {
             cli_error(CMD, "%s", err.msg);
