@@ -1,0 +1,133 @@
+"""Generation: the same text as `recur sample` for the same model, seed and
+settings; streaming; threads (own states, the GIL released)."""
+import threading
+import time
+
+import pytest
+
+import recur
+from conftest import run_cli
+
+CASES = [
+    dict(),
+    dict(temperature=0.7, seed=5),
+    dict(top_k=3, seed=2),
+    dict(mode="argmax"),
+    dict(mode="space", temperature=1.3, seed=9),
+    dict(weights="f16", seed=4),
+]
+FLAGS = {"temperature": "--temperature", "top_k": "--top-k", "mode": "--mode", "seed": "--seed",
+         "weights": "--weights"}
+
+
+def cli_sample(path, prime, length, **kw):
+    args = ["sample", "--model", path, "--length", length]
+    if prime:
+        args += ["--prime", prime]
+    for k, v in kw.items():
+        args += [FLAGS[k], v]
+    return run_cli(*args)
+
+
+@pytest.mark.parametrize("kw", CASES, ids=lambda kw: ",".join("%s=%s" % i for i in kw.items()) or "defaults")
+def test_generate_equals_recur_sample(char_model, char_model_path, kw):
+    out = cli_sample(char_model_path, "ROMEO:", 120, **kw)
+    got = char_model.generate("ROMEO:", length=120, **kw)
+    assert out == "ROMEO:" + got + "\n"
+
+
+def test_generate_word_model_equals_recur_sample(word_model, word_model_path):
+    out = cli_sample(word_model_path, "the company", 40, seed=3)
+    got = word_model.generate("the company", length=40, seed=3)
+    assert out.startswith("the company")
+    assert out[len("the company"):].split() == got.split()  # the same words (spacing at the prime's edge aside)
+
+
+def test_no_prime_equals_recur_sample(char_model, char_model_path):
+    assert cli_sample(char_model_path, None, 60, seed=7) == char_model.generate(length=60, seed=7) + "\n"
+
+
+def test_stream_yields_the_same_text(char_model):
+    pieces = list(char_model.generate("ROMEO:", length=80, seed=11, stream=True))
+    assert len(pieces) > 1 and all(isinstance(p, str) for p in pieces)
+    assert "".join(pieces) == char_model.generate("ROMEO:", length=80, seed=11)
+
+
+def test_stream_stops_early(char_model):
+    it = char_model.generate("ROMEO:", length=10**6, seed=1, stream=True)
+    first = [next(it) for _ in range(5)]
+    it.close()
+    assert len("".join(first)) >= 5
+
+
+def test_seeds_repeat_and_differ(char_model):
+    a = char_model.generate("A", length=100, seed=1)
+    assert a == char_model.generate("A", length=100, seed=1)
+    assert a != char_model.generate("A", length=100, seed=2)
+
+
+def test_two_threads_one_model(char_model):
+    want = {s: char_model.generate("HAMLET:", length=300, seed=s) for s in (1, 2)}
+    got = {}
+
+    def work(seed):
+        for _ in range(3):
+            text = char_model.generate("HAMLET:", length=300, seed=seed)
+            got.setdefault(seed, set()).add(text)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == {s: {want[s]} for s in (1, 2)}
+
+
+def test_gil_released_while_generating(char_model):
+    """A Python thread keeps running while another one generates."""
+    done = threading.Event()
+    ticks = [0]
+
+    def count():
+        while not done.is_set():
+            ticks[0] += 1
+            time.sleep(0.001)
+
+    t = threading.Thread(target=count)
+    t.start()
+    try:
+        start = time.perf_counter()
+        char_model.generate("R", length=20000, seed=1)
+        elapsed = time.perf_counter() - start
+    finally:
+        done.set()
+        t.join()
+    # at least a fifth of the 1 ms ticks the elapsed time allows (a busy machine is slow to wake threads)
+    assert ticks[0] >= 0.2 * elapsed / 0.001, (ticks[0], elapsed)
+
+
+needs_generate = pytest.mark.skipif(not recur._lib.has("recur_generate"), reason="this librecur has no recur_generate")
+
+
+@needs_generate
+def test_every_sampling_control(char_model):
+    base = dict(length=150, seed=3)
+    texts = {}
+    for kw in [dict(), dict(top_p=0.5), dict(min_p=0.2), dict(repeat_penalty=1.5, repeat_last_n=16),
+               dict(presence_penalty=1.0), dict(frequency_penalty=0.5), dict(mode="beam", beam=3, length=30)]:
+        text = char_model.generate("ROMEO:", **base, **kw) if "length" not in kw else \
+            char_model.generate("ROMEO:", seed=3, **kw)
+        assert text == (char_model.generate("ROMEO:", **base, **kw) if "length" not in kw else
+                        char_model.generate("ROMEO:", seed=3, **kw))
+        texts[tuple(sorted(kw))] = text
+    assert len(set(texts.values())) == len(texts)  # every control changes the text
+
+
+@needs_generate
+def test_stop_strings_and_count(char_model):
+    texts = char_model.generate("ROMEO:", length=200, seed=1, count=3)
+    assert isinstance(texts, list) and len(texts) == 3
+    text = char_model.generate("ROMEO:", length=400, seed=1)
+    stop = text[20:22]
+    cut = char_model.generate("ROMEO:", length=400, seed=1, stop=[stop])
+    assert stop not in cut and text.startswith(cut)
