@@ -14,6 +14,8 @@
 #include "args.h"
 #include "commands.h"
 #include "corpus.h"
+#include "data_path.h"
+#include "finetune.h"
 #include "presets.h"
 #include "progress.h"
 #include "recur.h"
@@ -29,6 +31,10 @@ static void on_signal(int sig) { stop_signal = sig; }
 typedef struct train_options {
     const char *data, *val, *out, *log, *level, *cell, *optimizer, *schedule, *loss_scale;
     const char *preset, *test;
+    const char *newlines, *unknown; /* --newlines, --unknown: resolved into text */
+    const char *init_from;          /* fine-tune this model (cli/finetune.h) */
+    int dropout_given;
+    text_options text;
     char preset_paths[3][4096]; /* shipped PTB files a preset fills in */
     double val_fraction, minutes;
     int64_t steps, save_every, eval_every, log_every;
@@ -54,6 +60,7 @@ static void default_options(train_options *o)
     o->eval_batch = 1;
     o->max_skips = 10;
     o->seed = 1;
+    text_options_default(&o->text);
     recur_config_default(&o->cfg);
     recur_train_config_default(&o->tc);
 }
@@ -126,9 +133,9 @@ static int preset_default_data(train_options *o)
         if (*targets[i])
             continue;
         if (preset_data_path(files[i], o->preset_paths[i], sizeof o->preset_paths[i]))
-            return cli_error(CMD, "--preset %s: cannot find the shipped data/%s (looked in ./data and next to the "
-                                  "executable); give --data, --val and --test",
-                             o->preset, files[i]),
+            return cli_error(CMD, "--preset %s: cannot find the shipped data/%s (looked in %s); give --data, --val "
+                                  "and --test",
+                             o->preset, files[i], cli_data_places()),
                    1;
         *targets[i] = o->preset_paths[i];
     }
@@ -143,17 +150,22 @@ static int parse_options(train_options *o, int argc, char **argv)
         {"--data", CLI_STRING, &o->data, 0, 0, "training text (UTF-8; with a ptb-* preset: the shipped PTB files)", NULL},
         {"--out", CLI_STRING, &o->out, 0, 0, "model file to write (.safetensors); the training state goes to MODEL.state", NULL},
         {"--val", CLI_STRING, &o->val, 0, 0, "validation text (default: the last --val-fraction of --data)", NULL},
+        {"--init-from", CLI_STRING, &o->init_from, 0, 0, "fine-tune MODEL: its weights and architecture, a fresh optimizer and schedule; new characters of --data get new rows, new words become <unk>", NULL},
         {"--test", CLI_STRING, &o->test, 0, 0, "test text, evaluated at the end (batch 1 step by step, and batched)", NULL},
         {"--no-test", CLI_FLAG, &o->no_test, 0, 0, "skip the --test evaluation (for short runs of a preset)", NULL},
         {"--val-fraction", CLI_DOUBLE, &o->val_fraction, 0, 0.5, "share of --data held out for validation (default 0.05; 0: none)", NULL},
         {"--level", CLI_STRING, &o->level, 0, 0, "char or word (default char)", NULL},
+        {"--min-count", CLI_INT, &o->text.min_count, 1, 1e9, "word level: words seen fewer than N times in --data become <unk> (default 1: keep all)", NULL},
+        {"--max-vocab", CLI_INT, &o->text.max_vocab, 3, 16777216, "word level: keep the N most frequent tokens, <eos> and <unk> included; the rest become <unk> (default: all)", NULL},
+        {"--newlines", CLI_STRING, &o->newlines, 0, 0, TEXT_NEWLINES_HELP, NULL},
+        {"--unknown", CLI_STRING, &o->unknown, 0, 0, "error or skip: characters of --val/--test that --data lacks stop the run, or are left out and counted (default error)", NULL},
         {"--cell", CLI_STRING, &o->cell, 0, 0, "lstm, gru, rnn_tanh or rnn_relu (default lstm)", NULL},
         {"--layers", CLI_INT, &o->cfg.layers, 1, 64, "recurrent layers (default 2)", NULL},
         {"--hidden", CLI_INT, &o->cfg.hidden, 1, 65536, "units per layer (default 128)", NULL},
         {"--embed", CLI_INT, &o->cfg.embed, 1, 65536, "embedding size (default: --hidden)", NULL},
         {"--tied", CLI_FLAG, &o->cfg.tied, 0, 0, "tie the decoder to the embedding (needs embed = hidden)", NULL},
         {"--peephole", CLI_FLAG, &o->cfg.peephole, 0, 0, "LSTM peephole connections", NULL},
-        {"--dropout", CLI_FLOAT, &o->cfg.dropout, 0, 0.99, "dropout on non-recurrent connections (default 0)", NULL},
+        {"--dropout", CLI_FLOAT, &o->cfg.dropout, 0, 0.99, "dropout on non-recurrent connections (default 0)", &o->dropout_given},
         {"--init-scale", CLI_FLOAT, &o->cfg.init_scale, 0, 100, "uniform(-s, s) init; 0: PyTorch's default (default 0)", NULL},
         {"--forget-bias", CLI_FLOAT, &o->cfg.forget_bias, -100, 100, "initial LSTM forget-gate bias; 0 keeps the random init (default 0)", NULL},
         {"--batch", CLI_INT, &o->tc.batch, 1, 100000, "streams per batch (default 50)", NULL},
@@ -219,6 +231,15 @@ static int resolve_names(train_options *o)
     if (CLI_CHOOSE(CMD, "--level", o->level, levels, &level))
         return 2;
     o->cfg.level = (recur_level)level;
+    if (text_options_parse(CMD, &o->text, o->newlines, o->unknown))
+        return 2;
+    o->text.quiet = o->quiet;
+    o->text.defer = 1; /* printed once setup has succeeded */
+    if (o->cfg.level != RECUR_LEVEL_WORD && (o->text.min_count > 1 || o->text.max_vocab))
+        return cli_error(CMD, "%s applies to --level word (a character vocabulary has no <unk> for the characters it "
+                              "would leave out)",
+                         o->text.min_count > 1 ? "--min-count" : "--max-vocab"),
+               2;
     if (recur_cell_parse(o->cell, &o->cfg.cell, &err))
         return cli_error(CMD, "--cell: %s", err.msg), 2;
     if (CLI_CHOOSE(CMD, "--optimizer", o->optimizer, optimizers, &optimizer) ||
@@ -464,17 +485,22 @@ static int setup(run *r, int argc, char **argv)
         o->cfg = *recur_model_config(r->model);
         /* The vocabulary is the saved model's; the data are encoded with it. */
         recur_vocab *v = (recur_vocab *)recur_model_vocab(r->model);
-        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &v, &r->data))
+        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &o->text, &v, &r->data))
+            return 1;
+    } else if (o->init_from) {
+        if (finetune_setup(CMD, o->init_from, o->data, o->val, o->val_fraction, o->dropout_given ? o->cfg.dropout : -1,
+                           &o->text, &r->model, &o->cfg, &r->data))
             return 1;
     } else {
-        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &vocab, &r->data))
+        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &o->text, &vocab, &r->data))
             return 1;
         if (recur_model_create(&o->cfg, vocab, (uint64_t)o->seed, &r->model, &err)) {
             recur_vocab_free(vocab);
             return cli_error(CMD, "%s", err.msg), 2;
         }
     }
-    if (o->test && corpus_encode_file(CMD, o->test, recur_model_vocab(r->model), &r->test_ids, &r->n_test))
+    if (o->test &&
+        corpus_encode_file(CMD, o->test, recur_model_vocab(r->model), &o->text, &r->test_ids, &r->n_test, NULL))
         return 1;
     if (recur_trainer_create(r->model, &o->tc, r->data.train, r->data.n_train, &r->trainer, &err))
         return cli_error(CMD, "%s: %s", o->data, err.msg), 1;
@@ -503,8 +529,13 @@ static int train_loop(run *r)
     progress_line(&r->prog, "%s %s, %d x %d, %zu parameters; %zu training tokens, %zu validation; %lld steps per epoch%s",
                   cfg->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(cfg->cell), cfg->layers,
                   cfg->hidden, recur_model_param_count(r->model), r->data.n_train, r->data.n_val,
-                  (long long)per_epoch, o->resume ? " (resumed)" : "");
+                  (long long)per_epoch, o->resume ? " (resumed)" : o->init_from ? " (fine-tuning the --init-from model)" : "");
     int consecutive_skips = 0, rc = 0;
+    /* A fine-tuning run's first figure is the loaded model's own, before any step. */
+    if (o->init_from && start_step == 0) {
+        recur_step_info at_start = {0};
+        validate(r, &at_start, NULL);
+    }
     double loss_avg = NAN, t_rate = now_seconds();
     int64_t rate_steps = 0;
     double tokens_per_s = 0;
@@ -662,6 +693,12 @@ int cmd_train(int argc, char **argv)
         return 0;
     if (rc)
         return 2;
+    if (r.o.init_from && r.o.resume)
+        return cli_error(CMD, "--init-from starts a new run from a model and --resume continues a saved one: give one "
+                              "of them"),
+               2;
+    if (r.o.init_from && finetune_check_flags(CMD, r.o.init_from, argc, argv))
+        return 2;
     if (!r.o.out)
         return cli_error(CMD, "--out MODEL is required (see --help)"), 2;
     size_t plen = strlen(r.o.out) + sizeof ".state";
@@ -709,6 +746,7 @@ int cmd_train(int argc, char **argv)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         r.t0 = now_seconds();
+        text_notes_flush(&r.o.text);
         rc = train_loop(&r);
     }
     run_free(&r);

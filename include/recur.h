@@ -19,6 +19,7 @@
 #include "recur/text.h"
 #include "recur/model.h"
 #include "recur/train.h"
+#include "recur/dist.h"
 #include "recur/sample.h"
 #include "recur/generate.h"
 #include "recur/w2v.h"

@@ -30,9 +30,10 @@ static double window_loss(const recur_model *m, net_workspace *ws, const int32_t
     memcpy(s.h, init->h, n * sizeof(float));
     if (s.c)
         memcpy(s.c, init->c, n * sizeof(float));
-    recur_rng rng;
-    recur_rng_seed(&rng, 99);
-    double loss = net_forward(m, ws, x, y, T, &s, m->cfg.dropout > 0 ? &rng : NULL, grads ? 1.0f : 0.0f);
+    /* The same key every call: the same masks for the analytic and every
+     * numerical evaluation. */
+    dropout_streams drop = {dropout_window_key(99, 0), 0};
+    double loss = net_forward(m, ws, x, y, T, &s, m->cfg.dropout > 0 ? &drop : NULL, grads ? 1.0f : 0.0f);
     if (grads)
         net_backward(m, ws, grads);
     net_state_free(&s);

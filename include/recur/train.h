@@ -40,7 +40,7 @@ typedef struct recur_train_config {
     float lr_decay;
     int decay_after;         /* first epoch (1-based) whose end decays, RECUR_LR_STEP */
     recur_loss_scale loss_scale;
-    uint64_t seed;           /* dropout */
+    uint64_t seed;           /* dropout: each stream's masks are drawn from (seed, step, stream) */
 } recur_train_config;
 
 /* char-rnn-tensorflow's defaults: batch 50, seq 50, Adam 2e-3, clip 5. */
@@ -55,6 +55,22 @@ typedef struct recur_trainer recur_trainer;
 recur_status recur_trainer_create(recur_model *m, const recur_train_config *tc, const int32_t *ids,
                                   size_t count, recur_trainer **out, recur_error *err);
 void recur_trainer_free(recur_trainer *t);
+
+/* One of several processes training one model data-parallel
+ * (include/recur/dist.h): every rank of comm calls this with the same model,
+ * configuration and ids; rank r runs its share of the batch streams
+ * (recur_comm_split: uneven shares allowed, --batch >= ranks) and starts
+ * from rank 0's weights. recur_trainer_step, _save_state and _load_state are
+ * then collective: each step sums the loss and the gradient block over the
+ * ranks and every rank applies the same update, so the run is the
+ * single-process one to float rounding (dropout masks are drawn per stream,
+ * not per rank). save_state writes at rank 0 only (path is read there);
+ * load_state reads the file at every rank. A failure on any rank returns on
+ * all, with that rank's message. comm is borrowed (NULL: alone, as
+ * recur_trainer_create). */
+typedef struct recur_comm recur_comm;
+recur_status recur_trainer_create_comm(recur_model *m, const recur_train_config *tc, const int32_t *ids,
+                                       size_t count, recur_comm *comm, recur_trainer **out, recur_error *err);
 
 typedef struct recur_step_info {
     double loss;          /* mean nats per token of this window (before the update) */
@@ -80,7 +96,7 @@ int64_t recur_trainer_skipped_steps(const recur_trainer *t);
 
 /* Training state: the model's current weights (the file also loads with
  * recur_model_load), optimizer moments, step, epoch, data position, carried
- * hidden state, RNG, and an opaque string of the caller's (may be NULL; for
+ * hidden state of every stream, and an opaque string of the caller's (may be NULL; for
  * example the command line that started the run). Written atomically. */
 recur_status recur_trainer_save_state(const recur_trainer *t, const char *path, const char *extra,
                                       recur_error *err);

@@ -158,7 +158,7 @@ static void build_header(recur_strbuf *b, const st_out_tensor *tensors, size_t c
     }
     recur_strbuf_puts(b, "}");
     /* Pad with spaces (JSON whitespace) so the data starts 8-byte aligned. */
-    while ((8 + b->len) % 8 != 0)
+    while (!b->oom && (8 + b->len) % 8 != 0) /* an out-of-memory buffer stops growing */
         recur_strbuf_puts(b, " ");
 }
 

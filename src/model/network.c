@@ -124,7 +124,7 @@ void net_workspace_free(net_workspace *ws)
 }
 
 double net_forward(const recur_model *m, net_workspace *ws, const int32_t *ids, const int32_t *targets,
-                   int T, net_state *state, recur_rng *rng, float grad_scale)
+                   int T, net_state *state, const dropout_streams *drop, float grad_scale)
 {
     const recur_config *cfg = &m->cfg;
     const int B = ws->B, E = cfg->embed, H = cfg->hidden, V = cfg->vocab_size;
@@ -134,7 +134,7 @@ double net_forward(const recur_model *m, net_workspace *ws, const int32_t *ids, 
     const float *x = NULL; /* what layer l reads; layer 0 reads tokens through the table instead */
     if (!ws->tokens) {
         embedding_forward(m->params + m->enc_w, E, ids, TB, ws->emb);
-        x = layer_inputs_feed(&ws->inputs, 0, ws->emb, TB * E, cfg->dropout, rng);
+        x = layer_inputs_feed_streams(&ws->inputs, 0, ws->emb, T, B, (size_t)E, cfg->dropout, drop);
     }
     for (int l = 0; l < cfg->layers; l++) {
         rnn_cache *k = &ws->cache[l];
@@ -152,7 +152,7 @@ double net_forward(const recur_model *m, net_workspace *ws, const int32_t *ids, 
         memcpy(state->h + l * BH, k->hs + (size_t)T * BH, BH * sizeof(float));
         if (k->cs)
             memcpy(state->c + l * BH, k->cs + (size_t)T * BH, BH * sizeof(float));
-        x = layer_inputs_feed(&ws->inputs, l + 1, k->hs + BH, TB * H, cfg->dropout, rng);
+        x = layer_inputs_feed_streams(&ws->inputs, l + 1, k->hs + BH, T, B, (size_t)H, cfg->dropout, drop);
     }
     linear_forward(m->params + m->dec_w, m->params + m->dec_b, H, V, x, TB, ws->logits);
     if (!targets)

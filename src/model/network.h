@@ -8,6 +8,7 @@
 #include "core/rng.h"
 #include "model/model_internal.h"
 #include "model/workspace.h"
+#include "nn/layers.h"
 
 /* Recurrent state of every layer for B streams: h[l] and, for the LSTM, c[l],
  * each B*H floats, stored as [layers][B][H]. */
@@ -50,9 +51,10 @@ int net_uses_tokens(const recur_model *m, int T, int B, int training);
 /* Forward over T <= ws->T steps of ids [T][B]. Starts from state and leaves
  * the final state in it. With targets, returns the summed cross-entropy
  * (nats) and, when grad_scale != 0, leaves grad_scale * dLoss/dlogits in
- * ws->logits for net_backward. rng != NULL applies dropout (training only). */
+ * ws->logits for net_backward. drop != NULL applies dropout (training only),
+ * each stream's masks its own (nn/layers.h). */
 double net_forward(const recur_model *m, net_workspace *ws, const int32_t *ids, const int32_t *targets,
-                   int T, net_state *state, recur_rng *rng, float grad_scale);
+                   int T, net_state *state, const dropout_streams *drop, float grad_scale);
 
 /* Backward through the last training forward; adds dLoss/dparams into grads
  * (a block laid out like m->params). */

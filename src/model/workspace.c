@@ -78,6 +78,19 @@ const float *layer_inputs_feed(layer_inputs *li, int l, const float *src, size_t
     return src;
 }
 
+const float *layer_inputs_feed_streams(layer_inputs *li, int l, const float *src, int T, int B, size_t width, float p,
+                                       const dropout_streams *drop)
+{
+    if (drop && li->dropped[l]) {
+        size_t n = (size_t)T * B * width;
+        dropout_mask_streams(li->mask[l], T, B, width, p, drop, l);
+        dropout_apply(li->dropped[l], src, li->mask[l], n);
+        src = li->dropped[l];
+    }
+    li->in[l] = src;
+    return src;
+}
+
 void layer_inputs_backward(const layer_inputs *li, int l, float *d, size_t n)
 {
     if (li->dropped[l] && li->in[l] == li->dropped[l])

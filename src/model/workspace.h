@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "core/rng.h"
+#include "nn/layers.h"
 #include "model/model_internal.h"
 
 /* Slices the arena; with base == NULL it only counts, so one function both
@@ -54,6 +55,10 @@ void layer_inputs_carve(layer_inputs *li, carver *c, int layers, size_t rows, si
  * rate p when rng != NULL (training) and the layer has dropout buffers.
  * Records and returns what it reads. */
 const float *layer_inputs_feed(layer_inputs *li, int l, const float *src, size_t n, float p, recur_rng *rng);
+/* The same for a [T][B][width] window whose masks are drawn per stream
+ * (drop != NULL: training; see dropout_streams). */
+const float *layer_inputs_feed_streams(layer_inputs *li, int l, const float *src, int T, int B, size_t width, float p,
+                                       const dropout_streams *drop);
 
 /* Takes d, the gradient of what layer l read (n floats), back through its
  * dropout, in place. */

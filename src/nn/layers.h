@@ -28,6 +28,20 @@ double softmax_xent(float *logits, int V, const int32_t *targets, size_t n, floa
 /* Inverted dropout: mask[k] = 0 with probability p, else 1 / (1 - p);
  * y = x * mask. Drawn from rng in index order, so a seed fixes the masks. */
 void dropout_mask(float *mask, size_t n, float p, recur_rng *rng);
+
+/* The language model's dropout draws each stream's masks from that stream
+ * alone: row (t, b) of a [T][B] window takes its units from a generator
+ * keyed by the window, the site (which layer's input), the stream's global
+ * index first + b and t. A stream's masks are then the same whichever
+ * batch, process or rank runs it, which data-parallel training needs. */
+typedef struct dropout_streams {
+    uint64_t key; /* the run's seed and the window's number (dropout_window_key) */
+    int first;    /* global index of the window's first stream */
+} dropout_streams;
+
+uint64_t dropout_window_key(uint64_t seed, int64_t window);
+/* mask [T][B][width] for one site. */
+void dropout_mask_streams(float *mask, int T, int B, size_t width, float p, const dropout_streams *ds, int site);
 void dropout_apply(float *y, const float *x, const float *mask, size_t n);
 
 #endif

@@ -14,7 +14,10 @@
 #include "model/checkpoint.h"
 #include "train/trainer_internal.h"
 
-#define STATE_VERSION 1
+/* Version 2 dropped the dropout generator's state: the masks are drawn per
+ * stream from the seed and the step (nn/layers.h). Version 1 files load;
+ * their "rng" is not read. */
+#define STATE_VERSION 2
 
 static void train_config_to_json(const recur_train_config *tc, recur_strbuf *b)
 {
@@ -84,19 +87,17 @@ static recur_status train_config_from_json(const json_value *o, recur_train_conf
     return st ? RECUR_E_FORMAT : RECUR_OK;
 }
 
-recur_status recur_trainer_save_state(const recur_trainer *t, const char *path, const char *extra,
-                                      recur_error *err)
+/* The state file of every stream: h and c are [layers][tc.batch][H]. */
+static recur_status write_state(const recur_trainer *t, const char *path, const char *extra, const float *h,
+                                const float *c, recur_error *err)
 {
     const recur_model *m = t->m;
     recur_strbuf js;
     recur_strbuf_init(&js);
     recur_strbuf_printf(&js,
                         "{\"version\":%d,\"step\":%" PRId64 ",\"epoch\":%d,\"pos\":%" PRId64 ",\"skipped\":%" PRId64
-                        ",\"optim_t\":%" PRId64 ",\"data_tokens\":%zu,\"data_hash\":\"%016" PRIx64 "\",\"rng\":[",
+                        ",\"optim_t\":%" PRId64 ",\"data_tokens\":%zu,\"data_hash\":\"%016" PRIx64 "\",\"train\":",
                         STATE_VERSION, t->step, t->epoch, t->pos, t->skipped, t->opt.t, t->count, t->data_hash);
-    for (int k = 0; k < 4; k++)
-        recur_strbuf_printf(&js, "%s\"%" PRIu64 "\"", k ? "," : "", t->rng.s[k]);
-    recur_strbuf_puts(&js, "],\"train\":");
     train_config_to_json(&t->tc, &js);
     recur_strbuf_puts(&js, "}");
     if (js.oom) {
@@ -105,18 +106,69 @@ recur_status recur_trainer_save_state(const recur_trainer *t, const char *path, 
     }
     st_out_tensor tensors[4];
     size_t n = 0;
-    int64_t state_len = (int64_t)t->state.layers * t->state.B * t->state.H;
+    int64_t state_len = (int64_t)t->state.layers * t->tc.batch * t->state.H;
     if (t->opt.m)
         tensors[n++] = (st_out_tensor){"train.optim_m", 1, {(int64_t)m->n_params}, t->opt.m};
     if (t->opt.v)
         tensors[n++] = (st_out_tensor){"train.optim_v", 1, {(int64_t)m->n_params}, t->opt.v};
-    tensors[n++] = (st_out_tensor){"train.state_h", 1, {state_len}, t->state.h};
-    if (t->state.c)
-        tensors[n++] = (st_out_tensor){"train.state_c", 1, {state_len}, t->state.c};
+    tensors[n++] = (st_out_tensor){"train.state_h", 1, {state_len}, h};
+    if (c)
+        tensors[n++] = (st_out_tensor){"train.state_c", 1, {state_len}, c};
     st_meta meta[2] = {{"recur.train_state", js.data}, {"recur.train_extra", extra}};
     recur_status st = checkpoint_write(m, path, tensors, n, meta, extra ? 2 : 1, err);
     recur_strbuf_free(&js);
     return st;
+}
+
+/* Every rank's carried state, [layers][B][H] each, gathered at rank 0 into
+ * [layers][tc.batch][H]: the ranks' streams follow each other in rank order. */
+static recur_status gather_state(const recur_trainer *t, const float *mine, float *all, recur_error *err)
+{
+    recur_comm *c = t->comm;
+    const size_t H = (size_t)t->state.H;
+    size_t *counts = NULL;
+    recur_status st = RECUR_OK;
+    if (c->rank == 0) {
+        if (!(counts = malloc((size_t)c->size * sizeof *counts)))
+            st = recur_fail_nomem(err, "the gather's counts");
+        for (int r = 0; !st && r < c->size; r++) {
+            int first, n;
+            recur_comm_split(t->tc.batch, r, c->size, &first, &n);
+            counts[r] = (size_t)n * H * sizeof(float);
+        }
+    }
+    /* A failure at rank 0 must not leave the others in the gather. */
+    if ((st = recur_comm_agree(c, st, err))) {
+        free(counts);
+        return st;
+    }
+    for (int l = 0; !st && l < t->state.layers; l++)
+        st = c->gather(c, mine + (size_t)l * t->B * H, (size_t)t->B * H * sizeof(float),
+                       all ? all + (size_t)l * t->tc.batch * H : NULL, counts, 0, err);
+    free(counts);
+    return st;
+}
+
+recur_status recur_trainer_save_state(const recur_trainer *t, const char *path, const char *extra,
+                                      recur_error *err)
+{
+    if (!trainer_distributed(t))
+        return write_state(t, path, extra, t->state.h, t->state.c, err);
+    /* Rank 0 gathers every stream's state and writes the one file; the
+     * others learn whether it could. */
+    const int root = t->comm->rank == 0;
+    size_t len = (size_t)t->state.layers * t->tc.batch * t->state.H;
+    float *h = NULL, *c = NULL;
+    recur_status st = RECUR_OK;
+    if (root && (!(h = malloc(len * sizeof *h)) || (t->state.c && !(c = malloc(len * sizeof *c)))))
+        st = recur_fail_nomem(err, "the gathered recurrent state");
+    if (!(st = recur_comm_agree(t->comm, st, err)) && !(st = gather_state(t, t->state.h, h, err)) && t->state.c)
+        st = gather_state(t, t->state.c, c, err);
+    if (!st && root)
+        st = write_state(t, path, extra, h, c, err);
+    free(h);
+    free(c);
+    return recur_comm_agree(t->comm, st, err);
 }
 
 static recur_status read_state_json(const st_file *f, json_value **out, recur_error *err)
@@ -128,7 +180,8 @@ static recur_status read_state_json(const st_file *f, json_value **out, recur_er
     if (st)
         return st;
     int64_t version;
-    if ((*out)->type != JSON_OBJECT || json_get_int64(*out, "version", &version) || version != STATE_VERSION) {
+    if ((*out)->type != JSON_OBJECT || json_get_int64(*out, "version", &version) || version < 1 ||
+        version > STATE_VERSION) {
         json_free(*out);
         *out = NULL;
         return recur_fail(err, RECUR_E_FORMAT, "unsupported training state version");
@@ -176,15 +229,30 @@ static recur_status load_vector(const st_file *f, const char *name, float *dst, 
     return st_tensor_to_f32(f, s, dst, n, err);
 }
 
+/* This rank's streams' carried state from the file's [layers][tc.batch][H],
+ * so a state resumes on any number of ranks. */
+static recur_status load_streams(recur_trainer *t, const st_file *f, const char *name, float *dst, recur_error *err)
+{
+    const size_t L = (size_t)t->state.layers, H = (size_t)t->state.H, all = (size_t)t->tc.batch;
+    if (!trainer_distributed(t))
+        return load_vector(f, name, dst, L * all * H, err);
+    float *every = malloc(L * all * H * sizeof *every);
+    if (!every)
+        return recur_fail_nomem(err, "the saved recurrent state");
+    recur_status st = load_vector(f, name, every, L * all * H, err);
+    for (size_t l = 0; !st && l < L; l++)
+        memcpy(dst + l * t->B * H, every + (l * all + (size_t)t->first) * H, (size_t)t->B * H * sizeof *dst);
+    free(every);
+    return st;
+}
+
 static recur_status restore(recur_trainer *t, const st_file *f, const json_value *root, recur_error *err)
 {
     int64_t step, epoch, pos, skipped, optim_t, tokens;
     const char *hash = json_get_string(root, "data_hash");
-    const json_value *rng = json_get(root, "rng");
     if (json_get_int64(root, "step", &step) || json_get_int64(root, "epoch", &epoch) ||
         json_get_int64(root, "pos", &pos) || json_get_int64(root, "skipped", &skipped) ||
-        json_get_int64(root, "optim_t", &optim_t) || json_get_int64(root, "data_tokens", &tokens) || !hash || !rng ||
-        rng->type != JSON_ARRAY || rng->count != 4)
+        json_get_int64(root, "optim_t", &optim_t) || json_get_int64(root, "data_tokens", &tokens) || !hash)
         return recur_fail(err, RECUR_E_FORMAT, "the training state is incomplete");
     char want[17];
     snprintf(want, sizeof want, "%016" PRIx64, t->data_hash);
@@ -204,9 +272,6 @@ static recur_status restore(recur_trainer *t, const st_file *f, const json_value
     if (saved.batch != t->tc.batch || saved.seq != t->tc.seq || saved.optimizer != t->tc.optimizer)
         return recur_fail(err, RECUR_E_ARG, "the state was written with --batch %d --seq %d and another optimizer "
                           "setting; resume with the same", saved.batch, saved.seq);
-    for (int k = 0; k < 4; k++)
-        if (rng->items[k].type != JSON_STRING || parse_u64(rng->items[k].str, &t->rng.s[k]))
-            return recur_fail(err, RECUR_E_FORMAT, "the training state's RNG is malformed");
     /* The weights: a full model from the same file, checked against ours. */
     recur_model *saved_model = NULL;
     if ((st = checkpoint_load_parsed(f, &saved_model, err)))
@@ -219,11 +284,10 @@ static recur_status restore(recur_trainer *t, const st_file *f, const json_value
     recur_model_free(saved_model);
     if (!same)
         return recur_fail(err, RECUR_E_ARG, "the state holds a model of another configuration");
-    size_t state_len = (size_t)t->state.layers * t->state.B * t->state.H;
     if ((t->opt.m && (st = load_vector(f, "train.optim_m", t->opt.m, t->opt.n, err))) ||
         (t->opt.v && (st = load_vector(f, "train.optim_v", t->opt.v, t->opt.n, err))) ||
-        (st = load_vector(f, "train.state_h", t->state.h, state_len, err)) ||
-        (t->state.c && (st = load_vector(f, "train.state_c", t->state.c, state_len, err))))
+        (st = load_streams(t, f, "train.state_h", t->state.h, err)) ||
+        (t->state.c && (st = load_streams(t, f, "train.state_c", t->state.c, err))))
         return st;
     t->step = step;
     t->epoch = (int)epoch;
@@ -250,5 +314,10 @@ recur_status recur_trainer_load_state(recur_trainer *t, const char *path, char *
         recur_error_prefix(err, "%s", path);
     json_free(root);
     st_free(f);
+    /* Every rank reads the file; one that cannot stops them all. */
+    if (trainer_distributed(t) && (st = recur_comm_agree(t->comm, st, err)) && extra) {
+        free(*extra);
+        *extra = NULL;
+    }
     return st;
 }

@@ -71,12 +71,17 @@ double trainer_lr_for_epoch(const recur_train_config *tc, int epoch)
     }
 }
 
-recur_status recur_trainer_create(recur_model *m, const recur_train_config *tc, const int32_t *ids, size_t count,
-                                  recur_trainer **out, recur_error *err)
+/* The trainer of this rank's streams, before any rank hears of the others. */
+static recur_status create_local(recur_model *m, const recur_train_config *tc, const int32_t *ids, size_t count,
+                                 recur_comm *comm, recur_trainer **out, recur_error *err)
 {
     recur_status st = recur_train_config_check(tc, err);
     if (st)
         return st;
+    const int ranks = comm ? comm->size : 1;
+    if (tc->batch < ranks)
+        return recur_fail(err, RECUR_E_ARG, "--batch %d gives fewer streams than the %d ranks; raise --batch or run fewer ranks",
+                          tc->batch, ranks);
     size_t stream_len = count / (size_t)tc->batch;
     if (stream_len < (size_t)tc->seq + 1)
         return recur_fail(err, RECUR_E_ARG,
@@ -94,26 +99,75 @@ recur_status recur_trainer_create(recur_model *m, const recur_train_config *tc, 
     t->ids = ids;
     t->count = count;
     t->stream_len = stream_len;
+    t->comm = comm;
+    recur_comm_split(tc->batch, comm ? comm->rank : 0, ranks, &t->first, &t->B);
     t->epoch_steps = (int64_t)((stream_len - 1) / (size_t)tc->seq);
     t->data_hash = recur_hash_bytes((const char *)ids, count * sizeof *ids);
     t->epoch = 1;
-    recur_rng_seed(&t->rng, tc->seed);
-    size_t TB = (size_t)tc->batch * tc->seq;
-    if ((st = net_workspace_init(&t->ws, m, tc->seq, tc->batch, 1, err)) ||
-        (st = net_state_init(&t->state, m, tc->batch, err)) || (st = optim_init(&t->opt, tc, m->n_params, err)) ||
-        (st = sparse_rows_init(&t->sparse, m, tc, TB, err))) {
+    /* The window is this rank's B streams; the sparse rows are the whole
+     * window's, since every rank applies the same update. */
+    size_t TB = (size_t)t->B * tc->seq, TB_all = (size_t)tc->batch * tc->seq;
+    if ((st = net_workspace_init(&t->ws, m, tc->seq, t->B, 1, err)) ||
+        (st = net_state_init(&t->state, m, t->B, err)) || (st = optim_init(&t->opt, tc, m->n_params, err)) ||
+        (st = sparse_rows_init(&t->sparse, m, tc, TB_all, err))) {
         recur_trainer_free(t);
         return st;
     }
     t->grads = calloc(m->n_params, sizeof *t->grads);
     t->x = malloc(TB * sizeof *t->x);
     t->y = malloc(TB * sizeof *t->y);
-    if (!t->grads || !t->x || !t->y) {
+    if (ranks > 1 && t->sparse.seen)
+        t->x_all = malloc(TB_all * sizeof *t->x_all);
+    if (!t->grads || !t->x || !t->y || (ranks > 1 && t->sparse.seen && !t->x_all)) {
         recur_trainer_free(t);
         return recur_fail_nomem(err, "training buffers");
     }
     *out = t;
     return RECUR_OK;
+}
+
+/* Every rank must hold the same data and start from the same weights: rank
+ * 0's hash is checked by all, then its weights are everyone's. */
+static recur_status join_ranks(recur_trainer *t, recur_error *err)
+{
+    uint64_t mine[2] = {t->data_hash, (uint64_t)t->m->n_params}, root[2] = {mine[0], mine[1]};
+    recur_status st = t->comm->broadcast(t->comm, root, sizeof root, 0, err);
+    if (st)
+        return st;
+    if (mine[1] != root[1])
+        st = recur_fail(err, RECUR_E_ARG, "the model has %zu parameters here and %llu on rank 0; every rank must "
+                        "build the same model", t->m->n_params, (unsigned long long)root[1]);
+    else if (mine[0] != root[0])
+        st = recur_fail(err, RECUR_E_ARG, "the training data differ from rank 0's; every rank must read the same text");
+    if ((st = recur_comm_agree(t->comm, st, err)))
+        return st;
+    return t->comm->broadcast(t->comm, t->m->params, t->m->n_params * sizeof(float), 0, err);
+}
+
+recur_status recur_trainer_create_comm(recur_model *m, const recur_train_config *tc, const int32_t *ids, size_t count,
+                                       recur_comm *comm, recur_trainer **out, recur_error *err)
+{
+    *out = NULL;
+    recur_trainer *t = NULL;
+    recur_status st = create_local(m, tc, ids, count, comm, &t, err);
+    if (!comm || comm->size == 1) {
+        *out = t;
+        return st;
+    }
+    if (!(st = recur_comm_agree(comm, st, err)))
+        st = join_ranks(t, err);
+    if (st) {
+        recur_trainer_free(t);
+        return st;
+    }
+    *out = t;
+    return RECUR_OK;
+}
+
+recur_status recur_trainer_create(recur_model *m, const recur_train_config *tc, const int32_t *ids, size_t count,
+                                  recur_trainer **out, recur_error *err)
+{
+    return recur_trainer_create_comm(m, tc, ids, count, NULL, out, err);
 }
 
 void recur_trainer_free(recur_trainer *t)
@@ -127,6 +181,7 @@ void recur_trainer_free(recur_trainer *t)
     free(t->grads);
     free(t->x);
     free(t->y);
+    free(t->x_all);
     free(t);
 }
 
@@ -154,22 +209,38 @@ static double add_regularisation(recur_trainer *t)
     return penalty;
 }
 
+/* This rank's streams' window into x and y; with x_all, the inputs of
+ * every stream too. */
 static void gather_window(recur_trainer *t)
 {
-    const int T = t->tc.seq, B = t->tc.batch;
+    const int T = t->tc.seq, B = t->B;
     size_t start = (size_t)t->pos * (size_t)T;
     for (int s = 0; s < T; s++)
         for (int b = 0; b < B; b++) {
-            const int32_t *stream = t->ids + (size_t)b * t->stream_len;
+            const int32_t *stream = t->ids + (size_t)(t->first + b) * t->stream_len;
             t->x[s * B + b] = stream[start + (size_t)s];
             t->y[s * B + b] = stream[start + (size_t)s + 1];
         }
+    if (t->x_all) {
+        const int all = t->tc.batch;
+        for (int s = 0; s < T; s++)
+            for (int b = 0; b < all; b++)
+                t->x_all[s * all + b] = t->ids[(size_t)b * t->stream_len + start + (size_t)s];
+    }
+}
+
+/* Sums a block over the ranks (nothing to do alone). */
+static recur_status sum_over_ranks(recur_trainer *t, void *data, size_t n, recur_dtype type, recur_error *err)
+{
+    if (!trainer_distributed(t))
+        return RECUR_OK;
+    return t->comm->allreduce(t->comm, data, n, type, RECUR_REDUCE_SUM, err);
 }
 
 recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_error *err)
 {
     const recur_model *m = t->m;
-    const int T = t->tc.seq, B = t->tc.batch;
+    const int T = t->tc.seq, B = t->tc.batch; /* the whole window's B: the loss and gradient are its means */
     const double tokens = (double)T * B;
     memset(info, 0, sizeof *info);
     info->epoch = t->epoch;
@@ -181,16 +252,24 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
     /* t->grads is all zero here: calloc'd, then cleared by optim_step or
      * below when a step is skipped. */
     float grad_scale = t->tc.loss_scale == RECUR_LOSS_SUM_STEPS ? 1.0f / (float)B : (float)(1.0 / tokens);
-    recur_rng *rng = m->cfg.dropout > 0.0f ? &t->rng : NULL;
-    double loss_sum = net_forward(m, &t->ws, t->x, t->y, T, &t->state, rng, grad_scale);
+    dropout_streams drop = {dropout_window_key(t->tc.seed, t->step), t->first};
+    double loss_sum = net_forward(m, &t->ws, t->x, t->y, T, &t->state, m->cfg.dropout > 0.0f ? &drop : NULL,
+                                  grad_scale);
+    /* Every decision below reads figures summed over the ranks, so every
+     * rank takes the same branch and applies the same update. */
+    recur_status st = sum_over_ranks(t, &loss_sum, 1, RECUR_DT_F64, err);
+    if (st)
+        return st;
     info->loss = loss_sum / tokens;
     int finite = isfinite(info->loss);
     if (finite) {
         net_backward(m, &t->ws, t->grads);
+        if ((st = sum_over_ranks(t, t->grads, m->n_params, RECUR_DT_F32, err)))
+            return st;
         add_regularisation(t);
         const int sparse = t->sparse.seen != NULL;
         if (sparse)
-            sparse_rows_collect(&t->sparse, t->x, (size_t)T * B);
+            sparse_rows_collect(&t->sparse, t->x_all ? t->x_all : t->x, (size_t)T * B);
         double norm = sqrt(sparse ? sparse_rows_sum_squares(&t->sparse, t->grads, m->n_params)
                                   : block_sum_squares(t->grads, m->n_params));
         info->grad_norm = norm;
@@ -223,7 +302,6 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
         t->epoch++;
         info->epoch_end = 1;
     }
-    (void)err;
     return RECUR_OK;
 }
 

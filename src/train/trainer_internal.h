@@ -3,8 +3,8 @@
 #ifndef RECUR_TRAIN_TRAINER_INTERNAL_H
 #define RECUR_TRAIN_TRAINER_INTERNAL_H
 
-#include "core/rng.h"
 #include "model/network.h"
+#include "recur/dist.h"
 #include "train/optim.h"
 #include "train/sparse_rows.h"
 
@@ -14,20 +14,25 @@ struct recur_trainer {
     const int32_t *ids;
     size_t count;
     size_t stream_len;       /* tokens per stream: count / batch */
+    recur_comm *comm;        /* the ranks training this model together; NULL alone */
+    int first, B;            /* this rank's streams [first, first + B) of tc.batch */
     int64_t epoch_steps;     /* (stream_len - 1) / seq, as ptb_producer */
     uint64_t data_hash;      /* of the ids, so a resume can check its data */
     net_workspace ws;
-    net_state state;
+    net_state state;         /* this rank's streams' */
     float *grads;            /* laid out like m->params */
     optim_state opt;
     sparse_rows sparse;      /* plain SGD: the embedding rows of the window (sparse.seen NULL otherwise) */
-    int32_t *x, *y;          /* the current window, [T][B] */
-    recur_rng rng;           /* dropout */
+    int32_t *x, *y;          /* the current window of this rank's streams, [T][B] */
+    int32_t *x_all;          /* the whole window's inputs [T][tc.batch] (sparse rows on several ranks), or NULL */
     int64_t step;            /* steps done */
     int epoch;               /* 1-based epoch of the next step */
     int64_t pos;             /* 0-based window of the next step within the epoch */
     int64_t skipped;         /* non-finite steps skipped, in all */
 };
+
+/* Whether other ranks take part (a communicator of more than one). */
+static inline int trainer_distributed(const recur_trainer *t) { return t->comm && t->comm->size > 1; }
 
 /* Learning rate for a 1-based epoch under the schedule. */
 double trainer_lr_for_epoch(const recur_train_config *tc, int epoch);

@@ -27,7 +27,7 @@ void w2v_vocab_free(w2v_vocab *v)
 {
     if (!v)
         return;
-    for (int i = 0; i < v->size; i++)
+    for (int i = 0; v->words && i < v->size; i++) /* words may be missing after a failed allocation */
         free(v->words[i]);
     free(v->words);
     free(v->counts);
