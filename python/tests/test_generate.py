@@ -83,8 +83,8 @@ def test_two_threads_one_model(char_model):
     assert got == {s: {want[s]} for s in (1, 2)}
 
 
-def test_gil_released_while_generating(char_model):
-    """A Python thread keeps running while another one generates."""
+def ticks_during(call):
+    """How many 1 ms sleeps another Python thread finished while call ran."""
     done = threading.Event()
     ticks = [0]
 
@@ -97,13 +97,24 @@ def test_gil_released_while_generating(char_model):
     t.start()
     try:
         start = time.perf_counter()
-        char_model.generate("R", length=20000, seed=1)
+        call()
         elapsed = time.perf_counter() - start
     finally:
         done.set()
         t.join()
-    # at least a fifth of the 1 ms ticks the elapsed time allows (a busy machine is slow to wake threads)
-    assert ticks[0] >= 0.2 * elapsed / 0.001, (ticks[0], elapsed)
+    return ticks[0], elapsed
+
+
+@pytest.mark.parametrize("what", ["generate", "evaluate"])
+def test_gil_released(char_model, char_text, what):
+    """Another Python thread keeps running during one long call into C (a
+    held GIL would leave it at 0 or 1 tick)."""
+    text = char_text.read_text(encoding="utf-8") * 3
+    if what == "generate":
+        ticks, elapsed = ticks_during(lambda: char_model.generate("R", length=20000, seed=1))
+    else:
+        ticks, elapsed = ticks_during(lambda: char_model.evaluate(text))
+    assert elapsed > 0.05 and ticks >= 20, (ticks, elapsed)
 
 
 needs_generate = pytest.mark.skipif(not recur._lib.has("recur_generate"), reason="this librecur has no recur_generate")

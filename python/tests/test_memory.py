@@ -5,6 +5,7 @@ import gc
 import os
 
 import numpy as np
+import pytest
 
 import recur
 
@@ -31,6 +32,8 @@ def cycle(path, vec_path):
     kv.most_similar("b", topn=2)
 
 
+@pytest.mark.skipif(bool(os.environ.get("RECUR_TEST_SANITIZED")),
+                    reason="AddressSanitizer keeps freed memory in quarantine: RSS grows by design")
 def test_rss_flat(char_model_path, tmp_path):
     vec = tmp_path / "v.txt"
     rng = np.random.default_rng(0)
