@@ -96,6 +96,10 @@ grep -q "character '\\\\r' (U+000D) .*--newlines lf reads CRLF line ends as LF" 
 # ---- tagging: a byte-order mark, unknown words counted ---------------------------
 B=$RECUR_DATA/brown
 "$RECUR" tag train --out t.safetensors --hidden 8 --embed 8 --epochs 1 --holdout-every 0 --threads 1 "$B/ca01" 2> /dev/null
+# A byte-order mark before a word/TAG training file changes nothing: the same model.
+printf '\xef\xbb\xbf' | cat - "$B/ca01" > ca01_bom
+"$RECUR" tag train --out t_bom.safetensors --hidden 8 --embed 8 --epochs 1 --holdout-every 0 --threads 1 ca01_bom 2> /dev/null
+cmp -s t.safetensors t_bom.safetensors || fail "a byte-order mark in a tagged file changed the tagger"
 printf '\xef\xbb\xbfThe jury said\nZyxquux blorfed\n' > plain.txt
 "$RECUR" tag --model t.safetensors plain.txt > tagged.txt 2> tag.err
 head -1 tagged.txt | grep -q '^The/' || fail "the byte-order mark stuck to the first word: $(head -1 tagged.txt | od -c | head -2)"
