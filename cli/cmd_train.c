@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "corpus.h"
 #include "data_path.h"
+#include "dist_cli.h"
 #include "finetune.h"
 #include "presets.h"
 #include "progress.h"
@@ -317,6 +318,7 @@ typedef struct run {
     progress prog;
     double best_val;
     double t0;
+    cli_dist *dist;     /* the ranks training together (size 1 alone); rank 0 writes every file */
 } run;
 
 /* v formatted with fmt, or "null" when v is NaN or infinite. */
@@ -346,7 +348,8 @@ static int validate(run *r, recur_step_info *info, recur_eval_result *out)
         return 0;
     recur_error err = {0};
     recur_eval_result res;
-    if (recur_model_evaluate(r->model, r->data.val, r->data.n_val, r->o.eval_batch, r->o.tc.seq, &res, &err)) {
+    if (recur_model_evaluate_comm(r->model, r->data.val, r->data.n_val, r->o.eval_batch, r->o.tc.seq, r->dist->comm,
+                                  &res, &err)) {
         progress_line(&r->prog, "validation failed: %s", err.msg);
         return 0;
     }
@@ -454,16 +457,17 @@ static int save_all(run *r)
     }
     /* With validation the model file holds the best weights seen, else the latest. */
     const recur_model *keep = r->data.val && isfinite(r->best_val) ? r->best : r->model;
-    if (recur_model_save(keep, r->o.out, &err)) {
+    int rc = 0;
+    if (r->dist->rank == 0 && recur_model_save(keep, r->o.out, &err)) {
         cli_error(CMD, "saving the model failed: %s", err.msg);
-        return 1;
+        rc = 1;
     }
-    return 0;
+    return cli_dist_agree(r->dist, CMD, rc);
 }
 
 static int open_log(run *r)
 {
-    if (!r->o.log)
+    if (!r->o.log || r->dist->rank != 0)
         return 0;
     r->log = fopen(r->o.log, "a");
     if (!r->log)
@@ -471,13 +475,15 @@ static int open_log(run *r)
     return 0;
 }
 
-static int setup(run *r, int argc, char **argv)
+/* What each rank reads on its own: the model (or the state it resumes) and
+ * the texts. */
+static int load_inputs(run *r)
 {
     recur_error err = {0};
     train_options *o = &r->o;
     if (check_output_path(o->out))
         return 1;
-    recur_set_threads(o->threads);
+    recur_set_threads(o->threads ? o->threads : cli_dist_default_threads(r->dist));
     recur_vocab *vocab = NULL;
     if (o->resume) {
         if (recur_model_load(r->state_path, &r->model, &err))
@@ -502,16 +508,29 @@ static int setup(run *r, int argc, char **argv)
     if (o->test &&
         corpus_encode_file(CMD, o->test, recur_model_vocab(r->model), &o->text, &r->test_ids, &r->n_test, NULL))
         return 1;
-    if (recur_trainer_create(r->model, &o->tc, r->data.train, r->data.n_train, &r->trainer, &err))
+    return 0;
+}
+
+static int setup(run *r, int argc, char **argv)
+{
+    recur_error err = {0};
+    train_options *o = &r->o;
+    /* A rank that cannot read its inputs stops every rank. */
+    int rc = cli_dist_agree(r->dist, CMD, load_inputs(r));
+    if (rc)
+        return rc;
+    if (recur_trainer_create_comm(r->model, &o->tc, r->data.train, r->data.n_train, r->dist->comm, &r->trainer, &err))
         return cli_error(CMD, "%s: %s", o->data, err.msg), 1;
     if (o->resume && recur_trainer_load_state(r->trainer, r->state_path, NULL, &err))
         return cli_error(CMD, "cannot resume: %s", err.msg), 1;
+    rc = 1;
     if (recur_model_clone(r->model, &r->best, &err))
-        return cli_error(CMD, "%s", err.msg), 1;
-    r->saved_args = join_args(argc, argv);
-    if (!r->saved_args)
-        return cli_error(CMD, "out of memory"), 1;
-    return open_log(r);
+        cli_error(CMD, "%s", err.msg);
+    else if (!(r->saved_args = join_args(argc, argv)))
+        cli_error(CMD, "out of memory");
+    else
+        rc = open_log(r);
+    return cli_dist_agree(r->dist, CMD, rc);
 }
 
 static int train_loop(run *r)
@@ -530,6 +549,11 @@ static int train_loop(run *r)
                   cfg->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(cfg->cell), cfg->layers,
                   cfg->hidden, recur_model_param_count(r->model), r->data.n_train, r->data.n_val,
                   (long long)per_epoch, o->resume ? " (resumed)" : o->init_from ? " (fine-tuning the --init-from model)" : "");
+    if (r->dist->size > 1) {
+        int b = r->o.tc.batch, n = r->dist->size;
+        progress_line(&r->prog, "data-parallel over %d ranks: %d or %d of the %d streams each, rank 0 writes", n, b / n,
+                      b / n + (b % n != 0), b);
+    }
     int consecutive_skips = 0, rc = 0;
     /* A fine-tuning run's first figure is the loaded model's own, before any step. */
     if (o->init_from && start_step == 0) {
@@ -542,12 +566,16 @@ static int train_loop(run *r)
     const double tokens_per_step = (double)o->tc.batch * o->tc.seq;
     recur_step_info info = {0};
     epoch_stats ep = {0};
-    while (!stop_signal) {
+    int stopping = 0;
+    for (;;) {
         int64_t done = recur_trainer_step_count(t);
         if (target && done >= target)
             break;
         double elapsed = now_seconds() - r->t0;
-        if (o->minutes > 0 && elapsed >= o->minutes * 60.0)
+        /* A signal or the clock may reach the ranks at different steps: they
+         * stop together, at the step any of them asks to. */
+        stopping = cli_dist_any(r->dist, stop_signal || (o->minutes > 0 && elapsed >= o->minutes * 60.0));
+        if (stopping)
             break;
         recur_error err = {0};
         if (done % per_epoch == 0)
@@ -616,7 +644,8 @@ static int train_loop(run *r)
             return 1;
     }
     progress_done(&r->prog);
-    if (stop_signal)
+    /* Stopped by a signal here or on another rank rather than by the clock. */
+    if (stopping && !(o->minutes > 0 && now_seconds() - r->t0 >= o->minutes * 60.0))
         progress_line(&r->prog, "interrupted: saving");
     /* A final validation unless the last step just did one. */
     if (info.step && !info.epoch_end && !(o->eval_every && info.step % o->eval_every == 0))
@@ -624,7 +653,9 @@ static int train_loop(run *r)
     if (save_all(r))
         return 1;
     progress_line(&r->prog, "saved %s (best validation loss %.4f) and %s", o->out, r->best_val, r->state_path);
-    if (!rc && !stop_signal && r->test_ids && !o->no_test)
+    /* The test figures come from rank 0 alone: the batch-1 pass cannot be
+     * split, and the training is over. */
+    if (!rc && !stop_signal && r->test_ids && !o->no_test && r->dist->rank == 0)
         rc = report_test(r);
     log_settings(r, &info);
     return rc;
@@ -680,13 +711,11 @@ static int merge_saved_args(run *r, int argc, char **argv, char ***merged, int *
     return 0;
 }
 
-int cmd_train(int argc, char **argv)
+static int train_main(int argc, char **argv, cli_dist *dist)
 {
-    int task_rc; /* --task cloze is trained by cli/cmd_fill.c */
-    if (cmd_train_task(&argc, argv, &task_rc))
-        return task_rc;
     run r;
     memset(&r, 0, sizeof r);
+    r.dist = dist;
     default_options(&r.o);
     int rc = parse_options(&r.o, argc, argv);
     if (rc == CLI_HELP)
@@ -735,7 +764,7 @@ int cmd_train(int argc, char **argv)
     }
     rc = resolve_names(&r.o);
     if (!rc) {
-        progress_init(&r.prog, stderr, r.o.quiet);
+        progress_init(&r.prog, stderr, r.o.quiet || dist->rank != 0);
         r.best_val = INFINITY;
         rc = setup(&r, argc, argv);
     }
@@ -752,5 +781,21 @@ int cmd_train(int argc, char **argv)
     run_free(&r);
     free(merged);
     free(storage);
+    return rc;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    int task_rc; /* --task cloze is trained by cli/cmd_fill.c */
+    if (cmd_train_task(&argc, argv, &task_rc))
+        return task_rc;
+    cli_dist dist;
+    if (cli_dist_begin(&dist, CMD, &argc, &argv))
+        return 1;
+    int rc = train_main(argc, argv, &dist);
+    /* A rank that failed before the ranks first agreed (bad arguments, an
+     * unreadable state) tells the others now. */
+    rc = cli_dist_settle(&dist, CMD, rc);
+    cli_dist_end(&dist);
     return rc;
 }
