@@ -39,6 +39,12 @@ PY
 grep -q "book.txt: $want of [0-9]* words (.*%) are not in the model's vocabulary and became <unk>" eval.err ||
     fail "eval does not say how many words became <unk>: $(cat eval.err)"
 
+# A prime with unseen words: sampled from, and counted.
+"$RECUR" sample --model w.safetensors --prime "the zebraq okapiq" --length 5 --threads 1 > /dev/null 2> prime.err ||
+    fail "sample with unseen prime words: $(cat prime.err)"
+grep -q -- "--prime: 2 of [0-9]* words (.*%) are not in the model's vocabulary and became <unk>, 2 distinct: \"zebraq\" x 1, \"okapiq\" x 1" prime.err ||
+    fail "sample does not count the prime's <unk>: $(cat prime.err)"
+
 # --max-vocab N: exactly N tokens, <eos> and <unk> included.
 "$RECUR" train --data w.txt --level word --out m.safetensors "${tiny[@]}" --max-vocab 50 --quiet
 size=$("$RECUR" info --model m.safetensors --json | python3 -c "import json, sys; print(json.load(sys.stdin)['vocab_size'])")
