@@ -3,6 +3,7 @@
  * probabilities, as Zaremba et al. 2014 average their models). */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "args.h"
 #include "commands.h"
@@ -23,9 +24,16 @@ static void print_json_result(const recur_eval_result *r)
            r->perplexity, r->tokens);
 }
 
+/* What of the text the vocabulary could not hold, as JSON members (with a leading comma). */
+static void print_json_unknown(const recur_encode_stats *st)
+{
+    printf(",\"text_tokens\":%zu,\"unk_mapped\":%zu,\"unk_total\":%zu,\"skipped\":%zu,\"unknown_distinct\":%zu",
+           st->tokens, st->unk_mapped, st->unk_total, st->skipped, st->unknown_types);
+}
+
 /* Two or more models: each one's figures, then the ensemble's. */
 static int eval_ensemble(const cli_list *paths, recur_model **models, const int32_t *ids, size_t n, int batch,
-                         int seq, int json, const char *file)
+                         int seq, int json, const char *file, const recur_encode_stats *st)
 {
     int K = paths->count;
     recur_eval_result *each = calloc((size_t)K, sizeof *each), ens;
@@ -57,7 +65,9 @@ static int eval_ensemble(const cli_list *paths, recur_model **models, const int3
         }
         printf("],\"ensemble\":");
         print_json_result(&ens);
-        printf(",\"best_member_perplexity\":%.4f,\"batch\":%d,\"seq\":%d}\n", each[best].perplexity, batch, seq);
+        printf(",\"best_member_perplexity\":%.4f,\"batch\":%d,\"seq\":%d", each[best].perplexity, batch, seq);
+        print_json_unknown(st);
+        printf("}\n");
     } else {
         for (int k = 0; k < K; k++)
             print_result(paths->items[k], &each[k]);
@@ -76,11 +86,16 @@ int cmd_eval(int argc, char **argv)
 {
     cli_list model_paths = {0};
     int batch = 1, seq = 50, json = 0, threads = 0;
+    const char *newlines = NULL, *unknown = NULL;
+    text_options topt;
+    text_options_default(&topt);
     const cli_flag flags[] = {
         {"--model", CLI_LIST, &model_paths, 0, 0, "model file (.safetensors); repeat it to evaluate an ensemble", NULL},
         {"--batch", CLI_INT, &batch, 1, 100000, "streams (default 1: every token after the first predicted once)", NULL},
         {"--seq", CLI_INT, &seq, 1, 100000, "steps per window; the state carries across (default 50)", NULL},
-        {"--json", CLI_FLAG, &json, 0, 0, "print one JSON object on stdout", NULL},
+        {"--json", CLI_FLAG, &json, 0, 0, "print one JSON object on stdout (with the counts of <unk> and skipped tokens)", NULL},
+        {"--unknown", CLI_STRING, &unknown, 0, 0, TEXT_UNKNOWN_HELP, NULL},
+        {"--newlines", CLI_STRING, &newlines, 0, 0, TEXT_NEWLINES_HELP, NULL},
         {"--threads", CLI_INT, &threads, 1, 1024, "threads (default: all cores)", NULL},
     };
     cli_spec spec = {CMD, "--model MODEL [--model MODEL2 ...] [--batch B] [--seq T] [--json] FILE",
@@ -90,7 +105,9 @@ int cmd_eval(int argc, char **argv)
                      "predicted once, the same figure as TensorFlow's batch-1, one-step test (the\n"
                      "window length only changes speed). Several --model flags evaluate each model\n"
                      "and their ensemble, whose prediction is the mean of the models' probabilities;\n"
-                     "the models must share one vocabulary.",
+                     "the models must share one vocabulary. Words the vocabulary lacks are read as <unk>\n"
+                     "and counted on stderr (and in --json): a perplexity over a text that is largely\n"
+                     "<unk> is not comparable with one over the model's own kind of text.",
                      flags, (int)(sizeof flags / sizeof flags[0]), 1, 1};
     const char *file = NULL;
     int npos;
@@ -98,6 +115,12 @@ int cmd_eval(int argc, char **argv)
     if (rc) {
         cli_list_free(&model_paths);
         return rc == CLI_HELP ? 0 : 2;
+    }
+    if (!rc && text_options_parse(CMD, &topt, newlines, unknown))
+        rc = CLI_ERROR;
+    if (rc) {
+        cli_list_free(&model_paths);
+        return 2;
     }
     if (model_paths.count == 0) {
         cli_list_free(&model_paths);
@@ -118,18 +141,22 @@ int cmd_eval(int argc, char **argv)
             cli_error(CMD, "%s", err.msg);
             rc = 1;
         }
-    if (!rc && corpus_encode_file(CMD, file, recur_model_vocab(models[0]), &ids, &n))
+    recur_encode_stats st;
+    memset(&st, 0, sizeof st);
+    if (!rc && corpus_encode_file(CMD, file, recur_model_vocab(models[0]), &topt, &ids, &n, &st))
         rc = 1;
     if (!rc && K > 1) {
-        rc = eval_ensemble(&model_paths, models, ids, n, batch, seq, json, file);
+        rc = eval_ensemble(&model_paths, models, ids, n, batch, seq, json, file, &st);
     } else if (!rc) {
         recur_eval_result res;
         if (recur_model_evaluate(models[0], ids, n, batch, seq, &res, &err)) {
             cli_error(CMD, "%s: %s", file, err.msg);
             rc = 1;
         } else if (json) {
-            printf("{\"loss\":%.6f,\"bits_per_token\":%.6f,\"perplexity\":%.4f,\"tokens\":%zu,\"batch\":%d,\"seq\":%d}\n",
+            printf("{\"loss\":%.6f,\"bits_per_token\":%.6f,\"perplexity\":%.4f,\"tokens\":%zu,\"batch\":%d,\"seq\":%d",
                    res.loss, res.bits_per_token, res.perplexity, res.tokens, batch, seq);
+            print_json_unknown(&st);
+            printf("}\n");
         } else {
             printf("loss %.4f nats/token  %.4f bits/token  perplexity %.3f  over %zu tokens\n", res.loss,
                    res.bits_per_token, res.perplexity, res.tokens);

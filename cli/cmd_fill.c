@@ -166,6 +166,29 @@ static void print_candidate(const recur_fill_candidate *c)
     printf("\"\n");
 }
 
+/* The cloze model reads characters it never saw as its unknown character:
+ * say how many, the blanks aside. */
+static void note_unknown_chars(const char *cmd, const recur_vocab *v, const char *text, size_t len)
+{
+    char *kept = malloc(len + 1);
+    if (!kept)
+        return;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        if (text[i] != '_')
+            kept[n++] = text[i];
+    int32_t *ids = NULL;
+    size_t count = 0;
+    recur_encode_stats st;
+    if (recur_vocab_encode_with(v, kept, n, RECUR_UNKNOWN_SKIP, &ids, &count, &st, NULL) == RECUR_OK && st.skipped) {
+        fprintf(stderr, "%s: %zu of the text's %zu characters (%zu distinct, the first U+%04X) are not in the "
+                        "model's vocabulary and were read as its unknown character\n",
+                cmd, st.skipped, st.tokens, st.unknown_types, (unsigned)st.examples[0].cp);
+    }
+    free(ids);
+    free(kept);
+}
+
 int cmd_fill(int argc, char **argv)
 {
     const char *cmd = "recur fill";
@@ -203,6 +226,7 @@ int cmd_fill(int argc, char **argv)
         recur_model_free(m);
         return 1;
     }
+    note_unknown_chars(cmd, recur_model_vocab(m), text, len);
     size_t pos = 0;
     for (int k = 0; k < nb; k++) {
         fwrite(text + pos, 1, blanks[k].offset - pos, stdout);

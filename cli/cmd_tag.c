@@ -196,14 +196,16 @@ static int tag_eval(int argc, char **argv)
  * per word. */
 typedef struct tag_lines {
     const char *cmd;
-    int scores; /* word, tag and every label's probability */
+    int scores;     /* word, tag and every label's probability */
+    size_t words;   /* words tagged */
+    size_t unknown; /* of them, words the tagger's vocabulary lacks: read as <unk> */
 } tag_lines;
 
 /* Tags one line of white-space separated words; prints word/TAG ... */
 static int tag_line(void *ctx, const recur_model *m, char *line, size_t len)
 {
     (void)len; /* strtok reads up to the line's NUL */
-    const tag_lines *c = ctx;
+    tag_lines *c = ctx;
     const int scores = c->scores;
     int cap = 16, n = 0;
     const char **words = malloc((size_t)cap * sizeof *words);
@@ -229,6 +231,10 @@ static int tag_line(void *ctx, const recur_model *m, char *line, size_t len)
     }
     recur_error err = {0};
     int rc = 0;
+    const recur_vocab *vocab = recur_model_vocab(m);
+    c->words += (size_t)n;
+    for (int i = 0; i < n; i++)
+        c->unknown += recur_vocab_find(vocab, words[i], strlen(words[i])) < 0;
     if (n && recur_tagger_tag(m, words, n, tags, probs, &err)) {
         cli_error(c->cmd, "%s", err.msg);
         rc = 1;
@@ -259,7 +265,7 @@ int cmd_tag(int argc, char **argv)
         return tag_eval(argc - 1, argv + 1);
     const char *model = NULL;
     int threads = 1;
-    tag_lines ctx = {"recur tag", 0};
+    tag_lines ctx = {"recur tag", 0, 0, 0};
     const cli_flag flags[] = {
         {"--model", CLI_STRING, &model, 0, 0, "tagger model file", NULL},
         {"--scores", CLI_FLAG, &ctx.scores, 0, 0, "a line per word: word, tag, every label's probability", NULL},
@@ -271,5 +277,11 @@ int cmd_tag(int argc, char **argv)
                      "recur tag train --help and recur tag eval --help describe the other forms.",
                      flags, (int)(sizeof flags / sizeof flags[0]), 0, 1};
     task_line_cmd run = {&spec, &model, &threads, RECUR_TASK_TAG, "tagger", NULL, tag_line, &ctx};
-    return task_run_lines(&run, argc, argv);
+    int rc = task_run_lines(&run, argc, argv);
+    if (ctx.unknown)
+        fprintf(stderr,
+                "%s: %zu of %zu words (%.2f%%) are not in the tagger's vocabulary and were read as <unk> (tagged from "
+                "their spelling features)\n",
+                ctx.cmd, ctx.unknown, ctx.words, 100.0 * (double)ctx.unknown / (double)ctx.words);
+    return rc;
 }

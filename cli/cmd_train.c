@@ -14,6 +14,9 @@
 #include "args.h"
 #include "commands.h"
 #include "corpus.h"
+#include "data_path.h"
+#include "dist_cli.h"
+#include "finetune.h"
 #include "presets.h"
 #include "progress.h"
 #include "recur.h"
@@ -29,6 +32,10 @@ static void on_signal(int sig) { stop_signal = sig; }
 typedef struct train_options {
     const char *data, *val, *out, *log, *level, *cell, *optimizer, *schedule, *loss_scale;
     const char *preset, *test;
+    const char *newlines, *unknown; /* --newlines, --unknown: resolved into text */
+    const char *init_from;          /* fine-tune this model (cli/finetune.h) */
+    int dropout_given;
+    text_options text;
     char preset_paths[3][4096]; /* shipped PTB files a preset fills in */
     double val_fraction, minutes;
     int64_t steps, save_every, eval_every, log_every;
@@ -54,6 +61,7 @@ static void default_options(train_options *o)
     o->eval_batch = 1;
     o->max_skips = 10;
     o->seed = 1;
+    text_options_default(&o->text);
     recur_config_default(&o->cfg);
     recur_train_config_default(&o->tc);
 }
@@ -126,9 +134,9 @@ static int preset_default_data(train_options *o)
         if (*targets[i])
             continue;
         if (preset_data_path(files[i], o->preset_paths[i], sizeof o->preset_paths[i]))
-            return cli_error(CMD, "--preset %s: cannot find the shipped data/%s (looked in ./data and next to the "
-                                  "executable); give --data, --val and --test",
-                             o->preset, files[i]),
+            return cli_error(CMD, "--preset %s: cannot find the shipped data/%s (looked in %s); give --data, --val "
+                                  "and --test",
+                             o->preset, files[i], cli_data_places()),
                    1;
         *targets[i] = o->preset_paths[i];
     }
@@ -143,17 +151,22 @@ static int parse_options(train_options *o, int argc, char **argv)
         {"--data", CLI_STRING, &o->data, 0, 0, "training text (UTF-8; with a ptb-* preset: the shipped PTB files)", NULL},
         {"--out", CLI_STRING, &o->out, 0, 0, "model file to write (.safetensors); the training state goes to MODEL.state", NULL},
         {"--val", CLI_STRING, &o->val, 0, 0, "validation text (default: the last --val-fraction of --data)", NULL},
+        {"--init-from", CLI_STRING, &o->init_from, 0, 0, "fine-tune MODEL: its weights and architecture, a fresh optimizer and schedule; new characters of --data get new rows, new words become <unk>", NULL},
         {"--test", CLI_STRING, &o->test, 0, 0, "test text, evaluated at the end (batch 1 step by step, and batched)", NULL},
         {"--no-test", CLI_FLAG, &o->no_test, 0, 0, "skip the --test evaluation (for short runs of a preset)", NULL},
         {"--val-fraction", CLI_DOUBLE, &o->val_fraction, 0, 0.5, "share of --data held out for validation (default 0.05; 0: none)", NULL},
         {"--level", CLI_STRING, &o->level, 0, 0, "char or word (default char)", NULL},
+        {"--min-count", CLI_INT, &o->text.min_count, 1, 1e9, "word level: words seen fewer than N times in --data become <unk> (default 1: keep all)", NULL},
+        {"--max-vocab", CLI_INT, &o->text.max_vocab, 3, 16777216, "word level: keep the N most frequent tokens, <eos> and <unk> included; the rest become <unk> (default: all)", NULL},
+        {"--newlines", CLI_STRING, &o->newlines, 0, 0, TEXT_NEWLINES_HELP, NULL},
+        {"--unknown", CLI_STRING, &o->unknown, 0, 0, "error or skip: characters of --val/--test that --data lacks stop the run, or are left out and counted (default error)", NULL},
         {"--cell", CLI_STRING, &o->cell, 0, 0, "lstm, gru, rnn_tanh or rnn_relu (default lstm)", NULL},
         {"--layers", CLI_INT, &o->cfg.layers, 1, 64, "recurrent layers (default 2)", NULL},
         {"--hidden", CLI_INT, &o->cfg.hidden, 1, 65536, "units per layer (default 128)", NULL},
         {"--embed", CLI_INT, &o->cfg.embed, 1, 65536, "embedding size (default: --hidden)", NULL},
         {"--tied", CLI_FLAG, &o->cfg.tied, 0, 0, "tie the decoder to the embedding (needs embed = hidden)", NULL},
         {"--peephole", CLI_FLAG, &o->cfg.peephole, 0, 0, "LSTM peephole connections", NULL},
-        {"--dropout", CLI_FLOAT, &o->cfg.dropout, 0, 0.99, "dropout on non-recurrent connections (default 0)", NULL},
+        {"--dropout", CLI_FLOAT, &o->cfg.dropout, 0, 0.99, "dropout on non-recurrent connections (default 0)", &o->dropout_given},
         {"--init-scale", CLI_FLOAT, &o->cfg.init_scale, 0, 100, "uniform(-s, s) init; 0: PyTorch's default (default 0)", NULL},
         {"--forget-bias", CLI_FLOAT, &o->cfg.forget_bias, -100, 100, "initial LSTM forget-gate bias; 0 keeps the random init (default 0)", NULL},
         {"--batch", CLI_INT, &o->tc.batch, 1, 100000, "streams per batch (default 50)", NULL},
@@ -219,6 +232,15 @@ static int resolve_names(train_options *o)
     if (CLI_CHOOSE(CMD, "--level", o->level, levels, &level))
         return 2;
     o->cfg.level = (recur_level)level;
+    if (text_options_parse(CMD, &o->text, o->newlines, o->unknown))
+        return 2;
+    o->text.quiet = o->quiet;
+    o->text.defer = 1; /* printed once setup has succeeded */
+    if (o->cfg.level != RECUR_LEVEL_WORD && (o->text.min_count > 1 || o->text.max_vocab))
+        return cli_error(CMD, "%s applies to --level word (a character vocabulary has no <unk> for the characters it "
+                              "would leave out)",
+                         o->text.min_count > 1 ? "--min-count" : "--max-vocab"),
+               2;
     if (recur_cell_parse(o->cell, &o->cfg.cell, &err))
         return cli_error(CMD, "--cell: %s", err.msg), 2;
     if (CLI_CHOOSE(CMD, "--optimizer", o->optimizer, optimizers, &optimizer) ||
@@ -296,6 +318,7 @@ typedef struct run {
     progress prog;
     double best_val;
     double t0;
+    cli_dist *dist;     /* the ranks training together (size 1 alone); rank 0 writes every file */
 } run;
 
 /* v formatted with fmt, or "null" when v is NaN or infinite. */
@@ -325,7 +348,8 @@ static int validate(run *r, recur_step_info *info, recur_eval_result *out)
         return 0;
     recur_error err = {0};
     recur_eval_result res;
-    if (recur_model_evaluate(r->model, r->data.val, r->data.n_val, r->o.eval_batch, r->o.tc.seq, &res, &err)) {
+    if (recur_model_evaluate_comm(r->model, r->data.val, r->data.n_val, r->o.eval_batch, r->o.tc.seq, r->dist->comm,
+                                  &res, &err)) {
         progress_line(&r->prog, "validation failed: %s", err.msg);
         return 0;
     }
@@ -433,16 +457,17 @@ static int save_all(run *r)
     }
     /* With validation the model file holds the best weights seen, else the latest. */
     const recur_model *keep = r->data.val && isfinite(r->best_val) ? r->best : r->model;
-    if (recur_model_save(keep, r->o.out, &err)) {
+    int rc = 0;
+    if (r->dist->rank == 0 && recur_model_save(keep, r->o.out, &err)) {
         cli_error(CMD, "saving the model failed: %s", err.msg);
-        return 1;
+        rc = 1;
     }
-    return 0;
+    return cli_dist_agree(r->dist, CMD, rc);
 }
 
 static int open_log(run *r)
 {
-    if (!r->o.log)
+    if (!r->o.log || r->dist->rank != 0)
         return 0;
     r->log = fopen(r->o.log, "a");
     if (!r->log)
@@ -450,13 +475,15 @@ static int open_log(run *r)
     return 0;
 }
 
-static int setup(run *r, int argc, char **argv)
+/* What each rank reads on its own: the model (or the state it resumes) and
+ * the texts. */
+static int load_inputs(run *r)
 {
     recur_error err = {0};
     train_options *o = &r->o;
     if (check_output_path(o->out))
         return 1;
-    recur_set_threads(o->threads);
+    recur_set_threads(o->threads ? o->threads : cli_dist_default_threads(r->dist));
     recur_vocab *vocab = NULL;
     if (o->resume) {
         if (recur_model_load(r->state_path, &r->model, &err))
@@ -464,28 +491,46 @@ static int setup(run *r, int argc, char **argv)
         o->cfg = *recur_model_config(r->model);
         /* The vocabulary is the saved model's; the data are encoded with it. */
         recur_vocab *v = (recur_vocab *)recur_model_vocab(r->model);
-        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &v, &r->data))
+        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &o->text, &v, &r->data))
+            return 1;
+    } else if (o->init_from) {
+        if (finetune_setup(CMD, o->init_from, o->data, o->val, o->val_fraction, o->dropout_given ? o->cfg.dropout : -1,
+                           &o->text, &r->model, &o->cfg, &r->data))
             return 1;
     } else {
-        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &vocab, &r->data))
+        if (corpus_load(CMD, o->data, o->val, o->val_fraction, o->cfg.level, &o->text, &vocab, &r->data))
             return 1;
         if (recur_model_create(&o->cfg, vocab, (uint64_t)o->seed, &r->model, &err)) {
             recur_vocab_free(vocab);
             return cli_error(CMD, "%s", err.msg), 2;
         }
     }
-    if (o->test && corpus_encode_file(CMD, o->test, recur_model_vocab(r->model), &r->test_ids, &r->n_test))
+    if (o->test &&
+        corpus_encode_file(CMD, o->test, recur_model_vocab(r->model), &o->text, &r->test_ids, &r->n_test, NULL))
         return 1;
-    if (recur_trainer_create(r->model, &o->tc, r->data.train, r->data.n_train, &r->trainer, &err))
+    return 0;
+}
+
+static int setup(run *r, int argc, char **argv)
+{
+    recur_error err = {0};
+    train_options *o = &r->o;
+    /* A rank that cannot read its inputs stops every rank. */
+    int rc = cli_dist_agree(r->dist, CMD, load_inputs(r));
+    if (rc)
+        return rc;
+    if (recur_trainer_create_comm(r->model, &o->tc, r->data.train, r->data.n_train, r->dist->comm, &r->trainer, &err))
         return cli_error(CMD, "%s: %s", o->data, err.msg), 1;
     if (o->resume && recur_trainer_load_state(r->trainer, r->state_path, NULL, &err))
         return cli_error(CMD, "cannot resume: %s", err.msg), 1;
+    rc = 1;
     if (recur_model_clone(r->model, &r->best, &err))
-        return cli_error(CMD, "%s", err.msg), 1;
-    r->saved_args = join_args(argc, argv);
-    if (!r->saved_args)
-        return cli_error(CMD, "out of memory"), 1;
-    return open_log(r);
+        cli_error(CMD, "%s", err.msg);
+    else if (!(r->saved_args = join_args(argc, argv)))
+        cli_error(CMD, "out of memory");
+    else
+        rc = open_log(r);
+    return cli_dist_agree(r->dist, CMD, rc);
 }
 
 static int train_loop(run *r)
@@ -503,20 +548,34 @@ static int train_loop(run *r)
     progress_line(&r->prog, "%s %s, %d x %d, %zu parameters; %zu training tokens, %zu validation; %lld steps per epoch%s",
                   cfg->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(cfg->cell), cfg->layers,
                   cfg->hidden, recur_model_param_count(r->model), r->data.n_train, r->data.n_val,
-                  (long long)per_epoch, o->resume ? " (resumed)" : "");
+                  (long long)per_epoch, o->resume ? " (resumed)" : o->init_from ? " (fine-tuning the --init-from model)" : "");
+    if (r->dist->size > 1) {
+        int b = r->o.tc.batch, n = r->dist->size;
+        progress_line(&r->prog, "data-parallel over %d ranks: %d or %d of the %d streams each, rank 0 writes", n, b / n,
+                      b / n + (b % n != 0), b);
+    }
     int consecutive_skips = 0, rc = 0;
+    /* A fine-tuning run's first figure is the loaded model's own, before any step. */
+    if (o->init_from && start_step == 0) {
+        recur_step_info at_start = {0};
+        validate(r, &at_start, NULL);
+    }
     double loss_avg = NAN, t_rate = now_seconds();
     int64_t rate_steps = 0;
     double tokens_per_s = 0;
     const double tokens_per_step = (double)o->tc.batch * o->tc.seq;
     recur_step_info info = {0};
     epoch_stats ep = {0};
-    while (!stop_signal) {
+    int stopping = 0;
+    for (;;) {
         int64_t done = recur_trainer_step_count(t);
         if (target && done >= target)
             break;
         double elapsed = now_seconds() - r->t0;
-        if (o->minutes > 0 && elapsed >= o->minutes * 60.0)
+        /* A signal or the clock may reach the ranks at different steps: they
+         * stop together, at the step any of them asks to. */
+        stopping = cli_dist_any(r->dist, stop_signal || (o->minutes > 0 && elapsed >= o->minutes * 60.0));
+        if (stopping)
             break;
         recur_error err = {0};
         if (done % per_epoch == 0)
@@ -585,7 +644,8 @@ static int train_loop(run *r)
             return 1;
     }
     progress_done(&r->prog);
-    if (stop_signal)
+    /* Stopped by a signal here or on another rank rather than by the clock. */
+    if (stopping && !(o->minutes > 0 && now_seconds() - r->t0 >= o->minutes * 60.0))
         progress_line(&r->prog, "interrupted: saving");
     /* A final validation unless the last step just did one. */
     if (info.step && !info.epoch_end && !(o->eval_every && info.step % o->eval_every == 0))
@@ -593,7 +653,9 @@ static int train_loop(run *r)
     if (save_all(r))
         return 1;
     progress_line(&r->prog, "saved %s (best validation loss %.4f) and %s", o->out, r->best_val, r->state_path);
-    if (!rc && !stop_signal && r->test_ids && !o->no_test)
+    /* The test figures come from rank 0 alone: the batch-1 pass cannot be
+     * split, and the training is over. */
+    if (!rc && !stop_signal && r->test_ids && !o->no_test && r->dist->rank == 0)
         rc = report_test(r);
     log_settings(r, &info);
     return rc;
@@ -649,18 +711,22 @@ static int merge_saved_args(run *r, int argc, char **argv, char ***merged, int *
     return 0;
 }
 
-int cmd_train(int argc, char **argv)
+static int train_main(int argc, char **argv, cli_dist *dist)
 {
-    int task_rc; /* --task cloze is trained by cli/cmd_fill.c */
-    if (cmd_train_task(&argc, argv, &task_rc))
-        return task_rc;
     run r;
     memset(&r, 0, sizeof r);
+    r.dist = dist;
     default_options(&r.o);
     int rc = parse_options(&r.o, argc, argv);
     if (rc == CLI_HELP)
         return 0;
     if (rc)
+        return 2;
+    if (r.o.init_from && r.o.resume)
+        return cli_error(CMD, "--init-from starts a new run from a model and --resume continues a saved one: give one "
+                              "of them"),
+               2;
+    if (r.o.init_from && finetune_check_flags(CMD, r.o.init_from, argc, argv))
         return 2;
     if (!r.o.out)
         return cli_error(CMD, "--out MODEL is required (see --help)"), 2;
@@ -698,7 +764,7 @@ int cmd_train(int argc, char **argv)
     }
     rc = resolve_names(&r.o);
     if (!rc) {
-        progress_init(&r.prog, stderr, r.o.quiet);
+        progress_init(&r.prog, stderr, r.o.quiet || dist->rank != 0);
         r.best_val = INFINITY;
         rc = setup(&r, argc, argv);
     }
@@ -709,10 +775,27 @@ int cmd_train(int argc, char **argv)
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         r.t0 = now_seconds();
+        text_notes_flush(&r.o.text);
         rc = train_loop(&r);
     }
     run_free(&r);
     free(merged);
     free(storage);
+    return rc;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    int task_rc; /* --task cloze is trained by cli/cmd_fill.c */
+    if (cmd_train_task(&argc, argv, &task_rc))
+        return task_rc;
+    cli_dist dist;
+    if (cli_dist_begin(&dist, CMD, &argc, &argv))
+        return 1;
+    int rc = train_main(argc, argv, &dist);
+    /* A rank that failed before the ranks first agreed (bad arguments, an
+     * unreadable state) tells the others now. */
+    rc = cli_dist_settle(&dist, CMD, rc);
+    cli_dist_end(&dist);
     return rc;
 }

@@ -7,15 +7,33 @@
 
 #include "args.h"
 #include "commands.h"
+#include "data_path.h"
 #include "progress.h"
 #include "recur.h"
 #include "recur/w2v.h"
 
 #define W2V_MAX_WORDS 256
 
-static const char *default_questions = "data/w2v/questions-words.txt";
-static const char *default_wordsim = "data/w2v/wordsim353.tsv";
-static const char *default_simlex = "data/w2v/simlex999.txt";
+/* The shipped evaluation sets, found from any directory (cli/data_path.h). */
+#define DEFAULT_QUESTIONS "w2v/questions-words.txt"
+#define DEFAULT_WORDSIM "w2v/wordsim353.tsv"
+#define DEFAULT_SIMLEX "w2v/simlex999.txt"
+
+/* The shipped file for a flag not given (*path NULL), into buf. Prints the
+ * error and returns 1 when it cannot be found. */
+static int shipped_default(const char *command, const char *flag, const char *relative, const char **path, char *buf,
+                           size_t size)
+{
+    if (*path)
+        return 0;
+    if (cli_data_path(relative, buf, size) != 0) {
+        cli_error(command, "cannot find the shipped data/%s (looked in %s); give %s FILE", relative,
+                  cli_data_places(), flag);
+        return 1;
+    }
+    *path = buf;
+    return 0;
+}
 
 /* word2vec.c spells its flags with one dash (-size 100): accept those for
  * every multi-letter flag of the table by rewriting them to "--size" (the
@@ -228,11 +246,12 @@ static double pct(int a, int b) { return b > 0 ? 100.0 * a / b : 0.0; }
 
 static int w2v_analogy(int argc, char **argv)
 {
-    const char *questions = default_questions;
+    const char *questions = NULL;
+    char questions_buf[4096];
     vectors_arg va = {NULL, 30000, 0, NULL, NULL};
     cli_flag flags[] = {
         vectors_flag(&va),
-        {"--questions", CLI_STRING, &questions, 0, 0, "analogy questions (default data/w2v/questions-words.txt)", NULL},
+        {"--questions", CLI_STRING, &questions, 0, 0, "analogy questions (default: the shipped data/w2v/questions-words.txt, found from any directory)", NULL},
         {"--top", CLI_INT, &va.top, 0, 1e9, "use only the N most frequent words, 0 for all (default 30000)", NULL},
         case_flag(&va),
     };
@@ -244,6 +263,11 @@ static int w2v_analogy(int argc, char **argv)
     int r = parse_and_load(&spec, argc, argv, &va);
     if (!va.ix)
         return r;
+    if (shipped_default(spec.command, "--questions", DEFAULT_QUESTIONS, &questions, questions_buf,
+                        sizeof questions_buf)) {
+        vectors_free(&va);
+        return 1;
+    }
     const recur_w2v_index *ix = va.ix;
     char *text = NULL;
     size_t len = 0;
@@ -348,12 +372,13 @@ done:
 
 static int w2v_similarity(int argc, char **argv)
 {
-    const char *wordsim = default_wordsim, *simlex = default_simlex;
+    const char *wordsim = NULL, *simlex = NULL;
+    char wordsim_buf[4096], simlex_buf[4096];
     vectors_arg va = {NULL, 0, 0, NULL, NULL};
     cli_flag flags[] = {
         vectors_flag(&va),
-        {"--wordsim", CLI_STRING, &wordsim, 0, 0, "WordSim-353 pairs (default data/w2v/wordsim353.tsv; \"\" to skip)", NULL},
-        {"--simlex", CLI_STRING, &simlex, 0, 0, "SimLex-999 pairs (default data/w2v/simlex999.txt; \"\" to skip)", NULL},
+        {"--wordsim", CLI_STRING, &wordsim, 0, 0, "WordSim-353 pairs (default: the shipped data/w2v/wordsim353.tsv; \"\" to skip)", NULL},
+        {"--simlex", CLI_STRING, &simlex, 0, 0, "SimLex-999 pairs (default: the shipped data/w2v/simlex999.txt; \"\" to skip)", NULL},
         {"--top", CLI_INT, &va.top, 0, 1e9, "use only the N most frequent words, 0 for all (default 0)", NULL},
         case_flag(&va),
     };
@@ -364,6 +389,11 @@ static int w2v_similarity(int argc, char **argv)
     int r = parse_and_load(&spec, argc, argv, &va);
     if (!va.ix)
         return r;
+    if (shipped_default(spec.command, "--wordsim", DEFAULT_WORDSIM, &wordsim, wordsim_buf, sizeof wordsim_buf) ||
+        shipped_default(spec.command, "--simlex", DEFAULT_SIMLEX, &simlex, simlex_buf, sizeof simlex_buf)) {
+        vectors_free(&va);
+        return 1;
+    }
     const char *names[2] = {"wordsim353", "simlex999"}, *paths[2] = {wordsim, simlex};
     for (int d = 0; d < 2 && r == 0; d++) {
         if (!paths[d] || !*paths[d])

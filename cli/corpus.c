@@ -1,57 +1,227 @@
 #include "corpus.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
 
-int corpus_encode_file(const char *command, const char *path, const recur_vocab *vocab, int32_t **ids, size_t *n)
+void text_options_default(text_options *t)
 {
-    recur_error err = {0};
-    char *text = NULL;
-    size_t len = 0;
-    /* Encoding validates the UTF-8 itself and names the byte offset. */
-    if (recur_read_file(path, &text, &len, &err) || recur_vocab_encode(vocab, text, len, ids, n, &err)) {
-        /* read_file's messages name the path already */
-        if (text)
-            cli_error(command, "%s: %s", path, err.msg);
-        else
-            cli_error(command, "%s", err.msg);
-        free(text);
-        return 1;
+    memset(t, 0, sizeof *t);
+    t->unknown = RECUR_UNKNOWN_ERROR;
+}
+
+int text_options_parse(const char *command, text_options *t, const char *newlines, const char *unknown)
+{
+    static const cli_choice endings[] = {{"keep", 0}, {"lf", 1}};
+    static const cli_choice policies[] = {{"error", RECUR_UNKNOWN_ERROR}, {"skip", RECUR_UNKNOWN_SKIP}};
+    int v;
+    if (newlines) {
+        if (CLI_CHOOSE(command, "--newlines", newlines, endings, &v))
+            return 2;
+        t->newlines_lf = v;
     }
-    free(text);
+    if (unknown) {
+        if (CLI_CHOOSE(command, "--unknown", unknown, policies, &v))
+            return 2;
+        t->unknown = (recur_unknown)v;
+    }
     return 0;
 }
 
+/* Part of a note line: on stderr now, or kept until text_notes_flush. */
+void text_note(text_options *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (!t->defer) {
+        vfprintf(stderr, fmt, ap);
+    } else if (t->notes_used < sizeof t->notes) {
+        int n = vsnprintf(t->notes + t->notes_used, sizeof t->notes - t->notes_used, fmt, ap);
+        if (n > 0)
+            t->notes_used += (size_t)n < sizeof t->notes - t->notes_used ? (size_t)n : sizeof t->notes - t->notes_used;
+    }
+    va_end(ap);
+}
+
+void text_notes_flush(text_options *t)
+{
+    if (t->notes_used)
+        fputs(t->notes, stderr);
+    t->notes_used = 0;
+    t->notes[0] = '\0';
+}
+
+static double percent(size_t part, size_t whole) { return whole ? 100.0 * (double)part / (double)whole : 0.0; }
+
+int corpus_read_text(const char *command, const char *path, text_options *t, char **text, size_t *len)
+{
+    recur_error err = {0};
+    if (recur_read_file(path, text, len, &err)) {
+        cli_error(command, "%s", err.msg); /* read_file's messages name the path */
+        return 1;
+    }
+    size_t crlf = recur_text_crlf_count(*text, *len);
+    if (!crlf)
+        return 0;
+    if (t->newlines_lf) {
+        *len = recur_text_crlf_to_lf(*text, *len);
+        if (!t->quiet)
+            text_note(t, "%s: %s: %zu CRLF line ends read as LF (--newlines lf)\n", command, path, crlf);
+    } else if (!t->quiet) {
+        text_note(t,
+                "%s: %s has Windows line ends (%zu CRLF): at character level '\\r' is a character of its own; "
+                "--newlines lf reads them as LF\n",
+                command, path, crlf);
+    }
+    return 0;
+}
+
+void corpus_note_unknown(const char *command, const char *what, const recur_vocab *vocab,
+                         const recur_encode_stats *st, text_options *t)
+{
+    size_t unknown = st->unk_mapped + st->skipped;
+    if (!unknown)
+        return;
+    int word = recur_vocab_level(vocab) == RECUR_LEVEL_WORD;
+    char examples[512] = "";
+    size_t used = 0;
+    for (int i = 0; i < st->n_examples && i < 5 && used < sizeof examples; i++) {
+        const recur_unknown_token *e = &st->examples[i];
+        int n;
+        if (word) {
+            n = snprintf(examples + used, sizeof examples - used, "%s\"%s\" x %zu", i ? ", " : "", e->text, e->count);
+        } else {
+            char cp[16];
+            snprintf(cp, sizeof cp, "U+%04X", (unsigned)e->cp);
+            /* Control characters are shown by number only. */
+            n = snprintf(examples + used, sizeof examples - used, "%s%s%s%s%s x %zu", i ? ", " : "",
+                         e->cp >= 0x20 ? "'" : "", e->cp >= 0x20 ? e->text : "", e->cp >= 0x20 ? "' " : "", cp,
+                         e->count);
+        }
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    if (st->unk_mapped)
+        text_note(t, "%s: %s: %zu of %zu %s (%.2f%%) are not in the model's vocabulary and became <unk>", command,
+                what, st->unk_mapped, st->tokens, word ? "words" : "tokens", percent(st->unk_mapped, st->tokens));
+    else
+        text_note(t, "%s: %s: %zu of %zu %s (%.2f%%) are not in the model's vocabulary and were skipped", command,
+                what, st->skipped, st->tokens, word ? "words" : "characters", percent(st->skipped, st->tokens));
+    text_note(t, ", %zu distinct: %s%s", st->unknown_types, examples,
+            st->unknown_types > 5 && st->n_examples > 5 ? ", ..." : "");
+    if (st->unk_total > st->unk_mapped)
+        text_note(t, "; with the text's own <unk>, %.2f%% of the tokens are <unk>", percent(st->unk_total, st->tokens));
+    text_note(t, "\n");
+}
+
+/* The error line for a text that does not fit the vocabulary, with the way out. */
+static void encode_error(const char *command, const char *what, const char *text, size_t len,
+                         const recur_vocab *vocab, const recur_encode_stats *st, const char *msg)
+{
+    const char *hint = "";
+    if (st->unknown_types > 0 && recur_vocab_level(vocab) == RECUR_LEVEL_CHAR) {
+        int cr = st->examples[0].cp == '\r' && recur_text_crlf_count(text, len) > 0;
+        hint = cr ? "; --newlines lf reads CRLF line ends as LF, --unknown skip leaves such characters out"
+                  : "; --unknown skip leaves them out";
+    } else if (st->unknown_types > 0) {
+        hint = "; --unknown skip leaves such words out";
+    }
+    cli_error(command, "%s: %s%s", what, msg, hint);
+}
+
+int corpus_encode_text(const char *command, const char *what, const char *text, size_t len,
+                       const recur_vocab *vocab, text_options *t, int32_t **ids, size_t *n,
+                       recur_encode_stats *stats)
+{
+    recur_error err = {0};
+    recur_encode_stats local;
+    if (!stats)
+        stats = &local;
+    if (recur_vocab_encode_with(vocab, text, len, t->unknown, ids, n, stats, &err)) {
+        encode_error(command, what, text, len, vocab, stats, err.msg);
+        return 1;
+    }
+    if (!t->quiet)
+        corpus_note_unknown(command, what, vocab, stats, t);
+    return 0;
+}
+
+int corpus_encode_file(const char *command, const char *path, const recur_vocab *vocab, text_options *t,
+                       int32_t **ids, size_t *n, recur_encode_stats *stats)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (corpus_read_text(command, path, t, &text, &len))
+        return 1;
+    int rc = corpus_encode_text(command, path, text, len, vocab, t, ids, n, stats);
+    free(text);
+    return rc;
+}
+
+/* One line about the vocabulary just built. */
+static void note_vocab(const char *command, const char *path, const recur_vocab *v, text_options *t,
+                       const recur_vocab_stats *st)
+{
+    if (t->quiet)
+        return;
+    int word = recur_vocab_level(v) == RECUR_LEVEL_WORD;
+    text_note(t, "%s: vocabulary: %d %s from %zu tokens of %s", command, recur_vocab_size(v),
+            word ? "words" : "characters", st->tokens, path);
+    if (st->dropped_types) {
+        char limits[96] = "";
+        if (t->min_count > 1)
+            snprintf(limits, sizeof limits, "--min-count %d", t->min_count);
+        if (t->max_vocab > 0)
+            snprintf(limits + strlen(limits), sizeof limits - strlen(limits), "%s--max-vocab %d",
+                     t->min_count > 1 ? " and " : "", t->max_vocab);
+        text_note(t, "; %s left out %zu of its %zu distinct words (%zu tokens, %.2f%%), which are <unk>", limits,
+                st->dropped_types, st->types, st->dropped_tokens, percent(st->dropped_tokens, st->tokens));
+    }
+    if (st->added_unk)
+        text_note(t, "; <unk> added for words it lacks");
+    text_note(t, "\n");
+}
+
 int corpus_load(const char *command, const char *train_path, const char *val_path, double val_fraction,
-                recur_level level, recur_vocab **vocab, corpus *out)
+                recur_level level, text_options *t, recur_vocab **vocab, corpus *out)
 {
     memset(out, 0, sizeof *out);
     recur_error err = {0};
     int built = 0;
+    char *text = NULL;
+    size_t len = 0;
+    int32_t *ids = NULL;
+    size_t n = 0;
+    if (corpus_read_text(command, train_path, t, &text, &len))
+        return 1;
     if (!*vocab) {
-        char *text = NULL;
-        size_t len = 0;
-        if (recur_read_file(train_path, &text, &len, &err)) {
-            cli_error(command, "%s", err.msg);
-            return 1;
-        }
-        if (recur_vocab_build(text, len, level, vocab, &err)) {
+        recur_vocab_options vo;
+        recur_vocab_options_default(&vo, level);
+        vo.min_count = t->min_count;
+        vo.max_vocab = t->max_vocab;
+        recur_vocab_stats vs;
+        if (recur_vocab_build_with(text, len, &vo, vocab, &vs, &err)) {
             cli_error(command, "%s: %s", train_path, err.msg);
             free(text);
             return 1;
         }
-        free(text);
         built = 1;
+        note_vocab(command, train_path, *vocab, t, &vs);
     }
-    int32_t *ids = NULL;
-    size_t n = 0;
-    if (corpus_encode_file(command, train_path, *vocab, &ids, &n))
+    /* The training text's own dropped words are in the vocabulary note already. */
+    int quiet = t->quiet;
+    t->quiet = quiet || built;
+    int rc = corpus_encode_text(command, train_path, text, len, *vocab, t, &ids, &n, NULL);
+    t->quiet = quiet;
+    free(text);
+    if (rc)
         goto fail;
     if (val_path) {
-        if (corpus_encode_file(command, val_path, *vocab, &out->val, &out->n_val))
+        if (corpus_encode_file(command, val_path, *vocab, t, &out->val, &out->n_val, NULL))
             goto fail;
         out->train = ids;
         out->n_train = n;

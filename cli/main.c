@@ -4,6 +4,7 @@
 
 #include "blas_env.h"
 #include "commands.h"
+#include "dist_cli.h"
 #include "recur.h"
 
 typedef struct command {
@@ -45,7 +46,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("recur %s\n", RECUR_VERSION);
+        printf("recur %s, %s\n", RECUR_VERSION, cli_dist_build());
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

@@ -32,10 +32,9 @@ const train_preset *preset_at(size_t i);
 /* "ptb-small, ptb-medium, ..." into buf. */
 void preset_names(char *buf, size_t size);
 
-/* Finds a shipped data file such as "ptb/ptb.train.txt": under data/ in the
- * current directory, then next to the executable (../data, the source tree
- * layout; ../share/recur/data, an installed layout). Writes the path into
- * out and returns 0, or returns -1 when none exists. */
+/* Finds a shipped data file such as "ptb/ptb.train.txt" as cli_data_path
+ * does (cli/data_path.h): ./data, $RECUR_DATA_DIR, beside the executable,
+ * the compiled-in install prefix. */
 int preset_data_path(const char *relative, char *out, size_t size);
 
 #endif

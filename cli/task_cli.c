@@ -141,8 +141,11 @@ int task_run_lines(const task_line_cmd *c, int argc, char **argv)
     char *line = NULL;
     size_t cap = 0;
     ssize_t got;
-    while (!rc && (got = getline(&line, &cap, in)) >= 0)
-        rc = c->each_line(c->ctx, m, line, (size_t)got);
+    for (int first = 1; !rc && (got = getline(&line, &cap, in)) >= 0; first = 0) {
+        /* A byte-order mark at the start of the input is not text. */
+        size_t bom = first ? recur_utf8_bom_length(line, (size_t)got) : 0;
+        rc = c->each_line(c->ctx, m, line + bom, (size_t)got - bom);
+    }
     free(line);
     if (in && file)
         fclose(in);

@@ -1,5 +1,5 @@
-/* A minimal program against the installed library: load a model and print
- * 200 characters sampled from it.
+/* README's library example: load a character model and print 200
+ * characters sampled from it.
  *
  *   cc generate.c $(pkg-config --cflags --libs recur) -o generate
  *   ./generate shakespeare.safetensors
@@ -10,13 +10,10 @@
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s MODEL.safetensors\n", argv[0]);
-        return 2;
-    }
+    const char *path = argc > 1 ? argv[1] : "shakespeare.safetensors";
     recur_error err;
     recur_model *m;
-    if (recur_model_load(argv[1], &m, &err)) {
+    if (recur_model_load(path, &m, &err)) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }
@@ -27,7 +24,7 @@ int main(int argc, char **argv)
         recur_model_free(m);
         return 1;
     }
-    int32_t id = recur_vocab_find(v, "\n", 1);
+    int32_t id = recur_vocab_find(v, "\n", 1); /* prime with a newline */
     for (int i = 0; i < 200; i++) {
         if (recur_sampler_feed(s, id < 0 ? 0 : id, &err)) {
             fprintf(stderr, "%s\n", err.msg);

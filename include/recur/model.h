@@ -87,6 +87,23 @@ recur_status recur_model_clone(const recur_model *m, recur_model **out, recur_er
 /* Copies src's weights into dst; both must have the same configuration. */
 recur_status recur_model_copy_weights(recur_model *dst, const recur_model *src, recur_error *err);
 
+/* Fine-tuning on a text with tokens the model never saw (src/model/finetune.c):
+ * a copy of language model m whose vocabulary also holds every token of
+ * extra that m's lacks, appended after m's in extra's order, so every old id
+ * keeps its id and its rows. *added (may be NULL) receives how many. A new
+ * token's embedding row is the mean of the old rows; its decoder row is zero
+ * and its decoder bias the smallest old bias less log(added), so that the new
+ * tokens together start as likely as the least likely old token a priori
+ * (with tied weights the decoder row is the embedding row, the mean). Untied, every old token's logit is
+ * unchanged, so the old tokens keep their probabilities relative to each
+ * other and only give up the share the new ones take. With nothing to add the
+ * copy computes exactly what m does. */
+recur_status recur_model_extend_vocab(const recur_model *m, const recur_vocab *extra, recur_model **out, int *added,
+                                      recur_error *err);
+/* Sets the dropout a trainer created afterwards applies (fine-tuning with
+ * another regularisation than the first run's); the weights are untouched. */
+recur_status recur_model_set_dropout(recur_model *m, float dropout, recur_error *err);
+
 typedef struct recur_eval_result {
     double loss;           /* mean nats per predicted token */
     double bits_per_token; /* loss / ln 2 */

@@ -4,6 +4,9 @@
 
 #include "recur/error.h"
 
+#include <stddef.h>
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -17,8 +20,21 @@ typedef enum recur_level {
 typedef struct recur_vocab recur_vocab;
 
 /* Reads a whole file into memory (NUL-terminated; *len excludes the NUL).
- * Errors name the path: missing, a directory, unreadable, empty. */
+ * A leading UTF-8 byte-order mark (EF BB BF) is dropped: it marks the
+ * encoding and is not text, so it never becomes a token (byte offsets in
+ * later messages count from after it). Errors name the path: missing, a
+ * directory, unreadable, empty (a file of only the mark is empty). */
 recur_status recur_read_file(const char *path, char **data, size_t *len, recur_error *err);
+
+/* 3 if text starts with a UTF-8 byte-order mark, else 0: for text that does
+ * not come through recur_read_file (standard input, arguments). */
+size_t recur_utf8_bom_length(const char *text, size_t len);
+
+/* Windows line ends: the number of "\r\n" pairs in text, and a rewrite of
+ * each into "\n" in place that returns the new length (when it shrinks, a
+ * NUL follows the new end). Lone "\r" bytes are left alone. */
+size_t recur_text_crlf_count(const char *text, size_t len);
+size_t recur_text_crlf_to_lf(char *text, size_t len);
 
 /* Checks that text is valid UTF-8 (no overlongs, surrogates or code points
  * above U+10FFFF); the error names the byte offset of the first bad byte. */
@@ -30,6 +46,39 @@ recur_status recur_utf8_validate(const char *text, size_t len, recur_error *err)
  *        byte order (as TensorFlow's ptb reader.py). */
 recur_status recur_vocab_build(const char *text, size_t len, recur_level level,
                                recur_vocab **out, recur_error *err);
+
+/* Options for recur_vocab_build_with (recur_vocab_options_default fills them). */
+typedef struct recur_vocab_options {
+    recur_level level;
+    int min_count; /* word level: words seen fewer times are left out, so they
+                      encode as "<unk>"; <= 1 keeps every word */
+    int max_vocab; /* word level: at most this many tokens, "<eos>" and
+                      "<unk>" included, the most frequent kept (ties in byte
+                      order, as the vocabulary is sorted); 0: no limit */
+    int add_unk;   /* word level: add "<unk>" when the text has none, so that
+                      unseen words have a token (default 1) */
+} recur_vocab_options;
+
+/* What building a vocabulary found in its text. */
+typedef struct recur_vocab_stats {
+    size_t tokens;         /* tokens of the text ("<eos>" included at word level) */
+    size_t types;          /* distinct tokens of the text */
+    size_t dropped_types;  /* words left out by min_count and max_vocab */
+    size_t dropped_tokens; /* their occurrences, which encode as "<unk>" */
+    int added_unk;         /* 1 when "<unk>" was added (the text had none) */
+} recur_vocab_stats;
+
+void recur_vocab_options_default(recur_vocab_options *o, recur_level level);
+
+/* recur_vocab_build with options. At word level the kept words are sorted as
+ * recur_vocab_build sorts them, "<unk>" counting its own occurrences plus
+ * those of the dropped words: the vocabulary is the one recur_vocab_build
+ * gives for the text with the dropped words replaced by "<unk>" (as the Penn
+ * Treebank's preprocessing replaced rare words). At char level min_count and
+ * max_vocab must be 0 or 1 and 0 (a character vocabulary has no "<unk>").
+ * stats may be NULL. */
+recur_status recur_vocab_build_with(const char *text, size_t len, const recur_vocab_options *o,
+                                    recur_vocab **out, recur_vocab_stats *stats, recur_error *err);
 
 /* A vocabulary from a list of token strings in id order (as stored in a
  * checkpoint). Duplicates and empty tokens are rejected; at char level each
@@ -54,6 +103,50 @@ int recur_vocab_unk(const recur_vocab *v);
  *       naming the word and its line. */
 recur_status recur_vocab_encode(const recur_vocab *v, const char *text, size_t len,
                                 int32_t **ids, size_t *count, recur_error *err);
+
+/* What encoding does with a token the vocabulary cannot represent: a
+ * character outside a character vocabulary, or a word outside a word
+ * vocabulary that has no "<unk>". (A word vocabulary with "<unk>" always
+ * encodes an unseen word as "<unk>", and counts it.) */
+typedef enum recur_unknown {
+    RECUR_UNKNOWN_ERROR = 0, /* fail: the error names the first such token and counts them all */
+    RECUR_UNKNOWN_SKIP       /* leave it out of the ids, and count it */
+} recur_unknown;
+
+#define RECUR_UNKNOWN_EXAMPLES 8
+
+/* One distinct token of a text that the vocabulary lacks. */
+typedef struct recur_unknown_token {
+    char text[68];   /* the token, UTF-8, NUL-terminated; longer words are cut
+                        on a character boundary and end in "..." */
+    uint32_t cp;     /* char level: its code point */
+    size_t count;    /* its occurrences */
+    size_t offset;   /* byte offset of the first one */
+    size_t line;     /* 1-based line of the first one */
+} recur_unknown_token;
+
+/* What encoding a text mapped or left out. */
+typedef struct recur_encode_stats {
+    size_t tokens;        /* tokens of the text: ids written plus tokens skipped */
+    size_t unk_mapped;    /* words outside the vocabulary encoded as "<unk>" */
+    size_t unk_total;     /* ids that are "<unk>": unk_mapped plus the text's own "<unk>" */
+    size_t skipped;       /* tokens left out under RECUR_UNKNOWN_SKIP */
+    size_t unknown_types; /* distinct tokens among unk_mapped and skipped (or, on
+                             failure, among the tokens it could not encode) */
+    int n_examples;       /* the first distinct ones, in order of appearance */
+    recur_unknown_token examples[RECUR_UNKNOWN_EXAMPLES];
+} recur_encode_stats;
+
+/* recur_vocab_encode with a policy for tokens the vocabulary cannot
+ * represent and a count of what was mapped or skipped. stats (may be NULL)
+ * is filled on success and, when the policy is RECUR_UNKNOWN_ERROR, on that
+ * failure too, with every unrepresentable token of the text counted. */
+recur_status recur_vocab_encode_with(const recur_vocab *v, const char *text, size_t len,
+                                     recur_unknown unknown, int32_t **ids, size_t *count,
+                                     recur_encode_stats *stats, recur_error *err);
+/* "error" or "skip" (for flags and messages). */
+const char *recur_unknown_name(recur_unknown unknown);
+recur_status recur_unknown_parse(const char *name, recur_unknown *out, recur_error *err);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,7 @@
 /* Character level: one token per Unicode code point. The text has already
  * been checked to be valid UTF-8 by the callers in vocab.c. */
 #include "core/error.h"
+#include "text/unknown_tracker.h"
 #include "text/utf8.h"
 #include "text/vocab_internal.h"
 
@@ -11,7 +12,7 @@
 #define CODE_POINTS 0x110000u
 
 recur_status recur_char_vocab_build(const char *text, size_t len, recur_vocab **out,
-                                    recur_error *err)
+                                    recur_vocab_stats *stats, recur_error *err)
 {
     /* A bit per possible code point (136 KiB): marking is O(1) per
      * character, and reading the bits in order yields the sorted vocabulary. */
@@ -19,7 +20,7 @@ recur_status recur_char_vocab_build(const char *text, size_t len, recur_vocab **
     if (!seen)
         return recur_fail_nomem(err, "the code point set");
     const unsigned char *s = (const unsigned char *)text;
-    size_t pos = 0;
+    size_t pos = 0, tokens = 0;
     while (pos < len) {
         uint32_t cp;
         int rc = recur_utf8_decode(s, len, &pos, &cp);
@@ -28,6 +29,7 @@ recur_status recur_char_vocab_build(const char *text, size_t len, recur_vocab **
             return recur_utf8_fail(err, s, pos, rc);
         }
         seen[cp >> 6] |= 1ull << (cp & 63);
+        tokens++;
     }
 
     recur_vocab *v = recur_vocab_new(RECUR_LEVEL_CHAR);
@@ -49,12 +51,32 @@ recur_status recur_char_vocab_build(const char *text, size_t len, recur_vocab **
         }
     }
     free(seen);
+    if (stats) {
+        memset(stats, 0, sizeof *stats);
+        stats->tokens = tokens;
+        stats->types = (size_t)recur_vocab_size(v);
+    }
     *out = v;
     return RECUR_OK;
 }
 
-recur_status recur_char_encode(const recur_vocab *v, const char *text, size_t len, int32_t **ids,
-                               size_t *count, recur_error *err)
+/* The error for the first character the vocabulary lacks, with the count of all of them. */
+static recur_status unknown_char_error(const recur_encode_stats *st, size_t occurrences, recur_error *err)
+{
+    const recur_unknown_token *first = &st->examples[0];
+    char what[48];
+    recur_utf8_describe(first->cp, what, sizeof what);
+    if (occurrences == 1)
+        return recur_fail(err, RECUR_E_FORMAT, "character %s at byte offset %zu is not in the vocabulary", what,
+                          first->offset);
+    return recur_fail(err, RECUR_E_FORMAT,
+                      "character %s at byte offset %zu is not in the vocabulary (%zu characters of the text, %zu "
+                      "distinct, are not)",
+                      what, first->offset, occurrences, st->unknown_types);
+}
+
+recur_status recur_char_encode(const recur_vocab *v, const char *text, size_t len, recur_unknown unknown,
+                               int32_t **ids, size_t *count, recur_encode_stats *stats, recur_error *err)
 {
     /* At most one id per byte; the buffer is trimmed at the end. */
     if (len > SIZE_MAX / sizeof(int32_t))
@@ -62,25 +84,36 @@ recur_status recur_char_encode(const recur_vocab *v, const char *text, size_t le
     int32_t *buf = malloc((len ? len : 1) * sizeof *buf);
     if (!buf)
         return recur_fail_nomem(err, "the token ids");
+    unknown_tracker unk;
+    unknown_tracker_init(&unk, stats);
     const unsigned char *s = (const unsigned char *)text;
-    size_t pos = 0, n = 0;
+    size_t pos = 0, n = 0, line = 1, tokens = 0;
+    recur_status rc = RECUR_OK;
     while (pos < len) {
         size_t start = pos;
         uint32_t cp;
-        int rc = recur_utf8_decode(s, len, &pos, &cp);
-        if (rc < 0) {
-            free(buf);
-            return recur_utf8_fail(err, s, pos, rc);
+        int bad = recur_utf8_decode(s, len, &pos, &cp);
+        if (bad < 0) {
+            rc = recur_utf8_fail(err, s, pos, bad);
+            break;
         }
+        tokens++;
         int id = recur_vocab_char_id(v, cp);
-        if (id < 0) {
-            char what[48];
-            free(buf);
-            return recur_fail(err, RECUR_E_FORMAT,
-                              "character %s at byte offset %zu is not in the vocabulary",
-                              recur_utf8_describe(cp, what, sizeof what), start);
+        if (id >= 0) {
+            buf[n++] = id;
+        } else if ((rc = unknown_tracker_add(&unk, text + start, pos - start, cp, start, line, err)) != RECUR_OK) {
+            break;
         }
-        buf[n++] = id;
+        line += cp == '\n';
+    }
+    if (rc == RECUR_OK && unk.occurrences && unknown == RECUR_UNKNOWN_ERROR)
+        rc = unknown_char_error(unk.stats, unk.occurrences, err);
+    unk.stats->tokens = tokens;
+    unk.stats->skipped = rc == RECUR_OK ? unk.occurrences : 0;
+    unknown_tracker_free(&unk);
+    if (rc != RECUR_OK) {
+        free(buf);
+        return rc;
     }
     if (n < len) {
         int32_t *smaller = realloc(buf, (n ? n : 1) * sizeof *buf);

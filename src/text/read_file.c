@@ -100,6 +100,12 @@ recur_status recur_read_file(const char *path, char **data, size_t *len, recur_e
     fclose(f);
     if (rc != RECUR_OK)
         return rc;
+    /* The byte-order mark says "UTF-8"; the text starts after it. */
+    size_t bom = recur_utf8_bom_length(*data, *len);
+    if (bom) {
+        memmove(*data, *data + bom, *len - bom + 1); /* with the NUL */
+        *len -= bom;
+    }
     if (*len == 0) {
         free(*data);
         *data = NULL;

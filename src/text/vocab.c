@@ -158,17 +158,36 @@ recur_status recur_vocab_from_tokens(const char *const *tokens, int count, recur
     return RECUR_OK;
 }
 
-recur_status recur_vocab_build(const char *text, size_t len, recur_level level, recur_vocab **out,
-                               recur_error *err)
+void recur_vocab_options_default(recur_vocab_options *o, recur_level level)
 {
-    if (!out)
-        return recur_fail(err, RECUR_E_ARG, "recur_vocab_build: out is required");
+    memset(o, 0, sizeof *o);
+    o->level = level;
+    o->add_unk = level == RECUR_LEVEL_WORD;
+}
+
+recur_status recur_vocab_build_with(const char *text, size_t len, const recur_vocab_options *o, recur_vocab **out,
+                                    recur_vocab_stats *stats, recur_error *err)
+{
+    if (!out || !o)
+        return recur_fail(err, RECUR_E_ARG, "recur_vocab_build_with: options and out are required");
     *out = NULL;
+    if (stats)
+        memset(stats, 0, sizeof *stats);
+    if (o->level != RECUR_LEVEL_CHAR && o->level != RECUR_LEVEL_WORD)
+        return recur_fail(err, RECUR_E_ARG, "unknown vocabulary level %d", (int)o->level);
+    if (o->min_count < 0 || o->max_vocab < 0)
+        return recur_fail(err, RECUR_E_ARG, "min_count and max_vocab must not be negative (got %d and %d)",
+                          o->min_count, o->max_vocab);
+    /* A character vocabulary has no "<unk>" for the characters a cut would drop. */
+    if (o->level == RECUR_LEVEL_CHAR && (o->min_count > 1 || o->max_vocab > 0))
+        return recur_fail(err, RECUR_E_ARG,
+                          "a minimum count and a maximum size apply to word vocabularies only (a character "
+                          "vocabulary has no \"<unk>\" for the characters they would drop)");
     if (!text || len == 0)
         return recur_fail(err, RECUR_E_FORMAT, "cannot build a vocabulary from an empty text");
     /* The char level decodes (and so checks) every character itself; the
      * word level looks only at white space, so check the UTF-8 first. */
-    if (level == RECUR_LEVEL_WORD) {
+    if (o->level == RECUR_LEVEL_WORD) {
         recur_status rc = recur_utf8_validate(text, len, err);
         if (rc != RECUR_OK)
             return rc;
@@ -179,26 +198,67 @@ recur_status recur_vocab_build(const char *text, size_t len, recur_level level, 
         return recur_fail(err, RECUR_E_FORMAT,
                           "the text contains a NUL byte at byte offset %zu (binary data?)",
                           (size_t)(nul - text));
-    switch (level) {
-    case RECUR_LEVEL_CHAR: return recur_char_vocab_build(text, len, out, err);
-    case RECUR_LEVEL_WORD: return recur_word_vocab_build(text, len, out, err);
-    }
-    return recur_fail(err, RECUR_E_ARG, "unknown vocabulary level %d", (int)level);
+    if (o->level == RECUR_LEVEL_CHAR)
+        return recur_char_vocab_build(text, len, out, stats, err);
+    return recur_word_vocab_build(text, len, o, out, stats, err);
 }
 
-recur_status recur_vocab_encode(const recur_vocab *v, const char *text, size_t len, int32_t **ids,
-                                size_t *count, recur_error *err)
+recur_status recur_vocab_build(const char *text, size_t len, recur_level level, recur_vocab **out,
+                               recur_error *err)
 {
+    /* Exactly the text's tokens, as TensorFlow's ptb reader.py: no cut and no added "<unk>". */
+    recur_vocab_options o = {level, 0, 0, 0};
+    if (!out)
+        return recur_fail(err, RECUR_E_ARG, "recur_vocab_build: out is required");
+    return recur_vocab_build_with(text, len, &o, out, NULL, err);
+}
+
+recur_status recur_vocab_encode_with(const recur_vocab *v, const char *text, size_t len, recur_unknown unknown,
+                                     int32_t **ids, size_t *count, recur_encode_stats *stats, recur_error *err)
+{
+    recur_encode_stats local;
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
     if (!v || !ids || !count)
         return recur_fail(err, RECUR_E_ARG, "recur_vocab_encode: vocab, ids and count are required");
     *ids = NULL;
     *count = 0;
     if (!text && len > 0)
         return recur_fail(err, RECUR_E_ARG, "recur_vocab_encode: text is NULL");
-    if (v->level == RECUR_LEVEL_CHAR)
-        return recur_char_encode(v, text, len, ids, count, err); /* checks UTF-8 as it decodes */
+    if (unknown != RECUR_UNKNOWN_ERROR && unknown != RECUR_UNKNOWN_SKIP)
+        return recur_fail(err, RECUR_E_ARG, "unknown-token policy %d is neither error nor skip", (int)unknown);
+    if (v->level == RECUR_LEVEL_CHAR) /* checks UTF-8 as it decodes */
+        return recur_char_encode(v, text, len, unknown, ids, count, stats, err);
     recur_status rc = recur_utf8_validate(text, len, err);
     if (rc != RECUR_OK)
         return rc;
-    return recur_word_encode(v, text, len, ids, count, err);
+    return recur_word_encode(v, text, len, unknown, ids, count, stats, err);
+}
+
+recur_status recur_vocab_encode(const recur_vocab *v, const char *text, size_t len, int32_t **ids,
+                                size_t *count, recur_error *err)
+{
+    return recur_vocab_encode_with(v, text, len, RECUR_UNKNOWN_ERROR, ids, count, NULL, err);
+}
+
+const char *recur_unknown_name(recur_unknown unknown)
+{
+    switch (unknown) {
+    case RECUR_UNKNOWN_ERROR: return "error";
+    case RECUR_UNKNOWN_SKIP: return "skip";
+    }
+    return "?";
+}
+
+recur_status recur_unknown_parse(const char *name, recur_unknown *out, recur_error *err)
+{
+    if (name && strcmp(name, "error") == 0)
+        *out = RECUR_UNKNOWN_ERROR;
+    else if (name && strcmp(name, "skip") == 0)
+        *out = RECUR_UNKNOWN_SKIP;
+    else
+        return recur_fail(err, RECUR_E_ARG, "unknown-token policy must be error or skip, got '%s'",
+                          name ? name : "(null)");
+    return RECUR_OK;
 }

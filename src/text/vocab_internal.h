@@ -35,13 +35,14 @@ int recur_vocab_char_id(const recur_vocab *v, uint32_t cp);
 
 /* The level-specific halves of recur_vocab_build / recur_vocab_encode. */
 recur_status recur_char_vocab_build(const char *text, size_t len, recur_vocab **out,
-                                    recur_error *err);
-recur_status recur_word_vocab_build(const char *text, size_t len, recur_vocab **out,
-                                    recur_error *err);
-recur_status recur_char_encode(const recur_vocab *v, const char *text, size_t len, int32_t **ids,
-                               size_t *count, recur_error *err);
-recur_status recur_word_encode(const recur_vocab *v, const char *text, size_t len, int32_t **ids,
-                               size_t *count, recur_error *err);
+                                    recur_vocab_stats *stats, recur_error *err);
+recur_status recur_word_vocab_build(const char *text, size_t len, const recur_vocab_options *o,
+                                    recur_vocab **out, recur_vocab_stats *stats, recur_error *err);
+/* stats is never NULL here. */
+recur_status recur_char_encode(const recur_vocab *v, const char *text, size_t len, recur_unknown unknown,
+                               int32_t **ids, size_t *count, recur_encode_stats *stats, recur_error *err);
+recur_status recur_word_encode(const recur_vocab *v, const char *text, size_t len, recur_unknown unknown,
+                               int32_t **ids, size_t *count, recur_encode_stats *stats, recur_error *err);
 
 /* Word splitting: the bytes that separate words (ASCII space, tab, CR, VT, FF;
  * the newline ends a line and so a word too). */

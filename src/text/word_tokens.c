@@ -4,8 +4,10 @@
  * line is just "<eos>". The vocabulary is sorted by descending count, ties in
  * ascending byte order. */
 #include "core/error.h"
+#include "text/unknown_tracker.h"
 #include "text/vocab_internal.h"
 
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,56 +84,145 @@ static int compare_counts(const void *pa, const void *pb)
     return (a->len > b->len) - (a->len < b->len);
 }
 
-recur_status recur_word_vocab_build(const char *text, size_t len, recur_vocab **out,
-                                    recur_error *err)
+static int is_special(const word_count *w)
 {
-    recur_strmap words;
-    recur_strmap_init(&words);
-    size_t *counts = NULL, counts_cap = 0;
-    word_count *order = NULL;
-    recur_vocab *v = NULL;
-    recur_status rc = RECUR_OK;
+    return (w->len == sizeof RECUR_EOS_TOKEN - 1 && memcmp(w->str, RECUR_EOS_TOKEN, w->len) == 0) ||
+           (w->len == sizeof RECUR_UNK_TOKEN - 1 && memcmp(w->str, RECUR_UNK_TOKEN, w->len) == 0);
+}
 
+/* Counts every token of the text into words (ids in order of first
+ * appearance) and *counts (indexed by those ids). */
+static recur_status count_words(const char *text, size_t len, recur_strmap *words, size_t **counts,
+                                size_t *tokens, recur_error *err)
+{
+    size_t cap = 0;
     word_scanner sc;
     word_token tok;
     scanner_init(&sc, text, len);
+    *tokens = 0;
     while (next_token(&sc, &tok)) {
-        int64_t id = recur_strmap_intern(&words, tok.str, tok.len, NULL);
-        if (id < 0) {
-            rc = recur_fail_nomem(err, "the word counts");
-            goto done;
+        int64_t id = recur_strmap_intern(words, tok.str, tok.len, NULL);
+        if (id < 0)
+            return recur_fail_nomem(err, "the word counts");
+        if ((size_t)id >= cap) {
+            size_t bigger_cap = cap ? cap * 2 : 1024;
+            size_t *bigger = realloc(*counts, bigger_cap * sizeof *bigger);
+            if (!bigger)
+                return recur_fail_nomem(err, "the word counts");
+            memset(bigger + cap, 0, (bigger_cap - cap) * sizeof *bigger);
+            *counts = bigger;
+            cap = bigger_cap;
         }
-        if ((size_t)id >= counts_cap) {
-            size_t cap = counts_cap ? counts_cap * 2 : 1024;
-            size_t *bigger = realloc(counts, cap * sizeof *counts);
-            if (!bigger) {
-                rc = recur_fail_nomem(err, "the word counts");
-                goto done;
-            }
-            memset(bigger + counts_cap, 0, (cap - counts_cap) * sizeof *bigger);
-            counts = bigger;
-            counts_cap = cap;
-        }
-        counts[id]++;
+        (*counts)[id]++;
+        (*tokens)++;
     }
+    return RECUR_OK;
+}
 
-    /* The text is non-empty, so there is at least one "<eos>". */
-    order = malloc(words.count * sizeof *order);
+/* Drops the words the options leave out from order[0..*n), in place, and
+ * gives "<unk>" their count; returns how many tokens "<unk>" absorbed and
+ * counts the dropped words in *dropped_types. order is sorted on return. */
+static recur_status drop_words(word_count *order, size_t *n, const recur_vocab_options *o, int *unk_at,
+                               size_t *dropped_types, size_t *dropped_tokens, recur_error *err)
+{
+    /* Specials are kept whatever their count: "<eos>" ends every line, and
+     * "<unk>" is what the dropped words become. */
+    size_t kept = 0;
+    for (size_t i = 0; i < *n; i++) {
+        if (!is_special(&order[i]) && o->min_count > 1 && order[i].count < (size_t)o->min_count) {
+            (*dropped_types)++;
+            *dropped_tokens += order[i].count;
+        } else {
+            order[kept++] = order[i];
+        }
+    }
+    *n = kept;
+    qsort(order, *n, sizeof *order, compare_counts);
+    if (o->max_vocab > 0) {
+        /* Room for the words once "<eos>" and "<unk>" (kept, or to be added) are counted. */
+        size_t specials = 0, unk_present = 0;
+        for (size_t i = 0; i < *n; i++) {
+            specials += is_special(&order[i]);
+            unk_present |= order[i].len == sizeof RECUR_UNK_TOKEN - 1 &&
+                           memcmp(order[i].str, RECUR_UNK_TOKEN, order[i].len) == 0;
+        }
+        size_t want_unk = !unk_present && (o->add_unk || *dropped_types > 0 || *n > (size_t)o->max_vocab);
+        if ((size_t)o->max_vocab <= specials + want_unk)
+            return recur_fail(err, RECUR_E_ARG,
+                              "a vocabulary of at most %d tokens has no room for a word besides \"" RECUR_EOS_TOKEN
+                              "\" and \"" RECUR_UNK_TOKEN "\"",
+                              o->max_vocab);
+        size_t room = (size_t)o->max_vocab - specials - want_unk, words = 0;
+        kept = 0;
+        for (size_t i = 0; i < *n; i++) {
+            if (is_special(&order[i]) || words < room) {
+                words += !is_special(&order[i]);
+                order[kept++] = order[i];
+            } else {
+                (*dropped_types)++;
+                *dropped_tokens += order[i].count;
+            }
+        }
+        *n = kept;
+    }
+    *unk_at = -1;
+    for (size_t i = 0; i < *n; i++)
+        if (order[i].len == sizeof RECUR_UNK_TOKEN - 1 && memcmp(order[i].str, RECUR_UNK_TOKEN, order[i].len) == 0)
+            *unk_at = (int)i;
+    return RECUR_OK;
+}
+
+recur_status recur_word_vocab_build(const char *text, size_t len, const recur_vocab_options *o,
+                                    recur_vocab **out, recur_vocab_stats *stats, recur_error *err)
+{
+    recur_strmap words;
+    recur_strmap_init(&words);
+    size_t *counts = NULL, tokens = 0, dropped_types = 0, dropped_tokens = 0;
+    word_count *order = NULL;
+    recur_vocab *v = NULL;
+    int unk_at = -1, added_unk = 0;
+
+    recur_status rc = count_words(text, len, &words, &counts, &tokens, err);
+    if (rc)
+        goto done;
+    /* The text is non-empty, so there is at least one "<eos>"; one more
+     * entry leaves room for an added "<unk>". */
+    order = malloc((words.count + 1) * sizeof *order);
     if (!order) {
         rc = recur_fail_nomem(err, "the word order");
         goto done;
     }
-    for (size_t i = 0; i < words.count; i++)
+    size_t n = words.count;
+    for (size_t i = 0; i < n; i++)
         order[i] = (word_count){words.keys[i], words.key_lens[i], counts[i]};
-    qsort(order, words.count, sizeof *order, compare_counts);
+    if ((rc = drop_words(order, &n, o, &unk_at, &dropped_types, &dropped_tokens, err)) != RECUR_OK)
+        goto done;
+    if (unk_at < 0 && (o->add_unk || dropped_types)) {
+        order[n] = (word_count){RECUR_UNK_TOKEN, sizeof RECUR_UNK_TOKEN - 1, 0};
+        unk_at = (int)n++;
+        added_unk = 1;
+    }
+    if (unk_at >= 0 && dropped_tokens) {
+        order[unk_at].count += dropped_tokens;
+        qsort(order, n, sizeof *order, compare_counts);
+    } else if (added_unk) {
+        qsort(order, n, sizeof *order, compare_counts);
+    }
 
     v = recur_vocab_new(RECUR_LEVEL_WORD);
     if (!v) {
         rc = recur_fail_nomem(err, "a vocabulary");
         goto done;
     }
-    for (size_t i = 0; i < words.count && rc == RECUR_OK; i++)
+    for (size_t i = 0; i < n && rc == RECUR_OK; i++)
         rc = recur_vocab_append(v, order[i].str, order[i].len, 0, err);
+    if (rc == RECUR_OK && stats) {
+        stats->tokens = tokens;
+        stats->types = words.count;
+        stats->dropped_types = dropped_types;
+        stats->dropped_tokens = dropped_tokens;
+        stats->added_unk = added_unk;
+    }
 
 done:
     if (rc == RECUR_OK) {
@@ -145,8 +236,8 @@ done:
     return rc;
 }
 
-recur_status recur_word_encode(const recur_vocab *v, const char *text, size_t len, int32_t **ids,
-                               size_t *count, recur_error *err)
+recur_status recur_word_encode(const recur_vocab *v, const char *text, size_t len, recur_unknown unknown,
+                               int32_t **ids, size_t *count, recur_encode_stats *stats, recur_error *err)
 {
     word_scanner sc;
     word_token tok;
@@ -160,27 +251,45 @@ recur_status recur_word_encode(const recur_vocab *v, const char *text, size_t le
     int32_t *buf = malloc((n ? n : 1) * sizeof *buf);
     if (!buf)
         return recur_fail_nomem(err, "the token ids");
-    size_t i = 0;
+    unknown_tracker unk;
+    unknown_tracker_init(&unk, stats);
+    recur_status rc = RECUR_OK;
+    size_t i = 0, unk_total = 0;
     scanner_init(&sc, text, len);
     while (next_token(&sc, &tok)) {
         int id = recur_vocab_find(v, tok.str, tok.len);
-        if (id < 0)
-            id = v->unk;
         if (id < 0) {
-            free(buf);
-            /* Quote at most 64 bytes of a word, cut on a character boundary. */
-            size_t shown = tok.len;
-            if (shown > 64) {
-                shown = 64;
-                while (shown > 0 && ((unsigned char)tok.str[shown] & 0xC0) == 0x80)
-                    shown--;
-            }
-            return recur_fail(err, RECUR_E_FORMAT,
-                              "word \"%.*s\"%s on line %zu is not in the vocabulary, which has no "
-                              "\"" RECUR_UNK_TOKEN "\" to stand for unknown words",
-                              (int)shown, tok.str, shown < tok.len ? "..." : "", tok.line);
+            /* The scanner's "<eos>" is always in a built vocabulary; a token
+             * string outside the text is only that, so its offset is the text's end. */
+            size_t offset = tok.str >= text && tok.str < text + len ? (size_t)(tok.str - text) : len;
+            if ((rc = unknown_tracker_add(&unk, tok.str, tok.len, 0, offset, tok.line, err)) != RECUR_OK)
+                break;
+            id = v->unk;
         }
-        buf[i++] = id;
+        unk_total += id >= 0 && id == v->unk;
+        if (id >= 0)
+            buf[i++] = id;
+    }
+    recur_encode_stats *st = unk.stats;
+    if (rc == RECUR_OK && v->unk < 0 && unk.occurrences && unknown == RECUR_UNKNOWN_ERROR) {
+        const recur_unknown_token *first = &st->examples[0];
+        char counted[96] = "";
+        if (unk.occurrences > 1)
+            snprintf(counted, sizeof counted, " (%zu words of the text, %zu distinct, are not)", unk.occurrences,
+                     st->unknown_types);
+        rc = recur_fail(err, RECUR_E_FORMAT,
+                        "word \"%s\" on line %zu is not in the vocabulary, which has no \"" RECUR_UNK_TOKEN
+                        "\" to stand for unknown words%s",
+                        first->text, first->line, counted);
+    }
+    st->tokens = n;
+    st->unk_mapped = v->unk >= 0 ? unk.occurrences : 0;
+    st->unk_total = unk_total;
+    st->skipped = rc == RECUR_OK && v->unk < 0 ? unk.occurrences : 0;
+    unknown_tracker_free(&unk);
+    if (rc != RECUR_OK) {
+        free(buf);
+        return rc;
     }
     *ids = buf;
     *count = i;

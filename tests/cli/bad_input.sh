@@ -128,6 +128,13 @@ row "config larger than the file" 1 "parameters, more than the 16 bytes of tenso
 row "vocabulary count mismatch" 1 "recur.vocab has 2 tokens but recur.config says vocab_size 3" info --model vocab_count.safetensors
 row "NaN parameter" 1 "parameter 0 is not finite" sample --model nan.safetensors
 row "text outside the vocabulary" 1 "unknown_chars.txt: character 'z' (U+007A) at byte offset 0 is not in the vocabulary" eval --model m.safetensors unknown_chars.txt
+row "--min-count at character level" 2 "--min-count applies to --level word" train --data text.txt --out x.safetensors --min-count 2
+row "--max-vocab below 3" 2 "--max-vocab must be between 3 and 16777216, got 2" train --data text.txt --out x.safetensors --level word --max-vocab 2
+row "unknown --newlines value" 2 "--newlines must be keep or lf, got 'crlf'" train --data text.txt --out x.safetensors --newlines crlf
+row "unknown --unknown policy" 2 "--unknown must be error or skip, got 'drop'" eval --model m.safetensors --unknown drop text.txt
+row "--init-from with an architecture flag" 2 "--hidden cannot be combined with --init-from m.safetensors: fine-tuning keeps the model's architecture" train --init-from m.safetensors --data text.txt --out x.safetensors --hidden 64
+row "--init-from with --resume" 2 "--init-from starts a new run from a model and --resume continues a saved one" train --init-from m.safetensors --resume --out m.safetensors
+row "--init-from not a model" 1 "--init-from: text.txt: header length" train --init-from text.txt --data text.txt --out x.safetensors
 row "word2vec text of only blanks" 1 "blank.txt: the text has no words" w2v train --train blank.txt --output v.vec
 row "word2vec header beyond the file" 1 "header says 2147483647 words of 300 dimensions, more than" w2v analogy --vectors big_header.vec --questions text.txt
 row "word2vec value not a number" 1 "value 2 is not a number" w2v analogy --vectors short_row.vec --questions text.txt
