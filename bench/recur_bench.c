@@ -7,6 +7,10 @@
  *                      [--batch 50] [--seq 50] [--optimizer adam|sgd] [--steps 20] [--threads N]
  *   recur_bench sample --data FILE [--cell lstm] [--layers 2] [--hidden 512] [--length 2000]
  *                      [--weights f32|f16|i8]
+ *   recur_bench streams --data FILE [--cell lstm] [--layers 2] [--hidden 512] [--length 2000] [--streams 16]
+ *                      [--weights f32|f16|i8]
+ *       (S independent samples stepped together on recur_streams, each drawn
+ *       by its own picker: aggregate chars/s, S x length / seconds)
  *   recur_bench sgemm  [--n 2048] [--reps 10] [--threads N]
  *   recur_bench fidelity --model MODEL --data FILE [--length 20000]
  *       (what the sampler's f16 and i8 weights cost in accuracy: the text's
@@ -48,7 +52,7 @@ static double peak_rss_mb(void)
 
 typedef struct args {
     const char *mode, *data, *level, *cell, *optimizer, *weights, *model;
-    int layers, hidden, batch, seq, steps, warmup, threads, length, n, reps;
+    int layers, hidden, batch, seq, steps, warmup, threads, length, n, reps, streams;
 } args;
 
 static const char *flag_value(int argc, char **argv, int *i)
@@ -62,7 +66,7 @@ static const char *flag_value(int argc, char **argv, int *i)
 
 static void parse(args *a, int argc, char **argv)
 {
-    *a = (args){"train", NULL, "char", "lstm", "adam", "f32", NULL, 2, 128, 50, 50, 20, 5, 0, 2000, 2048, 10};
+    *a = (args){"train", NULL, "char", "lstm", "adam", "f32", NULL, 2, 128, 50, 50, 20, 5, 0, 2000, 2048, 10, 16};
     if (argc > 1)
         a->mode = argv[1];
     for (int i = 2; i < argc; i++) {
@@ -83,6 +87,7 @@ static void parse(args *a, int argc, char **argv)
         else if (!strcmp(f, "--length")) a->length = atoi(flag_value(argc, argv, &i));
         else if (!strcmp(f, "--n")) a->n = atoi(flag_value(argc, argv, &i));
         else if (!strcmp(f, "--reps")) a->reps = atoi(flag_value(argc, argv, &i));
+        else if (!strcmp(f, "--streams")) a->streams = atoi(flag_value(argc, argv, &i));
         else {
             fprintf(stderr, "recur_bench: unknown flag %s\n", f);
             exit(2);
@@ -210,6 +215,62 @@ static void bench_sample(const args *a)
     free(ids);
 }
 
+static void bench_streams(const args *a)
+{
+    recur_error err = {0};
+    int32_t *ids;
+    size_t n;
+    recur_model *m = make_model(a, &ids, &n);
+    const int S = a->streams > 0 ? a->streams : 1, V = recur_model_config(m)->vocab_size;
+    recur_sample_weights w = strcmp(a->weights, "f16") == 0  ? RECUR_WEIGHTS_F16
+                             : strcmp(a->weights, "i8") == 0 ? RECUR_WEIGHTS_I8
+                                                             : RECUR_WEIGHTS_F32;
+    recur_streams *st;
+    if (recur_streams_create(m, S, w, &st, &err))
+        die(&err);
+    recur_picker **pick = calloc((size_t)S, sizeof *pick);
+    int *slots = malloc((size_t)S * sizeof *slots);
+    int32_t *next = malloc((size_t)S * sizeof *next);
+    if (!pick || !slots || !next) {
+        fprintf(stderr, "recur_bench: out of memory\n");
+        exit(1);
+    }
+    recur_sample_settings set;
+    recur_sample_settings_default(&set);
+    for (int i = 0; i < S; i++) {
+        set.seed = 1 + (uint64_t)i;
+        if (recur_picker_create(&set, V, -1, &pick[i], &err))
+            die(&err);
+        slots[i] = i;
+        next[i] = ids[(size_t)i % n];
+    }
+    double t0 = 0;
+    for (int t = -20; t < a->length; t++) { /* 20 steps of warm-up */
+        if (t == 0)
+            t0 = now();
+        if (recur_streams_feed(st, S, slots, next, &err))
+            die(&err);
+        for (int i = 0; i < S; i++) {
+            next[i] = recur_picker_pick(pick[i], recur_streams_logits(st, i));
+            recur_picker_accept(pick[i], next[i]);
+        }
+    }
+    double dt = now() - t0, chars = (double)S * a->length;
+    printf("{\"mode\":\"streams\",\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,\"weights\":\"%s\",\"streams\":%d,"
+           "\"steps\":%d,\"seconds\":%.4f,\"chars_per_s\":%.1f,\"chars_per_s_per_stream\":%.1f,\"threads\":%d,"
+           "\"peak_rss_mb\":%.1f}\n",
+           a->cell, a->layers, a->hidden, a->weights, S, a->length, dt, chars / dt, a->length / dt, a->threads,
+           peak_rss_mb());
+    for (int i = 0; i < S; i++)
+        recur_picker_free(pick[i]);
+    free(pick);
+    free(slots);
+    free(next);
+    recur_streams_free(st);
+    recur_model_free(m);
+    free(ids);
+}
+
 /* log-softmax of z (n values) into out. */
 static void log_softmax(const float *z, int n, double *out)
 {
@@ -315,12 +376,14 @@ int main(int argc, char **argv)
         bench_train(&a);
     else if (!strcmp(a.mode, "sample"))
         bench_sample(&a);
+    else if (!strcmp(a.mode, "streams"))
+        bench_streams(&a);
     else if (!strcmp(a.mode, "sgemm"))
         bench_sgemm(&a);
     else if (!strcmp(a.mode, "fidelity"))
         bench_fidelity(&a);
     else {
-        fprintf(stderr, "recur_bench: mode must be train, sample, sgemm or fidelity\n");
+        fprintf(stderr, "recur_bench: mode must be train, sample, streams, sgemm or fidelity\n");
         return 2;
     }
     return 0;

@@ -31,7 +31,7 @@ have_torch=0
 if [ -f "$TORCH_BENCH/torch_charlm.py" ] && $PY -c "import torch" 2>/dev/null; then have_torch=1; fi
 [ $have_torch = 1 ] || echo "PyTorch or its reference scripts not found: recur only" >&2
 
-# name | recur_bench arguments | reference script and arguments
+# name | recur_bench arguments | reference script and arguments (none: recur only)
 WORKLOADS_ALL=(
   "lstm2x128|train --data $SHAKES --cell lstm --layers 2 --hidden 128 --batch 50 --seq 50 --steps 50|torch_charlm.py --data $SHAKES --cell lstm --layers 2 --hidden 128 --batch 50 --seq 50 --bench-steps 50"
   "lstm2x512|train --data $SHAKES --cell lstm --layers 2 --hidden 512 --batch 50 --seq 50 --steps 10|torch_charlm.py --data $SHAKES --cell lstm --layers 2 --hidden 512 --batch 50 --seq 50 --bench-steps 10"
@@ -41,9 +41,12 @@ WORKLOADS_ALL=(
   "sample-lstm2x512|sample --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 2000|torch_charlm.py --data $SHAKES --cell lstm --layers 2 --hidden 512 --sample-bench --sample-len 2000"
   "sample-lstm2x512-f16|sample --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 2000 --weights f16|torch_charlm.py --data $SHAKES --cell lstm --layers 2 --hidden 512 --sample-bench --sample-len 2000"
   "sample-lstm2x512-i8|sample --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 2000 --weights i8|torch_charlm.py --data $SHAKES --cell lstm --layers 2 --hidden 512 --sample-bench --sample-len 2000"
+  "streams-lstm2x512-s1|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 1000 --streams 1|"
+  "streams-lstm2x512-s4|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 500 --streams 4|"
+  "streams-lstm2x512-s16|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 250 --streams 16|"
   "sgemm2048|sgemm --n 2048 --reps 10|matmul_peak.py --lib torch --n 2048 --reps 10"
 )
-selected=${WORKLOADS:-lstm2x128 lstm2x512 gru2x512 rnn2x512 ptb-small sample-lstm2x512 sample-lstm2x512-f16 sample-lstm2x512-i8 sgemm2048}
+selected=${WORKLOADS:-lstm2x128 lstm2x512 gru2x512 rnn2x512 ptb-small sample-lstm2x512 sample-lstm2x512-f16 sample-lstm2x512-i8 streams-lstm2x512-s1 streams-lstm2x512-s4 streams-lstm2x512-s16 sgemm2048}
 
 run_json() {  # run_json SIDE NAME CMD... : appends {"side","name",...result}
     local side=$1 name=$2; shift 2
@@ -67,7 +70,7 @@ for w in "${WORKLOADS_ALL[@]}"; do
         # The same libgomp setting the recur command chooses (cli/blas_env.c).
         # shellcheck disable=SC2086
         run_json recur "$name" env GOMP_SPINCOUNT="${GOMP_SPINCOUNT:-10000}" "$BENCH" $rargs --threads 2
-        if [ $have_torch = 1 ]; then
+        if [ $have_torch = 1 ] && [ -n "$targs" ]; then
             # PyTorch at its best setting here: 2 threads with GOMP_SPINCOUNT=0
             # (its default 2-thread spinning is 2-4x slower).
             # shellcheck disable=SC2086

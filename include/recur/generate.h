@@ -41,6 +41,11 @@ extern "C" {
  * The truncations run before the temperature so that they keep the same
  * tokens whatever the temperature: the temperature then only reshapes the
  * kept set. ARGMAX takes the most likely token after the penalties. */
+/* The largest values the checks accept. */
+#define RECUR_REPEAT_LAST_N_MAX (1 << 20)
+#define RECUR_BEAM_MAX 1000
+#define RECUR_COUNT_MAX 100000
+
 typedef struct recur_sample_settings {
     recur_sample_mode mode;  /* default RECUR_SAMPLE_WEIGHTED */
     float temperature;       /* > 0; default 1 */
@@ -78,8 +83,11 @@ void recur_streams_reset(recur_streams *st, int slot);
  * together, and computes each fed slot's next distribution. */
 recur_status recur_streams_feed(recur_streams *st, int n, const int *slots, const int32_t *ids,
                                 recur_error *err);
-/* A slot's log-probabilities at temperature 1 (vocab_size of them), valid
- * after its first feed and until its next feed or reset. */
+/* A slot's logits at temperature 1 (vocab_size of them: log-probabilities
+ * up to a constant, as recur_sampler_logits; the penalties' signs are
+ * those of these), valid after its first feed and until its next feed or
+ * reset. Bitwise those of a recur_sampler with the same weights fed the
+ * same tokens. */
 const float *recur_streams_logits(const recur_streams *st, int slot);
 /* The recurrent state of a slot as floats (h of every layer, then c for an
  * LSTM): recur_streams_state_size of them. */
@@ -113,8 +121,13 @@ typedef struct recur_text_out recur_text_out;
 recur_status recur_text_out_create(const recur_vocab *v, const char *const *stop, int n_stop,
                                    recur_text_out **out, recur_error *err);
 void recur_text_out_free(recur_text_out *t);
+/* Records a token of the prime, shown by the caller rather than here:
+ * nothing is emitted and no stop is looked for, but a word model's first
+ * generated word is then joined to it with a space. */
+void recur_text_out_seen(recur_text_out *t, int32_t id);
 /* Appends a token. *piece and *len get the text now safe to show (may be
- * empty; valid until the next call). Returns 1 when a stop string was
+ * empty; valid until the next call). A word after a word starts with its
+ * separating space. Returns 1 when a stop string was
  * completed: the piece then ends before the stop, and the stream is done. */
 int recur_text_out_push(recur_text_out *t, int32_t id, const char **piece, size_t *len);
 /* The tail held back at the end of a stream (no stop followed). */

@@ -39,7 +39,7 @@ recur_status recur_sampler_feed(recur_sampler *s, int32_t id, recur_error *err);
 /* Picks the next token from the current distribution (after at least one feed).
  * temperature > 0 divides the logits; top_k > 0 keeps only the k most likely. */
 int32_t recur_sampler_pick(recur_sampler *s, recur_sample_mode mode, float temperature, int top_k);
-/* The current log-probabilities (vocab_size of them) at temperature 1. */
+/* The current logits (vocab_size of them) at temperature 1: log-probabilities up to a constant. */
 const float *recur_sampler_logits(const recur_sampler *s);
 
 #ifdef __cplusplus

@@ -128,6 +128,101 @@ DEFINE_KERNELS(f32, float)
 DEFINE_KERNELS(f16, uint16_t)
 DEFINE_KERNELS(i8, int8_t)
 
+/* The same products for S input sets at once (many streams): each weight
+ * vector is loaded once and multiplied into every set's accumulators. For
+ * each (row, set) pair the operations are exactly those of the one-set
+ * kernel above, in the same order (the same two accumulators, the same
+ * tails, the same reduction), so a stream's sums do not depend on which
+ * other streams share the pass. ROWS_SETS(G) is how many sets one pass
+ * keeps in registers: 2 G S accumulators and 2 S input vectors. */
+#ifdef ROWS_W
+#if ROWS_W == 16
+#define ROWS_SETS(G) ((G) >= 3 ? 2 : 4)
+#else
+#define ROWS_SETS(G) ((G) >= 3 ? 1 : 2)
+#endif
+#define DEFINE_MULTI(SUFFIX, T)                                                                        \
+    ALWAYS_INLINE void msegment_##SUFFIX(vec *acc, float *tail, const T *rows, size_t stride,          \
+                                         const int G, const int S, const float *const *x, int n)          \
+                                                                                                                                                               \
+    {                                                                                                  \
+        int j = 0;                                                                                     \
+        for (; j + 2 * ROWS_W <= n; j += 2 * ROWS_W) {                                                 \
+            vec xv[8];                                                                                 \
+            for (int s = 0; s < S; s++) {                                                              \
+                xv[2 * s] = vload(x[s] + j);                                                      \
+                xv[2 * s + 1] = vload(x[s] + j + ROWS_W);                                         \
+            }                                                                                          \
+            for (int g = 0; g < G; g++) {                                                              \
+                ROWS_PREFETCH(rows + g * stride + j);                                                  \
+                vec w0 = wload_##SUFFIX(rows + g * stride + j);                                        \
+                vec w1 = wload_##SUFFIX(rows + g * stride + j + ROWS_W);                               \
+                for (int s = 0; s < S; s++) {                                                          \
+                    vec *a = acc + 2 * (s * G + g);                                                    \
+                    a[0] = vfma(w0, xv[2 * s], a[0]);                                                  \
+                    a[1] = vfma(w1, xv[2 * s + 1], a[1]);                                              \
+                }                                                                                      \
+            }                                                                                          \
+        }                                                                                              \
+        for (; j < n; j++)                                                                             \
+            for (int g = 0; g < G; g++)                                                                \
+                for (int s = 0; s < S; s++)                                                            \
+                    tail[s * G + g] += weight_##SUFFIX(rows + g * stride + j) * x[s][j]    ;          \
+    }                                                                                                  \
+    ALWAYS_INLINE void mgroup_##SUFFIX(const T *rows, size_t stride, const int G, const int S,         \
+                                       const float *const *x, int nx, const float *const *h, int nh,   \
+                                       float *out)                                             \
+    {                                                                                                  \
+        vec acc[32];                                                                                   \
+        float tail[16];                                                                                \
+        for (int k = 0; k < 2 * G * S; k++)                                                            \
+            acc[k] = vzero();                                                                          \
+        for (int k = 0; k < G * S; k++)                                                                \
+            tail[k] = 0.0f;                                                                            \
+        msegment_##SUFFIX(acc, tail, rows, stride, G, S, x, nx);                                   \
+        if (nh)                                                                                        \
+            msegment_##SUFFIX(acc, tail, rows + nx, stride, G, S, h, nh);                           \
+        for (int k = 0; k < G * S; k++)                                                                \
+            out[k] = vsum(vadd(acc[2 * k], acc[2 * k + 1])) + tail[k];                                 \
+    }
+#else
+#define ROWS_SETS(G) 1
+#define DEFINE_MULTI(SUFFIX, T)                                                                        \
+    ALWAYS_INLINE void mgroup_##SUFFIX(const T *rows, size_t stride, const int G, const int S,         \
+                                       const float *const *x, int nx, const float *const *h, int nh,   \
+                                       float *out)                                             \
+    {                                                                                                  \
+        for (int s = 0; s < S; s++)                                                                    \
+            group_##SUFFIX(rows, stride, G, x[s], nx, h ? h[s] : NULL, nh,          \
+                           out + s * G);                                                               \
+    }
+#endif
+
+DEFINE_MULTI(f32, float)
+DEFINE_MULTI(f16, uint16_t)
+DEFINE_MULTI(i8, int8_t)
+
+/* One instance per (rows, sets) pair, so that the accumulators stay in
+ * registers; S <= ROWS_SETS(G). */
+#define MCASE(SUFFIX, G_, S_)                                                                          \
+    case (G_) * 8 + (S_): mgroup_##SUFFIX(rows, stride, G_, S_, x, nx, h, nh, out); break;
+#define MDISPATCH_G(SUFFIX, G_) MCASE(SUFFIX, G_, 1) MCASE(SUFFIX, G_, 2) MCASE(SUFFIX, G_, 3) MCASE(SUFFIX, G_, 4)
+#define DEFINE_MULTI_DISPATCH(SUFFIX, T)                                                               \
+    static void multi_##SUFFIX(const T *rows, size_t stride, int G, int S, const float *const *x,      \
+                               int nx, const float *const *h, int nh, float *out)           \
+    {                                                                                                  \
+        switch (G * 8 + S) {                                                                           \
+            MDISPATCH_G(SUFFIX, 1)                                                                     \
+            MDISPATCH_G(SUFFIX, 2)                                                                     \
+            MDISPATCH_G(SUFFIX, 3)                                                                     \
+            MDISPATCH_G(SUFFIX, 4)                                                                     \
+        default: break;                                                                                \
+        }                                                                                              \
+    }
+DEFINE_MULTI_DISPATCH(f32, float)
+DEFINE_MULTI_DISPATCH(f16, uint16_t)
+DEFINE_MULTI_DISPATCH(i8, int8_t)
+
 float rows_dot_f32(const float *a, const float *x, int n)
 {
     float out;
@@ -287,5 +382,35 @@ float rows_matrix_dot(const rows_matrix *m, size_t row, const float *x)
     case RECUR_WEIGHTS_F16: return rows_dot_f16(m->f16 + at, x, n);
     case RECUR_WEIGHTS_I8: return rows_dot_i8(m->i8 + at, x, n) * m->scale[row];
     default: return rows_dot_f32(m->f32 + at, x, n);
+    }
+}
+
+void rows_matrix_group_multi(const rows_matrix *m, size_t row, size_t col, int G, int S, const float *const *x,
+                             int nx, const float *const *h, int nh, float *out)
+{
+    if (S == 1) { /* the one-set kernel itself */
+        rows_matrix_group(m, row, col, G, x[0], nx, h ? h[0] : NULL, nh, out);
+        return;
+    }
+    const size_t at = row * m->width + col;
+    const int block = ROWS_SETS(G) < 4 ? ROWS_SETS(G) : 4;
+    for (int s0 = 0; s0 < S; s0 += block) {
+        const int n = S - s0 < block ? S - s0 : block;
+        const float *const *xs = x + s0, *const *hs = h ? h + s0 : NULL;
+        float *o = out + (size_t)s0 * G;
+        switch (m->format) {
+        case RECUR_WEIGHTS_F16:
+            multi_f16(m->f16 + at, m->width, G, n, xs, nx, hs, nh, o);
+            break;
+        case RECUR_WEIGHTS_I8:
+            multi_i8(m->i8 + at, m->width, G, n, xs, nx, hs, nh, o);
+            for (int s = 0; s < n; s++)
+                for (int g = 0; g < G; g++)
+                    o[s * G + g] *= m->scale[row + (size_t)g];
+            break;
+        default:
+            multi_f32(m->f32 + at, m->width, G, n, xs, nx, hs, nh, o);
+            break;
+        }
     }
 }

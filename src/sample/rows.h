@@ -65,6 +65,12 @@ void rows_matrix_free(rows_matrix *m);
 /* out[g] = W[row + g][col .. col + nx) . x + W[row + g][col + nx .. col + nx + nh) . h for g < G. */
 void rows_matrix_group(const rows_matrix *m, size_t row, size_t col, int G, const float *x, int nx, const float *h,
                        int nh, float *out);
+/* The same for S input sets, out[s * G + g] (many streams): each weight is
+ * read once for all of them, and each set's sums are bitwise those that
+ * rows_matrix_group gives it alone. x holds S pointers (NULLs when nx is
+ * 0); h may be NULL when nh is 0. */
+void rows_matrix_group_multi(const rows_matrix *m, size_t row, size_t col, int G, int S, const float *const *x,
+                             int nx, const float *const *h, int nh, float *out);
 /* W[row] . x over the whole width. */
 float rows_matrix_dot(const rows_matrix *m, size_t row, const float *x);
 
@@ -91,5 +97,11 @@ recur_status rows_matrix_prepare_int(rows_matrix *m, size_t split, recur_error *
  * with quantised x (NULL when split is 0) and h, scales applied. */
 void rows_matrix_group_int(const rows_matrix *m, size_t row, int G, const rows_qvec *x, const rows_qvec *h,
                            float *xs, float *hs);
+
+/* The same for S vectors (x[s] and h[s]; x NULL when split is 0) at once,
+ * xs[s * G + g] and hs[s * G + g]: each weight read once for all of them,
+ * each vector's results bitwise those of rows_matrix_group_int alone. */
+void rows_matrix_group_int_multi(const rows_matrix *m, size_t row, int G, int S, const rows_qvec *x,
+                                 const rows_qvec *h, float *xs, float *hs);
 
 #endif

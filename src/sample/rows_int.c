@@ -119,7 +119,102 @@ static void dots_any(const int8_t *rows, size_t stride, int G, const uint8_t *q,
     default: dots(rows, stride, 4, q, n, out); break;
     }
 }
+
+/* The same for S quantised vectors at once: each weight block is loaded
+ * once for all of them. Integer sums are exact, so a vector's results do
+ * not depend on which others share the pass. S <= 2 with G <= 4 keeps the
+ * 2 G S accumulators and 2 S inputs in registers. */
+static inline __attribute__((always_inline)) void mdots(const int8_t *rows, size_t stride, const int G, const int S,
+                                                         const uint8_t *const *q, int n, int32_t *out)
+{
+    __m512i acc[16];
+    for (int k = 0; k < 2 * G * S; k++)
+        acc[k] = _mm512_setzero_si512();
+    int j = 0;
+    for (; j + 128 <= n; j += 128) {
+        __m512i qv[4];
+        for (int s = 0; s < S; s++) {
+            qv[2 * s] = _mm512_loadu_si512(q[s] + j);
+            qv[2 * s + 1] = _mm512_loadu_si512(q[s] + j + 64);
+        }
+        for (int g = 0; g < G; g++) {
+            const int8_t *w = rows + g * stride + j;
+            _mm_prefetch((const char *)w + INT_PF_BYTES, _MM_HINT_T0);
+            _mm_prefetch((const char *)w + INT_PF_BYTES + 64, _MM_HINT_T0);
+            __m512i w0 = _mm512_loadu_si512(w), w1 = _mm512_loadu_si512(w + 64);
+            for (int s = 0; s < S; s++) {
+                __m512i *a = acc + 2 * (s * G + g);
+                a[0] = _mm512_dpbusd_epi32(a[0], qv[2 * s], w0);
+                a[1] = _mm512_dpbusd_epi32(a[1], qv[2 * s + 1], w1);
+            }
+        }
+    }
+    for (; j < n; j += 64) {
+        __mmask64 k = n - j >= 64 ? ~(__mmask64)0 : _bzhi_u64(~0ULL, (unsigned)(n - j));
+        for (int g = 0; g < G; g++) {
+            __m512i w0 = _mm512_maskz_loadu_epi8(k, rows + g * stride + j);
+            for (int s = 0; s < S; s++)
+                acc[2 * (s * G + g)] =
+                    _mm512_dpbusd_epi32(acc[2 * (s * G + g)], _mm512_maskz_loadu_epi8(k, q[s] + j), w0);
+        }
+    }
+    for (int k = 0; k < G * S; k++)
+        out[k] = _mm512_reduce_add_epi32(_mm512_add_epi32(acc[2 * k], acc[2 * k + 1]));
+}
+
+static void mdots_any(const int8_t *rows, size_t stride, int G, int S, const uint8_t *const *q, int n, int32_t *out)
+{
+    switch (G * 8 + S) {
+    case 9: mdots(rows, stride, 1, 1, q, n, out); break;
+    case 10: mdots(rows, stride, 1, 2, q, n, out); break;
+    case 17: mdots(rows, stride, 2, 1, q, n, out); break;
+    case 18: mdots(rows, stride, 2, 2, q, n, out); break;
+    case 25: mdots(rows, stride, 3, 1, q, n, out); break;
+    case 26: mdots(rows, stride, 3, 2, q, n, out); break;
+    case 33: mdots(rows, stride, 4, 1, q, n, out); break;
+    default: mdots(rows, stride, 4, 2, q, n, out); break;
+    }
+}
 #endif
+
+void rows_matrix_group_int_multi(const rows_matrix *m, size_t row, int G, int S, const rows_qvec *x,
+                                 const rows_qvec *h, float *xs, float *hs)
+{
+#ifdef ROWS_HAVE_INT
+    if (S == 1) {
+        rows_matrix_group_int(m, row, G, x, h, xs, hs);
+        return;
+    }
+    const int8_t *w = m->i8 + row * m->width;
+    const int use_x = x && m->split;
+    for (int s0 = 0; s0 < S; s0 += 2) {
+        const int n = S - s0 < 2 ? S - s0 : 2;
+        const uint8_t *qx[2], *qh[2];
+        int32_t dx[8] = {0}, dh[8];
+        for (int s = 0; s < n; s++) {
+            qx[s] = use_x ? x[s0 + s].q : NULL;
+            qh[s] = h[s0 + s].q;
+        }
+        if (use_x)
+            mdots_any(w, m->width, G, n, qx, (int)m->split, dx);
+        mdots_any(w + m->split, m->width, G, n, qh, (int)(m->width - m->split), dh);
+        for (int s = 0; s < n; s++)
+            for (int g = 0; g < G; g++) {
+                float sc = m->scale[row + (size_t)g];
+                size_t k = (size_t)(s0 + s) * G + g;
+                /* the same expressions as rows_matrix_group_int */
+                xs[k] = use_x ? sc * x[s0 + s].scale * (float)(dx[s * G + g] - 128 * m->sum_lo[row + (size_t)g])
+                              : 0.0f;
+                hs[k] = sc * h[s0 + s].scale * (float)(dh[s * G + g] - 128 * m->sum_hi[row + (size_t)g]);
+            }
+    }
+#else
+    (void)m, (void)row, (void)x, (void)h;
+    for (int k = 0; k < G * S; k++)
+        xs[k] = hs[k] = 0.0f;
+#endif
+}
+
 
 void rows_matrix_group_int(const rows_matrix *m, size_t row, int G, const rows_qvec *x, const rows_qvec *h,
                            float *xs, float *hs)

@@ -108,6 +108,17 @@ row "missing --model" 2 "--model MODEL is required" info
 row "temperature out of range" 2 "--temperature must be between 0.001 and 100, got 0" sample --model m.safetensors --temperature 0
 row "unknown weight format" 2 "--weights must be f32, f16 or i8, got 'f8'" sample --model m.safetensors --weights f8
 row "prime outside the vocabulary" 2 "--prime: character 'X' (U+0058) at byte offset 0 is not in the vocabulary" sample --model m.safetensors --prime X
+row "top-p of 0" 2 "--top-p must be above 0 and at most 1 (1: off)" sample --model m.safetensors --top-p 0
+row "top-p above 1" 2 "--top-p must be between 0 and 1, got 1.5" sample --model m.safetensors --top-p 1.5
+row "min-p of 1" 2 "--min-p must be at least 0 and below 1 (0: off)" sample --model m.safetensors --min-p 1
+row "repetition penalty of 0" 2 "--repeat-penalty must be above 0 (1: off)" sample --model m.safetensors --repeat-penalty 0
+row "negative penalty window" 2 "--repeat-last-n must be between 0 and 1048576, got -1" sample --model m.safetensors --repeat-last-n=-1
+row "presence penalty not a number" 2 "--presence-penalty expects a number, got 'much'" sample --model m.safetensors --presence-penalty much
+row "unknown sampling mode" 2 "--mode must be argmax, weighted, space or beam, got 'greedy'" sample --model m.safetensors --mode greedy
+row "beam width 0" 2 "--beam must be between 1 and 1000, got 0" sample --model m.safetensors --beam 0
+row "several beam-search samples" 2 "--count must be 1 with --mode beam" sample --model m.safetensors --mode beam --count 2
+row "no samples" 2 "--count must be between 1 and 100000, got 0" sample --model m.safetensors --count 0
+row "empty stop string" 2 "--stop needs a non-empty TEXT" sample --model m.safetensors --stop ""
 row "missing text" 1 "missing.txt: no such file" train --data missing.txt --out x.safetensors
 row "text is a directory" 1 "adir is a directory, not a file" train --data adir --out x.safetensors
 row "empty text" 1 "empty.txt is empty" train --data empty.txt --out x.safetensors

@@ -1,0 +1,330 @@
+/* Many recurrent states over one packed model, advanced together: a feed
+ * walks the weights once, and each packed row, once loaded, is applied to
+ * every fed stream's input (rows_matrix_group_multi). Batch-1 generation is
+ * bound by reading the weights, so S streams cost little more than one
+ * until the arithmetic catches up with the memory traffic.
+ *
+ * A stream's numbers never depend on the others: the kernels keep each
+ * (row, stream) pair's additions in the one-stream order, and the cell
+ * nonlinearities work element by element, so a stream's logits are bitwise
+ * the same whichever streams are fed with it, and the same as the batch-1
+ * sampler's (which is this code with one stream). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "core/vmath.h"
+#include "nn/cells.h"
+#include "recur/generate.h"
+#include "sample/packed.h"
+
+#ifdef RECUR_HAVE_OPENMP
+#include <omp.h>
+#endif
+
+/* Streams per kernel call: the unit's gate rows (16 KB for a 2 x 512 LSTM's
+ * second layer) stay in L1 while the kernel walks this many inputs. */
+enum { CHUNK = 16 };
+
+struct recur_streams {
+    packed_model pm;
+    int cap;
+    size_t LH;             /* L * H */
+    float *h;              /* [cap][2][LH]: double-buffered h of every layer */
+    unsigned char *cur;    /* [cap]: which of a slot's two h buffers is current */
+    float *c;              /* [cap][LH] */
+    float *logits;         /* [cap][V] */
+    float *pre;            /* [cap][G + 1][H]: a step's gate pre-activations by gate */
+    unsigned char *mark;   /* [cap]: feed's check that slots are distinct */
+    int max_threads;
+    uint8_t *qbuf;         /* int_dot: [max_threads][CHUNK][2H] quantised inputs */
+};
+
+recur_status recur_streams_create(const recur_model *m, int capacity, recur_sample_weights weights,
+                                  recur_streams **out, recur_error *err)
+{
+    *out = NULL;
+    if (capacity < 1 || capacity > 1000000)
+        return recur_fail(err, RECUR_E_ARG, "streams: capacity must be 1 to 1000000, got %d", capacity);
+    recur_streams *st = calloc(1, sizeof *st);
+    if (!st)
+        return recur_fail_nomem(err, "the streams");
+    recur_status s = packed_model_init(&st->pm, m, weights, err);
+    if (s) {
+        free(st);
+        return s;
+    }
+    const packed_model *p = &st->pm;
+    st->cap = capacity;
+    st->LH = (size_t)p->L * p->H;
+    size_t C = (size_t)capacity;
+#ifdef RECUR_HAVE_OPENMP
+    st->max_threads = omp_get_max_threads();
+#else
+    st->max_threads = 1;
+#endif
+    st->h = calloc(C * 2 * st->LH, sizeof *st->h);
+    st->cur = calloc(C, 1);
+    st->c = calloc(C * st->LH, sizeof *st->c);
+    st->logits = calloc(C * p->V, sizeof *st->logits);
+    st->pre = calloc(C * (size_t)(p->G + 1) * p->H, sizeof *st->pre);
+    st->mark = calloc(C, 1);
+    if (p->int_dot)
+        st->qbuf = malloc((size_t)st->max_threads * CHUNK * 2 * p->H);
+    if (!st->h || !st->cur || !st->c || !st->logits || !st->pre || !st->mark || (p->int_dot && !st->qbuf)) {
+        recur_streams_free(st);
+        return recur_fail_nomem(err, "the streams");
+    }
+    *out = st;
+    return RECUR_OK;
+}
+
+void recur_streams_free(recur_streams *st)
+{
+    if (!st)
+        return;
+    packed_model_free(&st->pm);
+    free(st->h);
+    free(st->cur);
+    free(st->c);
+    free(st->logits);
+    free(st->pre);
+    free(st->mark);
+    free(st->qbuf);
+    free(st);
+}
+
+int recur_streams_capacity(const recur_streams *st) { return st->cap; }
+
+static float *h_of(const recur_streams *st, int slot, int which)
+{
+    return st->h + ((size_t)slot * 2 + (size_t)which) * st->LH;
+}
+
+void recur_streams_reset(recur_streams *st, int slot)
+{
+    if (slot < 0 || slot >= st->cap)
+        return;
+    memset(h_of(st, slot, 0), 0, 2 * st->LH * sizeof(float));
+    memset(st->c + (size_t)slot * st->LH, 0, st->LH * sizeof(float));
+    memset(st->logits + (size_t)slot * st->pm.V, 0, (size_t)st->pm.V * sizeof(float));
+    st->cur[slot] = 0;
+}
+
+size_t recur_streams_state_size(const recur_streams *st)
+{
+    return st->LH * (st->pm.cell == RECUR_CELL_LSTM ? 2 : 1);
+}
+
+void recur_streams_get_state(const recur_streams *st, int slot, float *out)
+{
+    memcpy(out, h_of(st, slot, st->cur[slot]), st->LH * sizeof *out);
+    if (st->pm.cell == RECUR_CELL_LSTM)
+        memcpy(out + st->LH, st->c + (size_t)slot * st->LH, st->LH * sizeof *out);
+}
+
+void recur_streams_set_state(recur_streams *st, int slot, const float *state)
+{
+    memcpy(h_of(st, slot, st->cur[slot]), state, st->LH * sizeof *state);
+    if (st->pm.cell == RECUR_CELL_LSTM)
+        memcpy(st->c + (size_t)slot * st->LH, state + st->LH, st->LH * sizeof *state);
+}
+
+void recur_streams_copy(recur_streams *st, int from, int to)
+{
+    if (from == to)
+        return;
+    memcpy(h_of(st, to, 0), h_of(st, from, 0), 2 * st->LH * sizeof(float));
+    memcpy(st->c + (size_t)to * st->LH, st->c + (size_t)from * st->LH, st->LH * sizeof(float));
+    memcpy(st->logits + (size_t)to * st->pm.V, st->logits + (size_t)from * st->pm.V,
+           (size_t)st->pm.V * sizeof(float));
+    st->cur[to] = st->cur[from];
+}
+
+const float *recur_streams_logits(const recur_streams *st, int slot)
+{
+    return st->logits + (size_t)slot * st->pm.V;
+}
+
+/* This thread's share [lo, hi) of n items. */
+static void share(int n, int *lo, int *hi)
+{
+#ifdef RECUR_HAVE_OPENMP
+    int nt = omp_get_num_threads(), id = omp_get_thread_num();
+#else
+    int nt = 1, id = 0;
+#endif
+    *lo = (int)((long)n * id / nt);
+    *hi = (int)((long)n * (id + 1) / nt);
+}
+
+/* The cell of one stream over units [j0, j1), from its pre-activations
+ * (gates H apart) with the vector nonlinearities. */
+static void cell_units(const packed_model *p, const packed_layer *pl, float *pre, const float *h_prev, float *h_new,
+                       float *c, int j0, int j1)
+{
+    const int H = p->H;
+    const size_t n = (size_t)(j1 - j0);
+    float *a0 = pre + j0, *a1 = a0 + H, *a2 = a1 + H;
+    float *hj = h_new + j0, *cj = c + j0;
+    const float *hp = h_prev + j0;
+    switch (p->cell) {
+    case RECUR_CELL_LSTM:
+        /* gates i, f, g, o in a0..a3, H apart; tanh(c) goes where g was */
+        lstm_cell((int)n, (size_t)H, a0, pl->peep ? pl->peep + j0 : NULL, cj, cj, a2, hj);
+        break;
+    case RECUR_CELL_GRU: {
+        /* r, z, and the candidate's input side in a0..a2; W_hn h + b_hn after the gates */
+        const float *hnj = pre + (size_t)p->G * H + j0;
+        recur_vsigmoid(a0, a0, n);
+        recur_vsigmoid(a1, a1, n);
+        for (size_t k = 0; k < n; k++)
+            a2[k] += a0[k] * hnj[k];
+        recur_vtanh(a2, a2, n);
+        for (size_t k = 0; k < n; k++)
+            hj[k] = (1.0f - a1[k]) * a2[k] + a1[k] * hp[k];
+        break;
+    }
+    case RECUR_CELL_RNN_RELU:
+        for (size_t k = 0; k < n; k++)
+            hj[k] = a0[k] > 0.0f ? a0[k] : 0.0f;
+        break;
+    default:
+        recur_vtanh(hj, a0, n);
+        break;
+    }
+}
+
+/* Units [j0, j1) of layer l for k <= CHUNK fed streams: their gate
+ * pre-activations from the packed rows (each row loaded once for all k),
+ * then each stream's cell. qbuf is this thread's CHUNK * 2H bytes for the
+ * quantised inputs of int8 rows. */
+static void layer_units(recur_streams *st, int l, int k, const int *slots, const int32_t *ids, int j0, int j1,
+                        uint8_t *qbuf)
+{
+    const packed_model *p = &st->pm;
+    const packed_layer *pl = &p->layers[l];
+    const int G = p->G, H = p->H;
+    const int gru = p->cell == RECUR_CELL_GRU;
+    const size_t pre_size = (size_t)(G + 1) * H;
+    const float *xp[CHUNK], *hp[CHUNK];
+    rows_qvec qx[CHUNK], qh[CHUNK];
+    for (int s = 0; s < k; s++) {
+        int slot = slots[s];
+        xp[s] = l ? h_of(st, slot, st->cur[slot] ^ 1) + (size_t)(l - 1) * H : NULL;
+        hp[s] = h_of(st, slot, st->cur[slot]) + (size_t)l * H;
+        if (p->int_dot) {
+            /* Each thread quantises the whole vectors for itself: 2H
+             * bytes a stream, cheaper than another barrier. */
+            qh[s].q = qbuf + (size_t)s * 2 * H;
+            qx[s].q = qh[s].q + H;
+            rows_qvec_set(&qh[s], hp[s], H);
+            if (pl->in)
+                rows_qvec_set(&qx[s], xp[s], pl->in);
+        }
+    }
+    for (int j = j0; j < j1; j++) {
+        const size_t first = (size_t)j * G;
+        float xs[CHUNK * 4], hs[CHUNK * 4];
+        if (p->int_dot)
+            rows_matrix_group_int_multi(&pl->w, first, G, k, pl->in ? qx : NULL, qh, xs, hs);
+        else if (!gru)
+            /* one pass over [W_ih | W_hh] rows against [x | h_prev] */
+            rows_matrix_group_multi(&pl->w, first, 0, G, k, xp, pl->in, hp, H, hs);
+        else {
+            if (pl->in)
+                rows_matrix_group_multi(&pl->w, first, 0, G, k, xp, pl->in, NULL, 0, xs);
+            rows_matrix_group_multi(&pl->w, first, (size_t)pl->in, G, k, hp, H, NULL, 0, hs);
+        }
+        for (int s = 0; s < k; s++) {
+            float *pre = st->pre + (size_t)slots[s] * pre_size;
+            const float *base = l == 0 ? p->table + ((size_t)ids[s] * H + j) * G : pl->bias + first;
+            float xin[4] = {0, 0, 0, 0}, hid[4];
+            for (int g = 0; g < G; g++) {
+                float xv = p->int_dot || (gru && pl->in) ? xs[s * G + g] : 0.0f, hv = hs[s * G + g];
+                xin[g] = gru ? xv : 0.0f;
+                hid[g] = gru || !p->int_dot ? hv : xv + hv;
+            }
+            if (gru) {
+                pre[(size_t)G * H + j] = hid[2] + pl->b_hn[j];
+                hid[2] = 0.0f;
+            }
+            for (int g = 0; g < G; g++)
+                pre[(size_t)g * H + j] = base[g] + xin[g] + hid[g];
+        }
+    }
+    for (int s = 0; s < k; s++) {
+        int slot = slots[s];
+        size_t o = (size_t)l * H;
+        cell_units(p, pl, st->pre + (size_t)slot * pre_size, h_of(st, slot, st->cur[slot]) + o,
+                   h_of(st, slot, st->cur[slot] ^ 1) + o, st->c + (size_t)slot * st->LH + o, j0, j1);
+    }
+}
+
+/* Decoder rows [v0, v1) for k <= CHUNK fed streams, four rows a call. */
+static void decode_rows(recur_streams *st, int k, const int *slots, int v0, int v1)
+{
+    const packed_model *p = &st->pm;
+    const float *top[CHUNK];
+    for (int s = 0; s < k; s++)
+        top[s] = h_of(st, slots[s], st->cur[slots[s]] ^ 1) + (size_t)(p->L - 1) * p->H;
+    for (int v = v0; v < v1; v += 4) {
+        const int G = v1 - v < 4 ? v1 - v : 4;
+        float out[CHUNK * 4];
+        rows_matrix_group_multi(&p->dec, (size_t)v, 0, G, k, top, p->H, NULL, 0, out);
+        for (int s = 0; s < k; s++) {
+            float *z = st->logits + (size_t)slots[s] * p->V;
+            for (int g = 0; g < G; g++)
+                z[v + g] = p->dec_b[v + g] + out[s * G + g];
+        }
+    }
+}
+
+recur_status recur_streams_feed(recur_streams *st, int n, const int *slots, const int32_t *ids, recur_error *err)
+{
+    const packed_model *p = &st->pm;
+    if (n < 0 || n > st->cap)
+        return recur_fail(err, RECUR_E_ARG, "streams: %d slots fed to %d streams", n, st->cap);
+    recur_status bad = RECUR_OK;
+    for (int k = 0; k < n && !bad; k++) {
+        if (slots[k] < 0 || slots[k] >= st->cap)
+            bad = recur_fail(err, RECUR_E_ARG, "streams: slot %d is outside 0..%d", slots[k], st->cap - 1);
+        else if (st->mark[slots[k]])
+            bad = recur_fail(err, RECUR_E_ARG, "streams: slot %d is fed twice in one step", slots[k]);
+        else if (ids[k] < 0 || ids[k] >= p->V)
+            bad = recur_fail(err, RECUR_E_ARG, "token id %d is outside the vocabulary", (int)ids[k]);
+        else
+            st->mark[slots[k]] = 1;
+    }
+    for (int k = 0; k < n; k++)
+        if (slots[k] >= 0 && slots[k] < st->cap)
+            st->mark[slots[k]] = 0;
+    if (bad || n == 0)
+        return bad;
+    const int H = p->H;
+    /* A thread team pays off only when each share streams enough weights
+     * (the rule is the sampler's at one stream). */
+    long work = (long)p->G * H * (H * 2) * n;
+    int threads = work >= 262144 ? st->max_threads : 1;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        int j0, j1, v0, v1;
+        share(H, &j0, &j1);
+        share(p->V, &v0, &v1);
+#ifdef RECUR_HAVE_OPENMP
+        uint8_t *qbuf = st->qbuf ? st->qbuf + (size_t)omp_get_thread_num() * CHUNK * 2 * H : NULL;
+#else
+        uint8_t *qbuf = st->qbuf;
+#endif
+        for (int l = 0; l < p->L; l++) {
+            for (int c0 = 0; c0 < n; c0 += CHUNK)
+                layer_units(st, l, n - c0 < CHUNK ? n - c0 : CHUNK, slots + c0, ids + c0, j0, j1, qbuf);
+#pragma omp barrier
+        }
+        for (int c0 = 0; c0 < n; c0 += CHUNK)
+            decode_rows(st, n - c0 < CHUNK ? n - c0 : CHUNK, slots + c0, v0, v1);
+    }
+    for (int k = 0; k < n; k++)
+        st->cur[slots[k]] ^= 1;
+    return RECUR_OK;
+}
