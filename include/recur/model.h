@@ -4,6 +4,8 @@
 #ifndef RECUR_MODEL_H
 #define RECUR_MODEL_H
 
+#include <signal.h>
+
 #include "recur/error.h"
 #include "recur/text.h"
 
@@ -143,6 +145,23 @@ typedef struct recur_eval_result {
  * not fill all streams is dropped, as TensorFlow's ptb_producer does). */
 recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size_t count, int batch,
                                   int seq, recur_eval_result *out, recur_error *err);
+
+/* What a long evaluation reports, and how to stop it. */
+typedef struct recur_eval_watch {
+    /* Called now and then (every window batched, every 256 tokens at batch
+     * 1) with the predictions made so far and in all. May be NULL. */
+    void (*progress)(void *user, size_t done, size_t total);
+    void *user;
+    /* Non-zero stops the evaluation with RECUR_E_INTERRUPTED (set it from a
+     * signal handler or another thread). May be NULL. */
+    const volatile sig_atomic_t *cancel;
+} recur_eval_watch;
+
+/* recur_model_evaluate with progress reports and a stop request (watch may
+ * be NULL). */
+recur_status recur_model_evaluate_watched(const recur_model *m, const int32_t *ids, size_t count, int batch,
+                                          int seq, const recur_eval_watch *watch, recur_eval_result *out,
+                                          recur_error *err);
 
 /* Sets the threads recur computes with (process-wide: OpenMP's team and the
  * BLAS's pool are properties of the process, not of a model); <= 0 means one

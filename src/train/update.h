@@ -23,7 +23,8 @@ typedef struct train_update {
 void train_update_apply(const recur_model *m, const recur_train_config *tc, optim_state *opt,
                         const sparse_rows *sparse, float lr, float *grads, train_update *out);
 
-/* The learning rate of a 1-based epoch under tc's schedule. */
+/* The learning rate of a 1-based epoch under tc's schedule (before the
+ * plateau factor, which recur_trainer_lr applies). */
 double train_lr_for_epoch(const recur_train_config *tc, int epoch);
 
 /* A step whose loss was not finite: nothing to apply; clears grads. */
