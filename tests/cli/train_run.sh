@@ -48,6 +48,12 @@ saved=$(state_step wide.safetensors.state)
 "$RECUR" train --resume --out wide.safetensors --steps $((saved + 1)) --quiet
 check "SIGINT: the state resumes (step $saved, then $((saved + 1)))" "[ \"\$(state_step wide.safetensors.state)\" = $((saved + 1)) ]"
 
+# recur eval of a long text at batch 1 through the wide model reports its
+# progress on stderr after a few seconds (stopped here after 6).
+cp wide.safetensors w1.safetensors
+timeout 6 "$RECUR" eval --model w1.safetensors --threads 1 text.txt > /dev/null 2> eval.err
+check "recur eval shows its progress on stderr: $(head -1 eval.err)" "grep -q '^evaluating: [0-9]*% of 39999 predictions, ETA' eval.err"
+
 # 2. A second signal ends the run at once (exit 130), even mid-step.
 rm -f wide.safetensors*
 "$RECUR" train --data text.txt --out wide.safetensors --hidden 1024 --batch 8 --seq 32 --save-every 0 --eval-every 0 \
