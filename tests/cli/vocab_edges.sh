@@ -39,6 +39,12 @@ PY
 grep -q "book.txt: $want of [0-9]* words (.*%) are not in the model's vocabulary and became <unk>" eval.err ||
     fail "eval does not say how many words became <unk>: $(cat eval.err)"
 
+# A prime with unseen words: sampled from, and counted.
+"$RECUR" sample --model w.safetensors --prime "the zebraq okapiq" --length 5 --threads 1 > /dev/null 2> prime.err ||
+    fail "sample with unseen prime words: $(cat prime.err)"
+grep -q -- "--prime: 2 of [0-9]* words (.*%) are not in the model's vocabulary and became <unk>, 2 distinct: \"zebraq\" x 1, \"okapiq\" x 1" prime.err ||
+    fail "sample does not count the prime's <unk>: $(cat prime.err)"
+
 # --max-vocab N: exactly N tokens, <eos> and <unk> included.
 "$RECUR" train --data w.txt --level word --out m.safetensors "${tiny[@]}" --max-vocab 50 --quiet
 size=$("$RECUR" info --model m.safetensors --json | python3 -c "import json, sys; print(json.load(sys.stdin)['vocab_size'])")
@@ -111,6 +117,10 @@ grep -q "character '\\\\r' (U+000D) .*--newlines lf reads CRLF line ends as LF" 
 # ---- tagging: a byte-order mark, unknown words counted ---------------------------
 B=$RECUR_DATA/brown
 "$RECUR" tag train --out t.safetensors --hidden 8 --embed 8 --epochs 1 --holdout-every 0 --threads 1 "$B/ca01" 2> /dev/null
+# A byte-order mark before a word/TAG training file changes nothing: the same model.
+printf '\xef\xbb\xbf' | cat - "$B/ca01" > ca01_bom
+"$RECUR" tag train --out t_bom.safetensors --hidden 8 --embed 8 --epochs 1 --holdout-every 0 --threads 1 ca01_bom 2> /dev/null
+cmp -s t.safetensors t_bom.safetensors || fail "a byte-order mark in a tagged file changed the tagger"
 printf '\xef\xbb\xbfThe jury said\nZyxquux blorfed\n' > plain.txt
 "$RECUR" tag --model t.safetensors plain.txt > tagged.txt 2> tag.err
 head -1 tagged.txt | grep -q '^The/' || fail "the byte-order mark stuck to the first word: $(head -1 tagged.txt | od -c | head -2)"
