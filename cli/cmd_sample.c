@@ -5,6 +5,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "corpus.h"
 #include "recur.h"
 
 #define CMD "recur sample"
@@ -63,6 +64,23 @@ static void unescape(char *s)
         }
     }
     *o = '\0';
+}
+
+/* Words of the prime a word model lacks are read as <unk>: say how many.
+ * (A prime it cannot encode at all is the generator's error.) */
+static void note_prime_unknown(const recur_model *m, const char *prime)
+{
+    if (!prime || !*prime)
+        return;
+    int32_t *ids = NULL;
+    size_t n = 0;
+    recur_encode_stats st;
+    text_options t;
+    text_options_default(&t);
+    if (recur_vocab_encode_with(recur_model_vocab(m), prime, strlen(prime), RECUR_UNKNOWN_ERROR, &ids, &n, &st,
+                                NULL) == RECUR_OK)
+        corpus_note_unknown(CMD, "--prime", recur_model_vocab(m), &st, &t);
+    free(ids);
 }
 
 int cmd_sample(int argc, char **argv)
@@ -170,6 +188,7 @@ int cmd_sample(int argc, char **argv)
         cli_list_free(&stops);
         return cli_error(CMD, "%s", err.msg), 1;
     }
+    note_prime_unknown(m, prime);
     recur_generate_options o;
     recur_generate_options_default(&o);
     o.prime = prime;

@@ -7,10 +7,6 @@
 
 #include "recur.h"
 
-typedef struct corpus {
-    int32_t *train, *val;  /* val may be NULL: no validation */
-    size_t n_train, n_val;
-} corpus;
 
 /* How texts are read and encoded: the --newlines, --unknown, --min-count and
  * --max-vocab flags. */
@@ -59,13 +55,5 @@ int corpus_encode_text(const char *command, const char *what, const char *text, 
 void corpus_note_unknown(const char *command, const char *what, const recur_vocab *vocab,
                          const recur_encode_stats *stats, text_options *t);
 
-/* Reads the training text, builds its vocabulary (when *vocab is NULL, with
- * t's word limits, and says so on stderr) and the validation ids: from
- * val_path if given, else the last val_fraction of the training tokens (0
- * turns validation off). Prints one error line and returns non-zero on
- * failure. */
-int corpus_load(const char *command, const char *train_path, const char *val_path, double val_fraction,
-                recur_level level, text_options *t, recur_vocab **vocab, corpus *out);
-void corpus_free(corpus *c);
 
 #endif

@@ -26,5 +26,6 @@
 #include "recur/viz.h"
 #include "recur/gradflow.h"
 #include "recur/task.h"
+#include "recur/run.h"
 
 #endif

@@ -4,6 +4,8 @@
 #ifndef RECUR_MODEL_H
 #define RECUR_MODEL_H
 
+#include <signal.h>
+
 #include "recur/error.h"
 #include "recur/text.h"
 
@@ -87,6 +89,32 @@ recur_status recur_model_clone(const recur_model *m, recur_model **out, recur_er
 /* Copies src's weights into dst; both must have the same configuration. */
 recur_status recur_model_copy_weights(recur_model *dst, const recur_model *src, recur_error *err);
 
+/* Tensors by PyTorch's names (src/model/tensors.c), in the order a
+ * checkpoint lists them: "encoder.weight", "rnn.weight_ih_l0", ...,
+ * "decoder.weight", "decoder.bias". */
+typedef struct recur_tensor_info {
+    const char *name;  /* valid while the model lives */
+    int ndim;          /* 1 or 2 */
+    int64_t shape[2];  /* shape[1] is 0 for a vector */
+    size_t size;       /* floats */
+    int tied;          /* decoder.weight of a tied model: the same floats as encoder.weight */
+} recur_tensor_info;
+
+int recur_model_tensor_count(const recur_model *m);
+/* The i-th tensor's floats (row-major) in the model's own storage, and its
+ * description in *info (may be NULL); NULL when i is out of range. Writing
+ * through the pointer changes the model; samplers and streams created
+ * earlier keep the copy they made. */
+float *recur_model_tensor(recur_model *m, int i, recur_tensor_info *info);
+
+/* The log-probabilities of a whole sequence read from a zero state, dropout
+ * off. A language model: count x vocab_size floats, row t the distribution
+ * of the token after ids[0..t]. tag and cloze: count x outputs, row t the
+ * distribution at position t from both directions. classify: one row over
+ * the labels. */
+recur_status recur_model_log_probs(const recur_model *m, const int32_t *ids, size_t count, float *out,
+                                   recur_error *err);
+
 /* Fine-tuning on a text with tokens the model never saw (src/model/finetune.c):
  * a copy of language model m whose vocabulary also holds every token of
  * extra that m's lacks, appended after m's in extra's order, so every old id
@@ -117,6 +145,23 @@ typedef struct recur_eval_result {
  * not fill all streams is dropped, as TensorFlow's ptb_producer does). */
 recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size_t count, int batch,
                                   int seq, recur_eval_result *out, recur_error *err);
+
+/* What a long evaluation reports, and how to stop it. */
+typedef struct recur_eval_watch {
+    /* Called now and then (every window batched, every 256 tokens at batch
+     * 1) with the predictions made so far and in all. May be NULL. */
+    void (*progress)(void *user, size_t done, size_t total);
+    void *user;
+    /* Non-zero stops the evaluation with RECUR_E_INTERRUPTED (set it from a
+     * signal handler or another thread). May be NULL. */
+    const volatile sig_atomic_t *cancel;
+} recur_eval_watch;
+
+/* recur_model_evaluate with progress reports and a stop request (watch may
+ * be NULL). */
+recur_status recur_model_evaluate_watched(const recur_model *m, const int32_t *ids, size_t count, int batch,
+                                          int seq, const recur_eval_watch *watch, recur_eval_result *out,
+                                          recur_error *err);
 
 /* Sets the threads recur computes with (process-wide: OpenMP's team and the
  * BLAS's pool are properties of the process, not of a model); <= 0 means one

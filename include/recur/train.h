@@ -2,6 +2,8 @@
 #ifndef RECUR_TRAIN_H
 #define RECUR_TRAIN_H
 
+#include <signal.h>
+
 #include "recur/model.h"
 
 #ifdef __cplusplus
@@ -17,7 +19,10 @@ typedef enum recur_optimizer {
 typedef enum recur_schedule {
     RECUR_LR_CONSTANT = 0,
     RECUR_LR_STEP,  /* multiply by lr_decay at the end of every epoch >= decay_after (PTB) */
-    RECUR_LR_EXP    /* multiply by lr_decay at the end of every epoch (char-rnn-tensorflow) */
+    RECUR_LR_EXP,   /* multiply by lr_decay at the end of every epoch (char-rnn-tensorflow) */
+    RECUR_LR_PLATEAU /* multiply by lr_decay after a validation that is no better than the best so far
+                        (PyTorch word_language_model's main.py divides by 4); see
+                        recur_trainer_observe_validation */
 } recur_schedule;
 
 typedef enum recur_loss_scale {
@@ -85,8 +90,24 @@ typedef struct recur_step_info {
 } recur_step_info;
 
 /* One window: forward, backward, clip, update. A non-finite loss or gradient
- * skips the update (info->skipped) and still returns RECUR_OK. */
+ * skips the update (info->skipped) and still returns RECUR_OK. When the
+ * cancel flag (recur_trainer_set_cancel) becomes non-zero during the step, the
+ * step stops between two layers and returns RECUR_E_INTERRUPTED with the
+ * trainer exactly as it was before the step (weights, carried state, RNG,
+ * counters), so that a save then holds the last step done. */
 recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_error *err);
+
+/* A flag the caller may set from a signal handler or another thread to stop
+ * a step early (NULL: none). The trainer only reads it. A trainer over a
+ * communicator of several ranks ignores it: ranks stopping at different
+ * layers would wait for each other, so its caller agrees between steps. */
+void recur_trainer_set_cancel(recur_trainer *t, const volatile sig_atomic_t *cancel);
+
+/* Tells the trainer a validation loss. Under RECUR_LR_PLATEAU a loss that is
+ * not below the best one seen multiplies the learning rate by lr_decay;
+ * returns 1 when it did so, 0 otherwise (and always 0 under the other
+ * schedules). The best loss and the factor are part of the saved state. */
+int recur_trainer_observe_validation(recur_trainer *t, double val_loss);
 
 int64_t recur_trainer_steps_per_epoch(const recur_trainer *t);
 int64_t recur_trainer_step_count(const recur_trainer *t);
@@ -108,6 +129,24 @@ recur_status recur_trainer_load_state(recur_trainer *t, const char *path, char *
  * configuration and the caller's string (malloc'd; NULL if none), so a
  * resumed run can continue with the same settings. */
 recur_status recur_train_state_info(const char *path, recur_train_config *tc, char **extra, recur_error *err);
+
+/* A state file read once, for resuming without reading it again (a wide
+ * model's state is gigabytes): its training configuration, the caller's
+ * string, the model it holds, then the trainer's counters and moments. */
+typedef struct recur_train_state recur_train_state;
+recur_status recur_train_state_read(const char *path, recur_train_state **out, recur_error *err);
+void recur_train_state_free(recur_train_state *s);
+const recur_train_config *recur_train_state_config(const recur_train_state *s);
+/* The caller's string saved with the state, or NULL. Owned by s. */
+const char *recur_train_state_extra(const recur_train_state *s);
+/* The step the state was saved at. */
+int64_t recur_train_state_step(const recur_train_state *s);
+/* A new model with the state's configuration, vocabulary and weights. */
+recur_status recur_train_state_model(const recur_train_state *s, recur_model **out, recur_error *err);
+/* recur_trainer_load_state from a state already read. */
+recur_status recur_trainer_restore(recur_trainer *t, const recur_train_state *s, recur_error *err);
+/* A hash of the token ids the trainer was created with (what a state checks). */
+uint64_t recur_trainer_data_hash(const recur_trainer *t);
 
 #ifdef __cplusplus
 }

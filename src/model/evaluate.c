@@ -12,8 +12,16 @@
  * same logits as the network (to float rounding; tests/test_sampler.c) and
  * is several times faster at batch 1, where each step is a matrix-vector
  * product per layer. Sums -log p(next) over count - 1 predictions. */
+static int stop_requested(const recur_eval_watch *w) { return w && w->cancel && *w->cancel; }
+
+static void report(const recur_eval_watch *w, size_t done, size_t total)
+{
+    if (w && w->progress)
+        w->progress(w->user, done, total);
+}
+
 static recur_status stepwise_loss(const recur_model *m, const int32_t *ids, size_t count, double *total,
-                                  recur_error *err)
+                                  const recur_eval_watch *watch, recur_error *err)
 {
     recur_sampler *s = NULL;
     recur_status st = recur_sampler_create(m, 0, &s, err);
@@ -27,6 +35,14 @@ static recur_status stepwise_loss(const recur_model *m, const int32_t *ids, size
     }
     double sum = 0.0;
     for (size_t k = 0; k + 1 < count; k++) {
+        /* A token of a wide model takes tens of milliseconds: look at the
+         * stop request every token, report every 256. */
+        if (stop_requested(watch)) {
+            st = recur_fail(err, RECUR_E_INTERRUPTED, "evaluation stopped on request");
+            break;
+        }
+        if (k % 256 == 0)
+            report(watch, k, count - 1);
         if ((st = recur_sampler_feed(s, ids[k], err)))
             break;
         memcpy(z, recur_sampler_logits(s), (size_t)V * sizeof *z);
@@ -42,6 +58,13 @@ static recur_status stepwise_loss(const recur_model *m, const int32_t *ids, size
 recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size_t count, int batch, int seq,
                                   recur_eval_result *out, recur_error *err)
 {
+    return recur_model_evaluate_watched(m, ids, count, batch, seq, NULL, out, err);
+}
+
+recur_status recur_model_evaluate_watched(const recur_model *m, const int32_t *ids, size_t count, int batch,
+                                          int seq, const recur_eval_watch *watch, recur_eval_result *out,
+                                          recur_error *err)
+{
     if (batch < 1 || seq < 1)
         return recur_fail(err, RECUR_E_ARG, "batch and seq must be positive (got %d and %d)", batch, seq);
     size_t stream_len = count / (size_t)batch;
@@ -54,7 +77,7 @@ recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size
     const size_t predictions = stream_len - 1; /* per stream */
     if (batch == 1 && m->cfg.task == RECUR_TASK_LM && !m->cfg.bidirectional) {
         double total = 0.0;
-        recur_status st = stepwise_loss(m, ids, count, &total, err);
+        recur_status st = stepwise_loss(m, ids, count, &total, watch, err);
         if (st)
             return st;
         out->tokens = predictions;
@@ -70,6 +93,7 @@ recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size
     if (st)
         return st;
     st = net_state_init(&state, m, batch, err);
+    ws.cancel = watch ? watch->cancel : NULL;
     int32_t *x = malloc((size_t)T * batch * sizeof *x), *y = malloc((size_t)T * batch * sizeof *y);
     if (!st && (!x || !y))
         st = recur_fail_nomem(err, "evaluation buffers");
@@ -82,7 +106,10 @@ recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size
                 x[t * batch + b] = stream[pos + t];
                 y[t * batch + b] = stream[pos + t + 1];
             }
+        report(watch, pos * (size_t)batch, predictions * (size_t)batch);
         total += net_forward(m, &ws, x, y, steps, &state, NULL, 0.0f);
+        if (ws.cancelled || stop_requested(watch))
+            st = recur_fail(err, RECUR_E_INTERRUPTED, "evaluation stopped on request");
     }
     if (!st) {
         size_t n = predictions * (size_t)batch;

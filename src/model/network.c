@@ -1,5 +1,6 @@
 #include "model/network.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,6 +124,14 @@ void net_workspace_free(net_workspace *ws)
     memset(ws, 0, sizeof *ws);
 }
 
+/* Reads the caller's stop request (see net_workspace.cancel). */
+static int net_stop_requested(net_workspace *ws)
+{
+    if (ws->cancel && *ws->cancel)
+        ws->cancelled = 1;
+    return ws->cancelled;
+}
+
 double net_forward(const recur_model *m, net_workspace *ws, const int32_t *ids, const int32_t *targets,
                    int T, net_state *state, const dropout_streams *drop, float grad_scale)
 {
@@ -131,12 +140,15 @@ double net_forward(const recur_model *m, net_workspace *ws, const int32_t *ids, 
     const size_t TB = (size_t)T * B, BH = (size_t)B * H;
     ws->ids = ids;
     ws->cur_T = T;
+    ws->cancelled = 0;
     const float *x = NULL; /* what layer l reads; layer 0 reads tokens through the table instead */
     if (!ws->tokens) {
         embedding_forward(m->params + m->enc_w, E, ids, TB, ws->emb);
         x = layer_inputs_feed_streams(&ws->inputs, 0, ws->emb, T, B, (size_t)E, cfg->dropout, drop);
     }
     for (int l = 0; l < cfg->layers; l++) {
+        if (net_stop_requested(ws))
+            return NAN;
         rnn_cache *k = &ws->cache[l];
         memcpy(k->hs, state->h + l * BH, BH * sizeof(float));
         if (k->cs)
@@ -154,6 +166,8 @@ double net_forward(const recur_model *m, net_workspace *ws, const int32_t *ids, 
             memcpy(state->c + l * BH, k->cs + (size_t)T * BH, BH * sizeof(float));
         x = layer_inputs_feed_streams(&ws->inputs, l + 1, k->hs + BH, T, B, (size_t)H, cfg->dropout, drop);
     }
+    if (net_stop_requested(ws))
+        return NAN;
     linear_forward(m->params + m->dec_w, m->params + m->dec_b, H, V, x, TB, ws->logits);
     if (!targets)
         return 0.0;
@@ -171,6 +185,8 @@ void net_backward(const recur_model *m, net_workspace *ws, float *grads)
     linear_backward(m->params + m->dec_w, grads + m->dec_w, grads + m->dec_b, H, V, ws->inputs.in[L], TB,
                     ws->logits, d);
     for (int l = L - 1; l >= 0; l--) {
+        if (net_stop_requested(ws))
+            return;
         /* Through the dropout that fed layer l + 1 (or the decoder). */
         layer_inputs_backward(&ws->inputs, l + 1, d, TB * H);
         rnn_shape s = {T, B, m->layers[l].in, H, cfg->cell, cfg->peephole};

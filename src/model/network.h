@@ -5,6 +5,8 @@
 #ifndef RECUR_MODEL_NETWORK_H
 #define RECUR_MODEL_NETWORK_H
 
+#include <signal.h>
+
 #include "core/rng.h"
 #include "model/model_internal.h"
 #include "model/workspace.h"
@@ -36,6 +38,11 @@ typedef struct net_workspace {
     float *scratch;        /* recurrent backward scratch */
     const int32_t *ids;    /* inputs of the last forward */
     int cur_T;             /* T of the last forward */
+    /* A caller's stop request, read between layers (a layer of a wide model
+     * takes seconds): when it is non-zero the pass stops early and sets
+     * cancelled; its results are then meaningless. */
+    const volatile sig_atomic_t *cancel;
+    int cancelled;
 } net_workspace;
 
 recur_status net_workspace_init(net_workspace *ws, const recur_model *m, int T, int B, int training,

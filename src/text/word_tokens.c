@@ -261,7 +261,8 @@ recur_status recur_word_encode(const recur_vocab *v, const char *text, size_t le
         if (id < 0) {
             /* The scanner's "<eos>" is always in a built vocabulary; a token
              * string outside the text is only that, so its offset is the text's end. */
-            size_t offset = tok.str >= text && tok.str < text + len ? (size_t)(tok.str - text) : len;
+            uintptr_t at = (uintptr_t)tok.str, start = (uintptr_t)text;
+            size_t offset = at >= start && at < start + len ? (size_t)(at - start) : len;
             if ((rc = unknown_tracker_add(&unk, tok.str, tok.len, 0, offset, tok.line, err)) != RECUR_OK)
                 break;
             id = v->unk;

@@ -77,7 +77,7 @@ static recur_status train_config_from_json(const json_value *o, recur_train_conf
     tc->l2 = (float)d[7];
     tc->l1 = (float)d[8];
     tc->lr_decay = (float)d[9];
-    if ((unsigned)tc->schedule > RECUR_LR_EXP || (unsigned)tc->loss_scale > RECUR_LOSS_SUM_STEPS)
+    if ((unsigned)tc->schedule > RECUR_LR_PLATEAU || (unsigned)tc->loss_scale > RECUR_LOSS_SUM_STEPS)
         return recur_fail(err, RECUR_E_FORMAT, "unknown schedule or loss scaling in the state");
     recur_status st = recur_train_config_check(tc, err);
     if (st && err) {
@@ -96,8 +96,13 @@ static recur_status write_state(const recur_trainer *t, const char *path, const 
     recur_strbuf_init(&js);
     recur_strbuf_printf(&js,
                         "{\"version\":%d,\"step\":%" PRId64 ",\"epoch\":%d,\"pos\":%" PRId64 ",\"skipped\":%" PRId64
-                        ",\"optim_t\":%" PRId64 ",\"data_tokens\":%zu,\"data_hash\":\"%016" PRIx64 "\",\"train\":",
-                        STATE_VERSION, t->step, t->epoch, t->pos, t->skipped, t->opt.t, t->count, t->data_hash);
+                        ",\"optim_t\":%" PRId64 ",\"data_tokens\":%zu,\"data_hash\":\"%016" PRIx64
+                        "\",\"lr_scale\":%.17g",
+                        STATE_VERSION, t->step, t->epoch, t->pos, t->skipped, t->opt.t, t->count, t->data_hash,
+                        t->lr_scale);
+    if (isfinite(t->plateau_best))
+        recur_strbuf_printf(&js, ",\"plateau_best\":%.17g", t->plateau_best);
+    recur_strbuf_puts(&js, ",\"train\":");
     train_config_to_json(&t->tc, &js);
     recur_strbuf_puts(&js, "}");
     if (js.oom) {
@@ -189,38 +194,6 @@ static recur_status read_state_json(const st_file *f, json_value **out, recur_er
     return RECUR_OK;
 }
 
-/* A copy of the caller's string, or NULL when there is none. */
-static char *copy_extra(const st_file *f)
-{
-    const char *extra = st_metadata(f, "recur.train_extra");
-    if (!extra)
-        return NULL;
-    size_t len = strlen(extra) + 1;
-    char *copy = malloc(len);
-    if (copy)
-        memcpy(copy, extra, len);
-    return copy;
-}
-
-recur_status recur_train_state_info(const char *path, recur_train_config *tc, char **extra, recur_error *err)
-{
-    st_file *f = NULL;
-    json_value *root = NULL;
-    *extra = NULL;
-    recur_status st = st_read(path, &f, err);
-    if (!st)
-        st = read_state_json(f, &root, err);
-    if (!st)
-        st = train_config_from_json(json_get(root, "train"), tc, err);
-    if (!st)
-        *extra = copy_extra(f);
-    if (st && err && f)
-        recur_error_prefix(err, "%s", path);
-    json_free(root);
-    st_free(f);
-    return st;
-}
-
 static recur_status load_vector(const st_file *f, const char *name, float *dst, size_t n, recur_error *err)
 {
     const st_tensor *s = st_find(f, name);
@@ -289,6 +262,14 @@ static recur_status restore(recur_trainer *t, const st_file *f, const json_value
         (st = load_streams(t, f, "train.state_h", t->state.h, err)) ||
         (t->state.c && (st = load_streams(t, f, "train.state_c", t->state.c, err))))
         return st;
+    /* Absent from states written before the plateau schedule: its start values. */
+    double lr_scale = 1.0, plateau_best = INFINITY;
+    if (json_get(root, "lr_scale") && (json_get_double(root, "lr_scale", &lr_scale) || !(lr_scale > 0.0)))
+        return recur_fail(err, RECUR_E_FORMAT, "the training state's learning-rate factor is malformed");
+    if (json_get(root, "plateau_best") && json_get_double(root, "plateau_best", &plateau_best))
+        return recur_fail(err, RECUR_E_FORMAT, "the training state's best validation loss is malformed");
+    t->lr_scale = lr_scale;
+    t->plateau_best = plateau_best;
     t->step = step;
     t->epoch = (int)epoch;
     t->pos = pos;
@@ -297,27 +278,111 @@ static recur_status restore(recur_trainer *t, const st_file *f, const json_value
     return RECUR_OK;
 }
 
+struct recur_train_state {
+    char *path;
+    st_file *file;
+    json_value *root;
+    recur_train_config tc;
+    int64_t step;
+};
+
+static char *copy_string(const char *text)
+{
+    size_t len = strlen(text) + 1;
+    char *copy = malloc(len);
+    if (copy)
+        memcpy(copy, text, len);
+    return copy;
+}
+
+recur_status recur_train_state_read(const char *path, recur_train_state **out, recur_error *err)
+{
+    *out = NULL;
+    recur_train_state *s = calloc(1, sizeof *s);
+    if (!s || !(s->path = copy_string(path))) {
+        free(s);
+        return recur_fail_nomem(err, "the training state");
+    }
+    recur_status st = st_read(path, &s->file, err);
+    if (st) {
+        recur_train_state_free(s);
+        return st; /* st_read names the path */
+    }
+    if (!(st = read_state_json(s->file, &s->root, err)) &&
+        !(st = train_config_from_json(json_get(s->root, "train"), &s->tc, err)) &&
+        json_get_int64(s->root, "step", &s->step))
+        st = recur_fail(err, RECUR_E_FORMAT, "the training state is incomplete");
+    if (st) {
+        recur_error_prefix(err, "%s", path);
+        recur_train_state_free(s);
+        return st;
+    }
+    *out = s;
+    return RECUR_OK;
+}
+
+void recur_train_state_free(recur_train_state *s)
+{
+    if (!s)
+        return;
+    json_free(s->root);
+    st_free(s->file);
+    free(s->path);
+    free(s);
+}
+
+const recur_train_config *recur_train_state_config(const recur_train_state *s) { return &s->tc; }
+const char *recur_train_state_extra(const recur_train_state *s) { return st_metadata(s->file, "recur.train_extra"); }
+int64_t recur_train_state_step(const recur_train_state *s) { return s->step; }
+
+recur_status recur_train_state_model(const recur_train_state *s, recur_model **out, recur_error *err)
+{
+    recur_status st = checkpoint_load_parsed(s->file, out, err);
+    if (st)
+        recur_error_prefix(err, "%s", s->path);
+    return st;
+}
+
+recur_status recur_trainer_restore(recur_trainer *t, const recur_train_state *s, recur_error *err)
+{
+    recur_status st = restore(t, s->file, s->root, err);
+    if (st)
+        recur_error_prefix(err, "%s", s->path);
+    /* Every rank restores; one that cannot stops them all. */
+    if (trainer_distributed(t))
+        st = recur_comm_agree(t->comm, st, err);
+    return st;
+}
+
+recur_status recur_train_state_info(const char *path, recur_train_config *tc, char **extra, recur_error *err)
+{
+    *extra = NULL;
+    recur_train_state *s = NULL;
+    recur_status st = recur_train_state_read(path, &s, err);
+    if (st)
+        return st;
+    *tc = s->tc;
+    const char *saved = recur_train_state_extra(s);
+    if (saved && !(*extra = copy_string(saved)))
+        st = recur_fail_nomem(err, "the saved command line");
+    recur_train_state_free(s);
+    return st;
+}
+
 recur_status recur_trainer_load_state(recur_trainer *t, const char *path, char **extra, recur_error *err)
 {
-    st_file *f = NULL;
-    json_value *root = NULL;
     if (extra)
         *extra = NULL;
-    recur_status st = st_read(path, &f, err);
-    if (!st)
-        st = read_state_json(f, &root, err);
-    if (!st)
-        st = restore(t, f, root, err);
-    if (!st && extra)
-        *extra = copy_extra(f);
-    if (st && err && f)
-        recur_error_prefix(err, "%s", path);
-    json_free(root);
-    st_free(f);
-    /* Every rank reads the file; one that cannot stops them all. */
-    if (trainer_distributed(t) && (st = recur_comm_agree(t->comm, st, err)) && extra) {
-        free(*extra);
-        *extra = NULL;
+    recur_train_state *s = NULL;
+    recur_status st = recur_train_state_read(path, &s, err);
+    if (st) {
+        /* Every rank reads the file; one that cannot stops them all. */
+        return trainer_distributed(t) ? recur_comm_agree(t->comm, st, err) : st;
     }
+    st = recur_trainer_restore(t, s, err);
+    const char *saved = recur_train_state_extra(s);
+    if (!st && extra && saved && !(*extra = copy_string(saved)))
+        st = recur_fail_nomem(err, "the saved command line");
+    recur_train_state_free(s);
     return st;
 }

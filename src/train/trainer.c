@@ -40,6 +40,8 @@ recur_status recur_train_config_check(const recur_train_config *tc, recur_error 
         return recur_fail(err, RECUR_E_ARG, "--batch x --seq = %lld is too large", (long long)tc->batch * tc->seq);
     if ((unsigned)tc->optimizer > RECUR_OPT_RMSPROP)
         return recur_fail(err, RECUR_E_ARG, "unknown optimizer %d", (int)tc->optimizer);
+    if ((unsigned)tc->schedule > RECUR_LR_PLATEAU)
+        return recur_fail(err, RECUR_E_ARG, "unknown learning-rate schedule %d", (int)tc->schedule);
     if (!(tc->lr > 0.0f && isfinite(tc->lr)))
         return recur_fail(err, RECUR_E_ARG, "--lr must be positive, got %g", (double)tc->lr);
     if (!(tc->momentum >= 0.0f && tc->momentum < 1.0f))
@@ -104,11 +106,14 @@ static recur_status create_local(recur_model *m, const recur_train_config *tc, c
     t->epoch_steps = (int64_t)((stream_len - 1) / (size_t)tc->seq);
     t->data_hash = recur_hash_bytes((const char *)ids, count * sizeof *ids);
     t->epoch = 1;
+    t->lr_scale = 1.0;
+    t->plateau_best = INFINITY;
     /* The window is this rank's B streams; the sparse rows are the whole
      * window's, since every rank applies the same update. */
     size_t TB = (size_t)t->B * tc->seq, TB_all = (size_t)tc->batch * tc->seq;
     if ((st = net_workspace_init(&t->ws, m, tc->seq, t->B, 1, err)) ||
-        (st = net_state_init(&t->state, m, t->B, err)) || (st = optim_init(&t->opt, tc, m->n_params, err)) ||
+        (st = net_state_init(&t->state, m, t->B, err)) || (st = net_state_init(&t->before, m, t->B, err)) ||
+        (st = optim_init(&t->opt, tc, m->n_params, err)) ||
         (st = sparse_rows_init(&t->sparse, m, tc, TB_all, err))) {
         recur_trainer_free(t);
         return st;
@@ -176,6 +181,7 @@ void recur_trainer_free(recur_trainer *t)
         return;
     net_workspace_free(&t->ws);
     net_state_free(&t->state);
+    net_state_free(&t->before);
     optim_free(&t->opt);
     sparse_rows_free(&t->sparse);
     free(t->grads);
@@ -237,24 +243,60 @@ static recur_status sum_over_ranks(recur_trainer *t, void *data, size_t n, recur
     return t->comm->allreduce(t->comm, data, n, type, RECUR_REDUCE_SUM, err);
 }
 
+static void copy_state(net_state *dst, const net_state *src)
+{
+    size_t n = (size_t)src->layers * src->B * src->H * sizeof(float);
+    memcpy(dst->h, src->h, n);
+    if (src->c)
+        memcpy(dst->c, src->c, n);
+}
+
+void recur_trainer_set_cancel(recur_trainer *t, const volatile sig_atomic_t *cancel)
+{
+    /* Ranks that stopped at different layers would wait for each other in
+     * the sums: a distributed trainer leaves the flag to its caller, who
+     * must have every rank agree before stopping between steps. */
+    if (trainer_distributed(t))
+        return;
+    t->cancel = cancel;
+    t->ws.cancel = cancel;
+}
+
+/* A step stopped between layers: the forward pass has moved the carried
+ * state and the backward pass has added part of the gradient. Undo both; the
+ * weights and moments were not touched yet (dropout masks come from the step
+ * number, not from a generator that moved). */
+static recur_status undo_cancelled_step(recur_trainer *t, recur_error *err)
+{
+    copy_state(&t->state, &t->before);
+    memset(t->grads, 0, t->m->n_params * sizeof *t->grads);
+    return recur_fail(err, RECUR_E_INTERRUPTED, "stopped on request during step %lld", (long long)t->step + 1);
+}
+
 recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_error *err)
 {
     const recur_model *m = t->m;
     const int T = t->tc.seq, B = t->tc.batch; /* the whole window's B: the loss and gradient are its means */
     const double tokens = (double)T * B;
     memset(info, 0, sizeof *info);
+    if (t->cancel && *t->cancel)
+        return recur_fail(err, RECUR_E_INTERRUPTED, "stopped on request before step %lld", (long long)t->step + 1);
     info->epoch = t->epoch;
     info->epoch_step = t->pos + 1;
-    info->lr = trainer_lr_for_epoch(&t->tc, t->epoch);
+    info->lr = recur_trainer_lr(t);
     if (t->pos == 0)
         net_state_zero(&t->state);
     gather_window(t);
+    if (t->cancel)
+        copy_state(&t->before, &t->state);
     /* t->grads is all zero here: calloc'd, then cleared by optim_step or
      * below when a step is skipped. */
     float grad_scale = t->tc.loss_scale == RECUR_LOSS_SUM_STEPS ? 1.0f / (float)B : (float)(1.0 / tokens);
     dropout_streams drop = {dropout_window_key(t->tc.seed, t->step), t->first};
     double loss_sum = net_forward(m, &t->ws, t->x, t->y, T, &t->state, m->cfg.dropout > 0.0f ? &drop : NULL,
                                   grad_scale);
+    if (t->ws.cancelled)
+        return undo_cancelled_step(t, err);
     /* Every decision below reads figures summed over the ranks, so every
      * rank takes the same branch and applies the same update. */
     recur_status st = sum_over_ranks(t, &loss_sum, 1, RECUR_DT_F64, err);
@@ -264,6 +306,8 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
     int finite = isfinite(info->loss);
     if (finite) {
         net_backward(m, &t->ws, t->grads);
+        if (t->ws.cancelled)
+            return undo_cancelled_step(t, err);
         if ((st = sum_over_ranks(t, t->grads, m->n_params, RECUR_DT_F32, err)))
             return st;
         add_regularisation(t);
@@ -308,5 +352,18 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
 int64_t recur_trainer_steps_per_epoch(const recur_trainer *t) { return t->epoch_steps; }
 int64_t recur_trainer_step_count(const recur_trainer *t) { return t->step; }
 int recur_trainer_epoch(const recur_trainer *t) { return t->epoch; }
-double recur_trainer_lr(const recur_trainer *t) { return trainer_lr_for_epoch(&t->tc, t->epoch); }
+double recur_trainer_lr(const recur_trainer *t) { return trainer_lr_for_epoch(&t->tc, t->epoch) * t->lr_scale; }
+uint64_t recur_trainer_data_hash(const recur_trainer *t) { return t->data_hash; }
+
+int recur_trainer_observe_validation(recur_trainer *t, double val_loss)
+{
+    if (t->tc.schedule != RECUR_LR_PLATEAU)
+        return 0;
+    if (val_loss < t->plateau_best) {
+        t->plateau_best = val_loss;
+        return 0;
+    }
+    t->lr_scale *= t->tc.lr_decay;
+    return 1;
+}
 int64_t recur_trainer_skipped_steps(const recur_trainer *t) { return t->skipped; }

@@ -29,12 +29,17 @@ struct recur_trainer {
     int epoch;               /* 1-based epoch of the next step */
     int64_t pos;             /* 0-based window of the next step within the epoch */
     int64_t skipped;         /* non-finite steps skipped, in all */
+    double lr_scale;         /* RECUR_LR_PLATEAU: the product of the decays so far (1 at the start) */
+    double plateau_best;     /* RECUR_LR_PLATEAU: the best validation loss seen (infinity at the start) */
+    const volatile sig_atomic_t *cancel; /* the caller's stop request, or NULL */
+    net_state before;        /* the carried state at the start of the step, restored when it is cancelled */
 };
 
 /* Whether other ranks take part (a communicator of more than one). */
 static inline int trainer_distributed(const recur_trainer *t) { return t->comm && t->comm->size > 1; }
 
-/* Learning rate for a 1-based epoch under the schedule. */
+/* Learning rate for a 1-based epoch under the schedule (before the plateau
+ * factor, which recur_trainer_lr applies). */
 double trainer_lr_for_epoch(const recur_train_config *tc, int epoch);
 
 #endif

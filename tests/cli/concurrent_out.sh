@@ -4,6 +4,8 @@
 # the runs wrote alone (the later rename wins), never a mix of both, and no
 # temporary file is left. Training is deterministic, so each run's files are
 # first made alone in a folder of their own, under the same relative names.
+# Both pass --force: without it the later of two runs refuses to replace the
+# other's files.
 set -uo pipefail
 RECUR=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 DIR=$(mktemp -d)
@@ -14,9 +16,9 @@ check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail +
 awk 'BEGIN { srand(7); for (i = 0; i < 6000; i++) printf "%c%s", 97 + int(rand() * 16), (i % 50 == 49) ? "\n" : "" }' \
     > "$DIR/text.txt"
 run_a=(train --data ../text.txt --out out.safetensors --hidden 24 --layers 1 --batch 4 --seq 16 --steps 40
-       --save-every 1 --eval-every 10 --seed 1 --quiet --threads 1)
+       --save-every 1 --eval-every 10 --seed 1 --quiet --threads 1 --force)
 run_b=(train --data ../text.txt --out out.safetensors --hidden 32 --layers 1 --batch 4 --seq 16 --steps 40
-       --save-every 1 --eval-every 10 --seed 2 --quiet --threads 1)
+       --save-every 1 --eval-every 10 --seed 2 --quiet --threads 1 --force)
 mkdir "$DIR/a" "$DIR/b"
 (cd "$DIR/a" && "$RECUR" "${run_a[@]}") || { echo "FAIL run a alone"; exit 1; }
 (cd "$DIR/b" && "$RECUR" "${run_b[@]}") || { echo "FAIL run b alone"; exit 1; }

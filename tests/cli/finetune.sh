@@ -11,7 +11,7 @@ DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
 cd "$DIR"
 fail() { echo "FAIL: $*"; exit 1; }
-run=(--batch 8 --seq 16 --threads 1)
+run=(--batch 8 --seq 16 --threads 1 --eval-batch 1)  # validation at batch 1, as recur eval
 first_val() { python3 -c "import json, sys; print('%.6f' % next(json.loads(l)['val_loss'] for l in open(sys.argv[1]) if 'val_loss' in l))" "$1"; }
 eval_loss() { "$RECUR" eval --model "$1" --seq 16 --threads 1 --json "$2" 2>/dev/null | python3 -c "import json, sys; print('%.6f' % json.load(sys.stdin)['loss'])"; }
 

@@ -39,6 +39,12 @@ PY
 grep -q "book.txt: $want of [0-9]* words (.*%) are not in the model's vocabulary and became <unk>" eval.err ||
     fail "eval does not say how many words became <unk>: $(cat eval.err)"
 
+# A prime with unseen words: sampled from, and counted.
+"$RECUR" sample --model w.safetensors --prime "the zebraq okapiq" --length 5 --threads 1 > /dev/null 2> prime.err ||
+    fail "sample with unseen prime words: $(cat prime.err)"
+grep -q -- "--prime: 2 of [0-9]* words (.*%) are not in the model's vocabulary and became <unk>, 2 distinct: \"zebraq\" x 1, \"okapiq\" x 1" prime.err ||
+    fail "sample does not count the prime's <unk>: $(cat prime.err)"
+
 # --max-vocab N: exactly N tokens, <eos> and <unk> included.
 "$RECUR" train --data w.txt --level word --out m.safetensors "${tiny[@]}" --max-vocab 50 --quiet
 size=$("$RECUR" info --model m.safetensors --json | python3 -c "import json, sys; print(json.load(sys.stdin)['vocab_size'])")
@@ -72,10 +78,25 @@ PY
 grep -q "3 of 39 characters (7.69%) are not in the model's vocabulary and were skipped, 2 distinct: '\"' U+0022 x 2, '!' U+0021 x 1" skip.err ||
     fail "skip note: $(cat skip.err)"
 
+# The same model: every byte of the two files but the record of the run that
+# trained each (recur.run: its command and the name of its text differ).
+same_model() {
+    python3 - "$1" "$2" <<'PY'
+import json, struct, sys
+def parts(path):
+    b = open(path, "rb").read()
+    n = struct.unpack("<Q", b[:8])[0]
+    h = json.loads(b[8:8 + n])
+    h["__metadata__"].pop("recur.run", None)
+    return h, b[8 + n:]
+sys.exit(0 if parts(sys.argv[1]) == parts(sys.argv[2]) else 1)
+PY
+}
+
 # ---- byte-order mark ----------------------------------------------------------
 printf '\xef\xbb\xbf' | cat - c.txt > bom.txt
 "$RECUR" train --data bom.txt --out bom.safetensors "${tiny[@]}" --quiet
-cmp -s bom.safetensors c.safetensors || fail "a leading byte-order mark changed the model"
+same_model bom.safetensors c.safetensors || fail "a leading byte-order mark changed the model"
 printf '\xef\xbb\xbfthe cat\n' > bom_eval.txt
 "$RECUR" eval --model c.safetensors bom_eval.txt > /dev/null || fail "eval of a text with a byte-order mark"
 
@@ -86,7 +107,7 @@ grep -q "crlf.txt has Windows line ends (60 CRLF)" crlf.err || fail "no CRLF not
 grep -q "vocabulary: 16 characters" crlf.err || fail "'\\r' is not in the vocabulary: $(cat crlf.err)"
 "$RECUR" train --data crlf.txt --out lf.safetensors "${tiny[@]}" --newlines lf 2> lf.err
 grep -q "60 CRLF line ends read as LF" lf.err || fail "--newlines lf note: $(cat lf.err)"
-cmp -s lf.safetensors c.safetensors || fail "--newlines lf did not give the model of the LF text"
+same_model lf.safetensors c.safetensors || fail "--newlines lf did not give the model of the LF text"
 set +e
 "$RECUR" eval --model c.safetensors crlf.txt > /dev/null 2> e.err
 set -e
@@ -96,6 +117,10 @@ grep -q "character '\\\\r' (U+000D) .*--newlines lf reads CRLF line ends as LF" 
 # ---- tagging: a byte-order mark, unknown words counted ---------------------------
 B=$RECUR_DATA/brown
 "$RECUR" tag train --out t.safetensors --hidden 8 --embed 8 --epochs 1 --holdout-every 0 --threads 1 "$B/ca01" 2> /dev/null
+# A byte-order mark before a word/TAG training file changes nothing: the same model.
+printf '\xef\xbb\xbf' | cat - "$B/ca01" > ca01_bom
+"$RECUR" tag train --out t_bom.safetensors --hidden 8 --embed 8 --epochs 1 --holdout-every 0 --threads 1 ca01_bom 2> /dev/null
+cmp -s t.safetensors t_bom.safetensors || fail "a byte-order mark in a tagged file changed the tagger"
 printf '\xef\xbb\xbfThe jury said\nZyxquux blorfed\n' > plain.txt
 "$RECUR" tag --model t.safetensors plain.txt > tagged.txt 2> tag.err
 head -1 tagged.txt | grep -q '^The/' || fail "the byte-order mark stuck to the first word: $(head -1 tagged.txt | od -c | head -2)"

@@ -66,5 +66,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
     free(ids);
     recur_vocab_free(v);
+    /* The second half read with the first half's characters: every
+     * character is either encoded or skipped and counted. */
+    size_t half = size / 2;
+    while (half > 0 && (data[half] & 0xC0) == 0x80)
+        half--;
+    if (half == 0 || recur_vocab_build(text, half, RECUR_LEVEL_CHAR, &v, &err) != RECUR_OK)
+        return 0;
+    recur_encode_stats st;
+    if (recur_vocab_encode_with(v, text + half, size - half, RECUR_UNKNOWN_SKIP, &ids, &n, &st, &err) != RECUR_OK ||
+        n + st.skipped != st.tokens || st.unknown_types < (size_t)st.n_examples || (st.skipped > 0) != (st.n_examples > 0))
+        abort();
+    free(ids);
+    recur_vocab_free(v);
     return 0;
 }

@@ -25,6 +25,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(ids);
         recur_vocab_free(v);
     }
+    /* Cut by a minimum count and a maximum size: the text's own dropped
+     * words are exactly what encoding maps to <unk>. */
+    recur_vocab_options o;
+    recur_vocab_options_default(&o, RECUR_LEVEL_WORD);
+    o.min_count = size ? data[0] % 4 : 0;
+    o.max_vocab = size > 1 ? data[1] % 8 : 0;
+    recur_vocab_stats vs;
+    if (recur_vocab_build_with(text, size, &o, &v, &vs, &err) == RECUR_OK) {
+        int32_t *ids = NULL;
+        size_t n = 0;
+        recur_encode_stats es;
+        if (recur_vocab_encode_with(v, text, size, RECUR_UNKNOWN_ERROR, &ids, &n, &es, &err) != RECUR_OK)
+            abort();
+        if (n != vs.tokens || es.tokens != n || es.unk_mapped != vs.dropped_tokens || es.unknown_types != vs.dropped_types ||
+            recur_vocab_unk(v) < 0 || (o.max_vocab && recur_vocab_size(v) > o.max_vocab))
+            abort();
+        for (size_t i = 0; i < n; i++)
+            if (ids[i] < 0 || ids[i] >= recur_vocab_size(v))
+                abort();
+        free(ids);
+        recur_vocab_free(v);
+    }
     int min_count = size ? 1 + data[0] % 3 : 1;
     w2v_vocab wv;
     int32_t *wids = NULL;
