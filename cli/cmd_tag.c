@@ -83,7 +83,7 @@ static int tag_train(int argc, char **argv)
         {"--embed", {"--no-features", CLI_FLAG, &no_features, 0, 0, "no lowercase/suffix/shape features", NULL}},
         {"--embed", {"--min-count", CLI_INT, &o.min_count, 1, 1000000, "rarer training words are <unk> (default 2)",
                      NULL}},
-        {"--lr", {"--lr-decay", CLI_FLOAT, &tc.lr_decay, 0.01, 1, "learning rate factor after every epoch (default 1)",
+        {"--lr", {"--lr-decay", CLI_FLOAT, &tc.train.lr_decay, 0.01, 1, "learning rate factor after every epoch (default 1)",
                   NULL}},
     };
     const int n_own = (int)(sizeof own / sizeof own[0]);

@@ -39,9 +39,9 @@ int task_train_flags(task_train_cli *t, recur_config *model, recur_task_train_co
         {"--embed", CLI_INT, &model->embed, 1, 65536, help->embed, NULL},
         {"--dropout", CLI_FLOAT, &model->dropout, 0, 0.95, help->dropout, NULL},
         {"--epochs", CLI_INT, &tc->epochs, 1, 100000, help->epochs, NULL},
-        {"--batch", CLI_INT, &tc->batch, 1, 100000, help->batch, NULL},
-        {"--lr", CLI_FLOAT, &tc->lr, 1e-7, 10, "Adam learning rate (default 0.002)", NULL},
-        {"--clip", CLI_FLOAT, &tc->clip, 0, 1e6, "global gradient norm limit, 0 off (default 5)", NULL},
+        {"--batch", CLI_INT, &tc->train.batch, 1, 100000, help->batch, NULL},
+        {"--lr", CLI_FLOAT, &tc->train.lr, 1e-7, 10, "Adam learning rate (default 0.002)", NULL},
+        {"--clip", CLI_FLOAT, &tc->train.clip, 0, 1e6, "global gradient norm limit, 0 off (default 5)", NULL},
         {"--seed", CLI_INT64, &t->seed, 0, 9.2e18, help->seed, NULL},
         {"--threads", CLI_INT, &t->threads, 1, 1024, "threads (default: all cores)", NULL},
         {"--json", CLI_FLAG, &t->json, 0, 0, "print the held-out result as one JSON object", NULL},
@@ -65,7 +65,7 @@ int task_train_apply(const char *cmd, const task_train_cli *t)
     if (recur_cell_parse(t->cell, &t->model->cell, &err))
         return cli_error(cmd, "--cell: %s", err.msg), 2;
     t->model->bidirectional = t->bidir;
-    t->tc->seed = (uint64_t)t->seed;
+    t->tc->train.seed = (uint64_t)t->seed;
     recur_set_threads(t->threads);
     return 0;
 }

@@ -9,6 +9,7 @@
 #include "recur/train.h"
 #include "test.h"
 #include "train/trainer_internal.h"
+#include "train/update.h"
 
 /* A word vocabulary "w0" .. "w{V-1}". */
 static recur_vocab *numbered_vocab(int V)
@@ -207,10 +208,10 @@ static void test_lr_schedule(void)
     tc.decay_after = 4;
     const double want[] = {1, 1, 1, 1, 0.5, 0.25, 0.125};
     for (int e = 1; e <= 7; e++)
-        CHECK_CLOSE(trainer_lr_for_epoch(&tc, e), want[e - 1], 1e-7);
+        CHECK_CLOSE(train_lr_for_epoch(&tc, e), want[e - 1], 1e-7);
     tc.lr_decay = (float)(1.0 / 1.15);
     tc.decay_after = 14;
-    CHECK_CLOSE(trainer_lr_for_epoch(&tc, 55), pow(1.0 / 1.15, 41), 1e-5);
+    CHECK_CLOSE(train_lr_for_epoch(&tc, 55), pow(1.0 / 1.15, 41), 1e-5);
 }
 
 int main(void)

@@ -103,7 +103,7 @@ static void test_checkpoint(void)
     recur_task_train_config tc;
     recur_task_train_config_default(&tc);
     tc.epochs = 30;
-    tc.lr = 0.02f;
+    tc.train.lr = 0.02f;
     recur_model *m = NULL, *back = NULL;
     CHECK_MSG(recur_tagger_train(train, &o, &tc, NULL, NULL, &m, &err) == RECUR_OK, "%s", err.msg);
     if (!m) {

@@ -13,6 +13,7 @@
 
 #include "recur/error.h"
 #include "recur/model.h"
+#include "recur/train.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -24,12 +25,13 @@ extern "C" {
 #define RECUR_TASK_UNKNOWN_CHAR "\xee\x80\x81" /* U+E001 */
 
 typedef struct recur_task_train_config {
+    /* The update, as the language-model trainer makes it (recur/train.h):
+     * batch is sequences per batch (fewer when they are long), lr_decay
+     * multiplies the learning rate after every epoch, seed also orders the
+     * batches and draws the cloze masks; seq, the schedule's other fields
+     * and loss_scale are not used. */
+    recur_train_config train;
     int epochs;
-    int batch;        /* sequences per batch (fewer when they are long) */
-    float lr;         /* Adam */
-    float lr_decay;   /* learning rate multiplier after every epoch (1 keeps it) */
-    float clip;       /* global gradient norm; 0 turns clipping off */
-    uint64_t seed;    /* batch order, dropout, cloze masks */
     float mask_rate;  /* cloze: share of characters masked per sequence */
     int max_span;     /* cloze: masked runs are 1..max_span characters */
     int log_every;    /* progress every this many steps (0: once per epoch) */

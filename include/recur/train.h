@@ -39,8 +39,8 @@ typedef struct recur_train_config {
     float beta1, beta2, eps; /* Adam; eps also for RMSprop */
     float rms_alpha;         /* RMSprop smoothing */
     float clip;              /* max global gradient norm; 0 turns clipping off */
-    float l2;                /* adds l2/2 * |W|^2 over weight matrices to the loss */
-    float l1;                /* adds l1 * |W|_1 over weight matrices to the loss */
+    float l2;                /* adds l2/2 * |W|^2 over weight matrices to the objective */
+    float l1;                /* adds l1 * |W|_1 over weight matrices to the objective */
     recur_schedule schedule;
     float lr_decay;
     int decay_after;         /* first epoch (1-based) whose end decays, RECUR_LR_STEP */
@@ -78,7 +78,8 @@ recur_status recur_trainer_create_comm(recur_model *m, const recur_train_config 
                                        size_t count, recur_comm *comm, recur_trainer **out, recur_error *err);
 
 typedef struct recur_step_info {
-    double loss;          /* mean nats per token of this window (before the update) */
+    double loss;          /* mean nats per token of this window (before the update): the data term */
+    double penalty;       /* the l1/l2 term added to it in the objective (0 without penalties) */
     double grad_norm;     /* global norm before clipping */
     double lr;            /* learning rate used */
     int clipped;          /* the gradient was scaled down */

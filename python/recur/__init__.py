@@ -32,10 +32,8 @@ def set_threads(threads):
     _lib.lib.recur_set_threads(_check.integer("threads", threads, -1, 1024))
 
 
-try:
+if _lib.has("recur_run_create"):  # the training run (recur/run.h)
     from .training import train  # noqa: F401
-except ImportError:  # a librecur without the training run (recur/run.h)
-    pass
 
 __all__ = ["Model", "Config", "Vocab", "EvalResult", "KeyedVectors", "Word2Vec", "train", "set_threads",
            "RecurError", "ArgumentError", "FormatError", "RecurOSError", "RecurFileNotFoundError",

@@ -212,7 +212,7 @@ recur_status recur_classifier_train(const recur_labelled *train, const recur_cla
     cfg.level = RECUR_LEVEL_CHAR;
     recur_model *m = NULL;
     if (!st)
-        st = recur_task_model_create(&cfg, chars, labels, NULL, tc->seed, &m, err);
+        st = recur_task_model_create(&cfg, chars, labels, NULL, tc->train.seed, &m, err);
     if (st) {
         if (!m) {
             recur_vocab_free(chars);

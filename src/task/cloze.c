@@ -79,7 +79,7 @@ recur_status recur_cloze_train(const char *text, size_t len, const recur_cloze_o
     cfg.level = RECUR_LEVEL_CHAR;
     cfg.labels = 0;
     recur_model *m = NULL;
-    st = recur_task_model_create(&cfg, chars, NULL, NULL, tc->seed, &m, err);
+    st = recur_task_model_create(&cfg, chars, NULL, NULL, tc->train.seed, &m, err);
     if (st) {
         recur_vocab_free(chars);
         return st;

@@ -1,23 +1,9 @@
-/* Counting strings into a frequency-ordered vocabulary, and the training
- * defaults of the task models. */
+/* Counting strings into a frequency-ordered vocabulary. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "task/tagdata.h"
-
-void recur_task_train_config_default(recur_task_train_config *tc)
-{
-    memset(tc, 0, sizeof *tc);
-    tc->epochs = 5;
-    tc->batch = 32;
-    tc->lr = 2e-3f;
-    tc->lr_decay = 1.0f;
-    tc->clip = 5.0f;
-    tc->seed = 1;
-    tc->mask_rate = 0.15f;
-    tc->max_span = 3;
-}
 
 void counter_init(str_counter *c)
 {

@@ -14,6 +14,11 @@
 #include "core/rng.h"
 #include "recur/train.h"
 #include "train/optim.h"
+#include "train/update.h"
+
+/* Non-finite steps in a row that end a task training (as the command
+ * line's --max-skips default for a language model). */
+#define TASK_MAX_SKIPS_IN_A_ROW 10
 
 recur_status task_data_push(task_data *d, task_seq s, recur_error *err)
 {
@@ -228,10 +233,13 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
 {
     if (d->n < 1)
         return recur_fail(err, RECUR_E_ARG, "no training sequences");
+    recur_status checked = recur_train_config_check(&tc->train, err);
+    if (checked)
+        return checked;
     if (m->cfg.task == RECUR_TASK_CLOZE && task_mask_id(m) < 0)
         return recur_fail(err, RECUR_E_ARG, "a cloze model needs the mask character in its vocabulary");
     batcher bt;
-    recur_status st = batcher_init(&bt, d, tc->batch, err);
+    recur_status st = batcher_init(&bt, d, tc->train.batch, err);
     if (st)
         return st;
     seqnet_ws ws;
@@ -239,24 +247,22 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
     optim_state opt = {0};
     float *grads = calloc(m->n_params, sizeof *grads);
     int *order = malloc((size_t)bt.n_batches * sizeof *order);
-    recur_train_config oc;
-    recur_train_config_default(&oc);
-    oc.optimizer = RECUR_OPT_ADAM;
     if (!grads || !order) {
         st = recur_fail_nomem(err, "the gradients");
         goto out_nows;
     }
     if ((st = seqnet_ws_init(&ws, m, bt.max_T, bt.max_B, d->K, 1, err)))
         goto out_nows;
-    if ((st = batch_buf_init(&bb, bt.max_T, bt.max_B, d->K, err)) || (st = optim_init(&opt, &oc, m->n_params, err)))
+    if ((st = batch_buf_init(&bb, bt.max_T, bt.max_B, d->K, err)) || (st = optim_init(&opt, &tc->train, m->n_params, err)))
         goto out;
     recur_rng rng, drop_rng;
-    recur_rng_seed(&rng, tc->seed ^ 0x5eedf00dULL);
-    recur_rng_seed(&drop_rng, tc->seed);
+    recur_rng_seed(&rng, tc->train.seed ^ 0x5eedf00dULL);
+    recur_rng_seed(&drop_rng, tc->train.seed);
     double t0 = seconds_now();
     int64_t step = 0;
-    float lr = tc->lr;
+    int64_t skipped_in_a_row = 0;
     for (int epoch = 1; epoch <= tc->epochs; epoch++) {
+        const float lr = (float)train_lr_for_epoch(&tc->train, epoch);
         for (int k = 0; k < bt.n_batches; k++)
             order[k] = k;
         for (int k = bt.n_batches - 1; k > 0; k--) {
@@ -273,26 +279,37 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
             size_t n = count_targets(&b, m->cfg.task);
             if (!n)
                 continue;
-            /* grads is all zero: calloc'd, then cleared by each optim_step. */
+            /* grads is all zero: calloc'd, then cleared by each update. */
             double loss = seqnet_forward(m, &ws, &b, m->cfg.dropout > 0 ? &drop_rng : NULL, 1.0f / (float)n);
-            if (!isfinite(loss)) {
-                st = recur_fail(err, RECUR_E_NONFINITE, "the loss became %g at step %lld", loss, (long long)step + 1);
-                goto out;
+            train_update u;
+            if (isfinite(loss)) {
+                seqnet_backward(m, &ws, grads);
+                train_update_apply(m, &tc->train, &opt, NULL, lr, grads, &u);
+            } else {
+                train_update_skip(m, grads, &u);
             }
-            seqnet_backward(m, &ws, grads);
-            double norm = sqrt(block_sum_squares(grads, m->n_params));
-            float clip_scale = tc->clip > 0 && norm > tc->clip ? (float)(tc->clip / norm) : 1.0f;
-            optim_step(&opt, &oc, lr, m->params, grads, clip_scale);
             step++;
-            epoch_loss += loss;
-            epoch_n += n;
+            /* As the language-model trainer: a non-finite step is skipped;
+             * a run of them means the settings cannot train. */
+            if (u.skipped) {
+                if (++skipped_in_a_row == TASK_MAX_SKIPS_IN_A_ROW) {
+                    st = recur_fail(err, RECUR_E_NONFINITE,
+                                    "the loss or gradient was not finite for %d steps in a row (the last at step "
+                                    "%lld): lower --lr",
+                                    TASK_MAX_SKIPS_IN_A_ROW, (long long)step);
+                    goto out;
+                }
+            } else {
+                skipped_in_a_row = 0;
+                epoch_loss += loss;
+                epoch_n += n;
+            }
             if (progress && (k + 1 == bt.n_batches || (tc->log_every > 0 && step % tc->log_every == 0))) {
-                recur_task_progress p = {epoch, tc->epochs, step, k + 1, bt.n_batches, epoch_loss / (double)epoch_n,
+                recur_task_progress p = {epoch, tc->epochs, step, k + 1, bt.n_batches, epoch_n ? epoch_loss / (double)epoch_n : NAN,
                                          seconds_now() - t0, k + 1 == bt.n_batches};
                 progress(ctx, &p);
             }
         }
-        lr *= tc->lr_decay > 0 ? tc->lr_decay : 1.0f;
     }
 out:
     seqnet_ws_free(&ws);

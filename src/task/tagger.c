@@ -176,7 +176,7 @@ recur_status recur_tagger_train(const recur_tagged_corpus *train, const recur_ta
     cfg.task = RECUR_TASK_TAG;
     cfg.feature_embed = opt->features ? opt->feature_embed : 0;
     recur_model *m = NULL;
-    st = recur_task_model_create(&cfg, words, tags, feats, tc->seed, &m, err);
+    st = recur_task_model_create(&cfg, words, tags, feats, tc->train.seed, &m, err);
     if (st) {
         recur_vocab_free(words);
         recur_vocab_free(tags);

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/strmap.h"
 #include "train/trainer_internal.h"
+#include "train/update.h"
 
 void recur_train_config_default(recur_train_config *tc)
 {
@@ -59,18 +60,6 @@ recur_status recur_train_config_check(const recur_train_config *tc, recur_error 
     if (tc->decay_after < 0)
         return recur_fail(err, RECUR_E_ARG, "--decay-after must be >= 0");
     return RECUR_OK;
-}
-
-double trainer_lr_for_epoch(const recur_train_config *tc, int epoch)
-{
-    switch (tc->schedule) {
-    case RECUR_LR_STEP: /* ptb_word_lm: lr * decay ** max(epoch - max_epoch, 0) */
-        return tc->lr * pow(tc->lr_decay, epoch > tc->decay_after ? epoch - tc->decay_after : 0);
-    case RECUR_LR_EXP: /* char-rnn-tensorflow: lr * decay_rate ** (epoch - 1) */
-        return tc->lr * pow(tc->lr_decay, epoch - 1);
-    default:
-        return tc->lr;
-    }
 }
 
 /* The trainer of this rank's streams, before any rank hears of the others. */
@@ -191,30 +180,6 @@ void recur_trainer_free(recur_trainer *t)
     free(t);
 }
 
-/* The course's regularisers lambda*R(W) over weight matrices (not biases):
- * adds their gradient and returns their value. */
-static double add_regularisation(recur_trainer *t)
-{
-    const recur_model *m = t->m;
-    const float l2 = t->tc.l2, l1 = t->tc.l1;
-    if (l2 == 0.0f && l1 == 0.0f)
-        return 0.0;
-    double penalty = 0.0;
-    for (int i = 0; i < m->n_tensors; i++) {
-        const model_tensor *mt = &m->tensors[i];
-        if (!mt->decay || mt->alias)
-            continue;
-        const float *w = m->params + mt->offset;
-        float *g = t->grads + mt->offset;
-        for (size_t k = 0; k < mt->size; k++) {
-            float s = (float)((w[k] > 0.0f) - (w[k] < 0.0f));
-            penalty += 0.5 * l2 * (double)w[k] * w[k] + l1 * fabs((double)w[k]);
-            g[k] += l2 * w[k] + l1 * s;
-        }
-    }
-    return penalty;
-}
-
 /* This rank's streams' window into x and y; with x_all, the inputs of
  * every stream too. */
 static void gather_window(recur_trainer *t)
@@ -303,40 +268,26 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
     if (st)
         return st;
     info->loss = loss_sum / tokens;
-    int finite = isfinite(info->loss);
-    if (finite) {
+    train_update u;
+    if (isfinite(info->loss)) {
         net_backward(m, &t->ws, t->grads);
         if (t->ws.cancelled)
             return undo_cancelled_step(t, err);
         if ((st = sum_over_ranks(t, t->grads, m->n_params, RECUR_DT_F32, err)))
             return st;
-        add_regularisation(t);
-        const int sparse = t->sparse.seen != NULL;
-        if (sparse)
+        if (t->sparse.seen)
             sparse_rows_collect(&t->sparse, t->x_all ? t->x_all : t->x, (size_t)T * B);
-        double norm = sqrt(sparse ? sparse_rows_sum_squares(&t->sparse, t->grads, m->n_params)
-                                  : block_sum_squares(t->grads, m->n_params));
-        info->grad_norm = norm;
-        finite = isfinite(norm);
-        if (finite) {
-            float clip_scale = 1.0f;
-            if (t->tc.clip > 0.0f && norm > t->tc.clip) {
-                clip_scale = (float)(t->tc.clip / (norm + 1e-6));
-                info->clipped = 1;
-            }
-            if (sparse)
-                sparse_rows_step(&t->sparse, &t->opt, &t->tc, (float)info->lr, t->m->params, t->grads, clip_scale);
-            else
-                optim_step(&t->opt, &t->tc, (float)info->lr, t->m->params, t->grads, clip_scale);
-        }
+        train_update_apply(m, &t->tc, &t->opt, &t->sparse, (float)info->lr, t->grads, &u);
     } else {
-        info->grad_norm = NAN;
+        train_update_skip(m, t->grads, &u);
     }
-    if (!finite) {
-        /* Skip the update; the carried state may hold the bad values, so restart it. */
+    info->penalty = u.penalty;
+    info->grad_norm = u.grad_norm;
+    info->clipped = u.clipped;
+    if (u.skipped) {
+        /* The carried state may hold the bad values: restart it. */
         info->skipped = 1;
         t->skipped++;
-        memset(t->grads, 0, m->n_params * sizeof *t->grads);
         net_state_zero(&t->state);
     }
     t->step++;
@@ -352,7 +303,7 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
 int64_t recur_trainer_steps_per_epoch(const recur_trainer *t) { return t->epoch_steps; }
 int64_t recur_trainer_step_count(const recur_trainer *t) { return t->step; }
 int recur_trainer_epoch(const recur_trainer *t) { return t->epoch; }
-double recur_trainer_lr(const recur_trainer *t) { return trainer_lr_for_epoch(&t->tc, t->epoch) * t->lr_scale; }
+double recur_trainer_lr(const recur_trainer *t) { return train_lr_for_epoch(&t->tc, t->epoch) * t->lr_scale; }
 uint64_t recur_trainer_data_hash(const recur_trainer *t) { return t->data_hash; }
 
 int recur_trainer_observe_validation(recur_trainer *t, double val_loss)

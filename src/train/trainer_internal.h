@@ -38,8 +38,5 @@ struct recur_trainer {
 /* Whether other ranks take part (a communicator of more than one). */
 static inline int trainer_distributed(const recur_trainer *t) { return t->comm && t->comm->size > 1; }
 
-/* Learning rate for a 1-based epoch under the schedule (before the plateau
- * factor, which recur_trainer_lr applies). */
-double trainer_lr_for_epoch(const recur_train_config *tc, int epoch);
 
 #endif
