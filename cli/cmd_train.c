@@ -59,7 +59,10 @@ static const char *about =
     "a step's layer; a second one exits at once (after a file being written).\n"
     "--preset ptb-small|ptb-medium|ptb-large sets every option as TensorFlow's\n"
     "ptb_word_lm.py does (Zaremba et al. 2014) and, without --data, trains on the\n"
-    "shipped Penn Treebank files. --task cloze trains a fill-in model (recur fill).";
+    "shipped Penn Treebank files. --task cloze trains a fill-in model (recur fill).\n"
+    "Under mpirun (a -DRECUR_USE_MPI=ON build) the same flags train one model on N\n"
+    "ranks: --batch is the global batch, split across them; rank 0 writes every file\n"
+    "(docs/distributed.md).";
 
 static void print_help(void)
 {
