@@ -23,15 +23,30 @@ void cli_list_free(cli_list *l)
     memset(l, 0, sizeof *l);
 }
 
-static const char *kind_hint(cli_kind k)
+/* The placeholder of a string flag: FILE for the flags that name files,
+ * DIR for folders, TEXT otherwise. */
+static const char *string_hint(const char *name)
 {
-    switch (k) {
+    static const char *const files[] = {"--model", "--out", "--output", "--data", "--val", "--test", "--log",
+                                        "--vectors", "--train", "--questions", "--wordsim", "--simlex", "--init-from",
+                                        "--svg", "--read-vocab", "--save-vocab", "--labels", "--from", "-o"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (strcmp(name, files[i]) == 0)
+            return " FILE";
+    if (strstr(name, "dir"))
+        return " DIR";
+    return " TEXT";
+}
+
+static const char *kind_hint(const cli_flag *f)
+{
+    switch (f->kind) {
     case CLI_INT:
     case CLI_INT64: return " N";
     case CLI_FLOAT:
     case CLI_DOUBLE: return " X";
     case CLI_STRING:
-    case CLI_LIST: return " VALUE";
+    case CLI_LIST: return string_hint(f->name);
     default: return "";
     }
 }
@@ -47,7 +62,7 @@ void cli_print_help(const cli_spec *spec)
         if (!f->help)
             continue;
         char left[64];
-        snprintf(left, sizeof left, "%s%s", f->name, kind_hint(f->kind));
+        snprintf(left, sizeof left, "%s%s", f->name, kind_hint(f));
         printf("  %-22s %s\n", left, f->help);
     }
     printf("  %-22s %s\n", "--help", "show this help and exit");

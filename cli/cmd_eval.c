@@ -8,9 +8,29 @@
 #include "args.h"
 #include "commands.h"
 #include "corpus.h"
+#include "progress.h"
 #include "recur.h"
 
 #define CMD "recur eval"
+
+/* A long evaluation (a wide model, batch 1) shows how far it is on stderr
+ * once it has run a few seconds. */
+typedef struct eval_progress {
+    progress prog;
+    double start;
+} eval_progress;
+
+static void on_eval_progress(void *user, size_t done, size_t total)
+{
+    eval_progress *e = user;
+    double t = now_seconds() - e->start;
+    if (t < 3.0 || !total || !done)
+        return;
+    double share = (double)done / (double)total;
+    char eta[32];
+    format_duration(t * (1.0 - share) / share, eta, sizeof eta);
+    progress_status(&e->prog, 0, "evaluating: %.0f%% of %zu predictions, ETA %s", 100.0 * share, total, eta);
+}
 
 static void print_result(const char *name, const recur_eval_result *r)
 {
@@ -149,7 +169,13 @@ int cmd_eval(int argc, char **argv)
         rc = eval_ensemble(&model_paths, models, ids, n, batch, seq, json, file, &st);
     } else if (!rc) {
         recur_eval_result res;
-        if (recur_model_evaluate(models[0], ids, n, batch, seq, &res, &err)) {
+        eval_progress ep;
+        progress_init(&ep.prog, stderr, 0);
+        ep.start = now_seconds();
+        recur_eval_watch watch = {on_eval_progress, &ep, NULL};
+        recur_status est = recur_model_evaluate_watched(models[0], ids, n, batch, seq, &watch, &res, &err);
+        progress_done(&ep.prog);
+        if (est) {
             cli_error(CMD, "%s: %s", file, err.msg);
             rc = 1;
         } else if (json) {

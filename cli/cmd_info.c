@@ -1,5 +1,6 @@
 /* recur info: what a model file holds. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -7,6 +8,28 @@
 #include "recur.h"
 
 #define CMD "recur info"
+
+/* The record's fields, one line each: the command, steps and epochs, the
+ * best validation loss, the data and the date. */
+static void print_run(const char *run)
+{
+    if (!run) {
+        printf("trained    (no record of the training run)\n");
+        return;
+    }
+    recur_run_record v;
+    if (recur_run_record_parse(run, &v, NULL)) {
+        printf("trained    %s\n", run);
+        return;
+    }
+    printf("trained    %lld steps (%.2f epochs) on %s (%zu tokens, hash %s), %s\n", (long long)v.steps, v.epochs,
+           v.data, v.data_tokens, v.data_hash, v.date);
+    if (v.best_val_loss == v.best_val_loss)
+        printf("best val   %.4f nats/token\n", v.best_val_loss);
+    else
+        printf("best val   none (no validation)\n");
+    printf("command    %s\n", v.command);
+}
 
 int cmd_info(int argc, char **argv)
 {
@@ -28,15 +51,21 @@ int cmd_info(int argc, char **argv)
     recur_model *m = NULL;
     if (recur_model_load(model_path, &m, &err))
         return cli_error(CMD, "%s", err.msg), 1;
+    /* The training run the file records (recur train writes it), if any. */
+    char *run = NULL;
+    if (recur_model_file_run(model_path, &run, &err)) {
+        recur_model_free(m);
+        return cli_error(CMD, "%s", err.msg), 1;
+    }
     const recur_config *c = recur_model_config(m);
     const char *level = c->level == RECUR_LEVEL_WORD ? "word" : "char";
     if (json) {
         printf("{\"level\":\"%s\",\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,\"embed\":%d,\"vocab_size\":%d,"
                "\"tied\":%s,\"peephole\":%s,\"bidirectional\":%s,\"task\":\"%s\",\"labels\":%d,\"dropout\":%g,"
-               "\"parameters\":%zu}\n",
+               "\"parameters\":%zu,\"run\":%s}\n",
                level, recur_cell_name(c->cell), c->layers, c->hidden, c->embed, c->vocab_size,
                c->tied ? "true" : "false", c->peephole ? "true" : "false", c->bidirectional ? "true" : "false",
-               recur_task_name(c->task), c->labels, (double)c->dropout, recur_model_param_count(m));
+               recur_task_name(c->task), c->labels, (double)c->dropout, recur_model_param_count(m), run ? run : "null");
     } else {
         printf("model      %s\n", model_path);
         printf("level      %s\n", level);
@@ -51,7 +80,9 @@ int cmd_info(int argc, char **argv)
         printf("dropout    %g\n", (double)c->dropout);
         printf("vocabulary %d tokens\n", c->vocab_size);
         printf("parameters %zu\n", recur_model_param_count(m));
+        print_run(run);
     }
+    free(run);
     recur_model_free(m);
     return 0;
 }

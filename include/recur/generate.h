@@ -111,7 +111,9 @@ void recur_picker_accept(recur_picker *p, int32_t id);
 /* The next token from these logits (not changed). */
 int32_t recur_picker_pick(recur_picker *p, const float *logits);
 /* The distribution the chain draws from, for tests and for the curious:
- * probs gets vocab_size probabilities (zero where the chain cut). */
+ * probs gets vocab_size probabilities (zero where the chain cut; one-hot
+ * when the pick is an argmax). Every cut keeps the most likely token, and
+ * the tokens tied with the last one it keeps. */
 void recur_picker_distribution(recur_picker *p, const float *logits, float *probs);
 
 /* ---- token ids to text, with stop strings ---- */
@@ -149,7 +151,9 @@ typedef int (*recur_text_fn)(void *user, int index, const char *text, size_t len
                              recur_finish why);
 
 typedef struct recur_generate_options {
-    const char *prime;          /* UTF-8; NULL or "": a newline (char) or "<eos>" (word) */
+    const char *prime;          /* UTF-8; NULL or "": a newline (char) or "<eos>" (word). A word
+                                   prime not ending in a new line is continued: its last line's
+                                   "<eos>" is not fed */
     int max_tokens;             /* default 500 */
     const char *const *stop;    /* stop strings (may be NULL) */
     int n_stop;
@@ -160,9 +164,12 @@ typedef struct recur_generate_options {
 void recur_generate_options_default(recur_generate_options *o);
 
 /* Generates o->count samples from the model. The prime text itself is not
- * passed to fn. With settings->mode RECUR_SAMPLE_BEAM the result is the
- * beam of the highest length-normalised log-probability, delivered once at
- * the end. Seeded: the same model, settings and options give the same text. */
+ * passed to fn. With settings->mode RECUR_SAMPLE_BEAM (count 1) the result
+ * is the beam of the highest length-normalised log-probability, delivered
+ * once at the end; the beam ranks by the model's log-probabilities at
+ * temperature 1, without penalties. Seeded: the same model, settings and
+ * options give the same text, and sample i of a count-N run is the text
+ * of a count-1 run with seed + i. */
 recur_status recur_generate(const recur_model *m, const recur_sample_settings *s, const recur_generate_options *o,
                             recur_text_fn fn, void *user, recur_error *err);
 

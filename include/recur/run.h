@@ -253,6 +253,19 @@ recur_status recur_run_all(const recur_run_options *o, const volatile sig_atomic
  * file has none; only the file's header is read. */
 recur_status recur_model_file_run(const char *path, char **json, recur_error *err);
 
+/* The record's fields (strings cut to fit). */
+typedef struct recur_run_record {
+    char command[2048];
+    int64_t steps;
+    double epochs;
+    double best_val_loss;    /* NaN when the run had no validation */
+    char data[256];
+    size_t data_tokens;
+    char data_hash[24];
+    char date[24];
+} recur_run_record;
+recur_status recur_run_record_parse(const char *json, recur_run_record *out, recur_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "io/safetensors.h"
+#include "recur/text.h"
 
 static const struct {
     const char *name;
@@ -277,6 +278,23 @@ recur_status st_parse(const unsigned char *bytes, size_t size, st_file **out, re
     return finish(f, parse_owned(f, err), out);
 }
 
+/* Whether a file that is not safetensors begins with 8 bytes of text (a
+ * text file given as a model): printable ASCII, tabs, line ends or UTF-8
+ * bytes, where a real header length has zero bytes at the top. */
+static int starts_with_text(const unsigned char *b, size_t size)
+{
+    if (size < 8)
+        return 0;
+    for (int i = 0; i < 8; i++)
+        if (b[i] < 0x80 && !(b[i] >= 0x20 || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
+            return 0;
+    /* Valid UTF-8, allowing the last character to be cut by the 8 bytes. */
+    for (size_t n = 8; n >= 5; n--)
+        if (recur_utf8_validate((const char *)b, n, NULL) == RECUR_OK)
+            return 1;
+    return 0;
+}
+
 recur_status st_read(const char *path, st_file **out, recur_error *err)
 {
     *out = NULL;
@@ -312,7 +330,10 @@ recur_status st_read(const char *path, st_file **out, recur_error *err)
                           read_error ? " (read error)" : " (file changed while reading)");
     }
     recur_status st = parse_owned(f, err);
-    if (st != RECUR_OK)
+    if (st != RECUR_OK && starts_with_text(f->bytes, f->size))
+        st = recur_fail(err, RECUR_E_FORMAT, "%s is not a recur model: it starts with text (\"%.8s\"), not a "
+                        "safetensors header length", path, (const char *)f->bytes);
+    else if (st != RECUR_OK)
         recur_error_prefix(err, "%s", path);
     return finish(f, st, out);
 }

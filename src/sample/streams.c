@@ -30,7 +30,8 @@ struct recur_streams {
     packed_model pm;
     int cap;
     size_t LH;             /* L * H */
-    float *h;              /* [cap][2][LH]: double-buffered h of every layer */
+    size_t h_stride;       /* floats from one slot's h buffers to the next's */
+    float *h;              /* [cap][h_stride]: two buffers of LH, the h of every layer */
     unsigned char *cur;    /* [cap]: which of a slot's two h buffers is current */
     float *c;              /* [cap][LH] */
     float *logits;         /* [cap][V] */
@@ -63,7 +64,11 @@ recur_status recur_streams_create(const recur_model *m, int capacity, recur_samp
 #else
     st->max_threads = 1;
 #endif
-    st->h = calloc(C * 2 * st->LH, sizeof *st->h);
+    /* The kernels read the same column of every fed slot's h together; with
+     * slots a multiple of 4 KB apart those all fall in one L1 set, whose 8
+     * ways 16 slots then thrash. A cache line more per slot spreads them. */
+    st->h_stride = (2 * st->LH + 15) / 16 * 16 + 16;
+    st->h = calloc(C * st->h_stride, sizeof *st->h);
     st->cur = calloc(C, 1);
     st->c = calloc(C * st->LH, sizeof *st->c);
     st->logits = calloc(C * p->V, sizeof *st->logits);
@@ -98,7 +103,7 @@ int recur_streams_capacity(const recur_streams *st) { return st->cap; }
 
 static float *h_of(const recur_streams *st, int slot, int which)
 {
-    return st->h + ((size_t)slot * 2 + (size_t)which) * st->LH;
+    return st->h + (size_t)slot * st->h_stride + (size_t)which * st->LH;
 }
 
 void recur_streams_reset(recur_streams *st, int slot)

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "core/json.h"
 #include "io/safetensors.h"
 #include "model/checkpoint.h"
+#include "recur/run.h"
 
 recur_status run_save_model(const recur_model *m, const char *path, const char *record, recur_error *err)
 {
@@ -153,4 +155,36 @@ recur_status recur_model_file_run(const char *path, char **json, recur_error *er
     json_free(root);
     free(header);
     return st;
+}
+
+static void copy_field(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src ? src : "");
+}
+
+recur_status recur_run_record_parse(const char *json, recur_run_record *out, recur_error *err)
+{
+    memset(out, 0, sizeof *out);
+    json_value *root = NULL;
+    recur_status st = json_parse(json, strlen(json), &root, err);
+    if (st)
+        return recur_error_prefix(err, "recur.run");
+    int64_t steps = 0, tokens = 0;
+    double epochs = 0;
+    const json_value *best = json_get(root, "best_val_loss");
+    if (root->type != JSON_OBJECT || json_get_int64(root, "steps", &steps) || json_get_double(root, "epochs", &epochs) ||
+        json_get_int64(root, "data_tokens", &tokens) || !best) {
+        json_free(root);
+        return recur_fail(err, RECUR_E_FORMAT, "recur.run: the record of the training run is incomplete");
+    }
+    out->steps = steps;
+    out->epochs = epochs;
+    out->data_tokens = (size_t)tokens;
+    out->best_val_loss = best->type == JSON_NUMBER ? best->number : NAN;
+    copy_field(out->command, sizeof out->command, json_get_string(root, "command"));
+    copy_field(out->data, sizeof out->data, json_get_string(root, "data"));
+    copy_field(out->data_hash, sizeof out->data_hash, json_get_string(root, "data_hash"));
+    copy_field(out->date, sizeof out->date, json_get_string(root, "date"));
+    json_free(root);
+    return RECUR_OK;
 }

@@ -127,9 +127,13 @@ row "UTF-16 surrogate in UTF-8" 1 "surrogate.txt: invalid UTF-8 at byte offset 2
 row "text too short for batch x seq" 1 "lower --batch or --seq" train --data text.txt --out x.safetensors --batch 50 --seq 100
 row "output folder missing" 1 "directory nowhere does not exist" train --data text.txt --out nowhere/x.safetensors
 row "output is a directory" 1 "--out adir is a directory" train --data text.txt --out adir
+row "--out holds another run's model" 1 "--out m.safetensors: m.safetensors already exists (another run's); continue that run with --resume, or replace it with --force" train --data text.txt --out m.safetensors --hidden 8
+row "--task without its value" 2 "--task needs a value" train --task
+row "--data-dir without train.txt" 1 "--data-dir adir has no train.txt" train --data-dir adir --out x.safetensors
+row "unknown learning-rate schedule" 2 "--lr-schedule must be constant, step, exp or plateau, got 'cosine'" train --data text.txt --out x.safetensors --lr-schedule cosine
 row "resume without a state" 1 "cannot resume: nothing.safetensors.state: cannot open" train --resume --out nothing.safetensors
 row "resume on other data" 1 "the training data differ from the run that wrote this state" train --resume --out resume_other.safetensors --data other.txt
-row "model is a text file" 1 "text.txt: header length 8031924123371070824 exceeds the limit of 100000000 bytes" info --model text.txt
+row "model is a text file" 1 "text.txt is not a recur model: it starts with text (\"hello wo\")" info --model text.txt
 row "model is a directory" 1 "adir: not a regular file" info --model adir
 row "truncated model" 1 "truncated.safetensors: header length" sample --model truncated.safetensors
 row "header length 2^64-1" 1 "header length 18446744073709551615 exceeds the limit" info --model header_len.safetensors
@@ -145,7 +149,7 @@ row "unknown --newlines value" 2 "--newlines must be keep or lf, got 'crlf'" tra
 row "unknown --unknown policy" 2 "--unknown must be error or skip, got 'drop'" eval --model m.safetensors --unknown drop text.txt
 row "--init-from with an architecture flag" 2 "--hidden cannot be combined with --init-from m.safetensors: fine-tuning keeps the model's architecture" train --init-from m.safetensors --data text.txt --out x.safetensors --hidden 64
 row "--init-from with --resume" 2 "--init-from starts a new run from a model and --resume continues a saved one" train --init-from m.safetensors --resume --out m.safetensors
-row "--init-from not a model" 1 "--init-from: text.txt: header length" train --init-from text.txt --data text.txt --out x.safetensors
+row "--init-from not a model" 1 "--init-from: text.txt is not a recur model: it starts with text" train --init-from text.txt --data text.txt --out x.safetensors
 row "word2vec text of only blanks" 1 "blank.txt: the text has no words" w2v train --train blank.txt --output v.vec
 row "word2vec header beyond the file" 1 "header says 2147483647 words of 300 dimensions, more than" w2v analogy --vectors big_header.vec --questions text.txt
 row "word2vec value not a number" 1 "value 2 is not a number" w2v analogy --vectors short_row.vec --questions text.txt
