@@ -173,6 +173,23 @@ void recur_generate_options_default(recur_generate_options *o);
 recur_status recur_generate(const recur_model *m, const recur_sample_settings *s, const recur_generate_options *o,
                             recur_text_fn fn, void *user, recur_error *err);
 
+/* ---- one sample, pulled from the caller's thread ---- */
+
+typedef struct recur_generator recur_generator;
+
+/* One sample (o->count 1, any mode but beam), advanced a token per
+ * recur_generator_next: the text a count-1 recur_generate gives for the
+ * same model, settings and options. */
+recur_status recur_generator_create(const recur_model *m, const recur_sample_settings *s,
+                                    const recur_generate_options *o, recur_generator **out, recur_error *err);
+/* Generates one token. *piece and *len get the text now safe to show (may
+ * be empty; valid until the next call); *done is set, with *why, on the
+ * call that ends the sample (its piece then includes any held-back tail)
+ * and on every call after it. */
+recur_status recur_generator_next(recur_generator *g, const char **piece, size_t *len, int *done,
+                                  recur_finish *why, recur_error *err);
+void recur_generator_free(recur_generator *g);
+
 #ifdef __cplusplus
 }
 #endif

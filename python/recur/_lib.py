@@ -196,6 +196,9 @@ for _args in [
     ("recur_streams_state_size", c_size_t, c_void_p),
     ("recur_streams_get_state", None, c_void_p, c_int, P(c_float)),
     ("recur_streams_set_state", None, c_void_p, c_int, P(c_float)),
+    ("recur_generator_create", c_int, c_void_p, P(SampleSettings), P(GenerateOptions), P(c_void_p), E),
+    ("recur_generator_next", c_int, c_void_p, P(P(ctypes.c_char)), P(c_size_t), P(c_int), P(c_int), E),
+    ("recur_generator_free", None, c_void_p),
 ]:
     _declare(*_args, optional=True)
 # word vectors

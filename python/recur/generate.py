@@ -123,6 +123,37 @@ def generate(model, prime="", length=500, temperature=1.0, top_k=0, top_p=1.0, m
 
 
 def _stream(run):
+    """Steps one sample from this thread (recur_generator: the text
+    recur_generate gives), a token per C call with the GIL released while
+    it computes, and yields the pieces; or, with an older library, runs
+    recur_generate on a worker thread."""
+    if not _lib.has("recur_generator_create"):
+        return _stream_thread(run)
+    return _stream_pull(run)
+
+
+def _stream_pull(run):
+    out, err = ctypes.c_void_p(), Err()
+    err.check(L.recur_generator_create(run.model.ptr, ctypes.byref(run.s), ctypes.byref(run.o), ctypes.byref(out),
+                                       err.ref))
+    gen = Owned(out.value, L.recur_generator_free, keep=run.model)
+    piece, n = ctypes.POINTER(ctypes.c_char)(), ctypes.c_size_t()
+    done, why = ctypes.c_int(), ctypes.c_int()
+    dec = _decoder()
+    # run stays referenced by this frame: the options' strings outlive the generator
+    while not done.value:
+        err.check(L.recur_generator_next(gen.ptr, ctypes.byref(piece), ctypes.byref(n), ctypes.byref(done),
+                                         ctypes.byref(why), err.ref))
+        if n.value:
+            text = dec.decode(ctypes.string_at(piece, n.value))
+            if text:
+                yield text
+    tail = dec.decode(b"", final=True)
+    if tail:
+        yield tail
+
+
+def _stream_thread(run):
     """Runs recur_generate on a worker thread (the GIL is free while it
     computes) and yields its pieces as they arrive. Closing the generator
     early stops the C loop at the next token."""
