@@ -65,12 +65,19 @@ typedef struct recur_config {
     recur_pool pool;     /* classify only */
     int feature_size;    /* tag: rows of the word-feature table (suffixes, shape); 0 = none */
     int feature_embed;   /* its width, added to layer 0's input */
+    /* Normalisation inside every recurrent layer (none by default). */
+    recur_norm norm;
+    int norm_steps;      /* batch norm: time steps with their own running averages
+                            (the trained window length); later steps use the last */
 } recur_config;
 
 /* char-rnn-tensorflow's defaults: char level, LSTM, 2 layers of 128, no dropout; forget bias 0. */
 void recur_config_default(recur_config *cfg);
 /* PyTorch's mode names: "rnn_tanh", "rnn_relu", "lstm", "gru" ("rnn" = "rnn_tanh"). */
 const char *recur_cell_name(recur_cell cell);
+/* "none", "batch", "layer". */
+const char *recur_norm_name(recur_norm norm);
+recur_status recur_norm_parse(const char *name, recur_norm *norm, recur_error *err);
 recur_status recur_cell_parse(const char *name, recur_cell *cell, recur_error *err);
 /* "lm", "tag", "cloze", "classify". */
 const char *recur_task_name(recur_task task);

@@ -89,7 +89,8 @@ class Config(ctypes.Structure):
     _fields_ = [("level", c_int), ("cell", c_int), ("layers", c_int), ("hidden", c_int), ("embed", c_int),
                 ("vocab_size", c_int), ("tied", c_int), ("peephole", c_int), ("dropout", c_float),
                 ("init_scale", c_float), ("forget_bias", c_float), ("bidirectional", c_int), ("task", c_int),
-                ("labels", c_int), ("pool", c_int), ("feature_size", c_int), ("feature_embed", c_int)]
+                ("labels", c_int), ("pool", c_int), ("feature_size", c_int), ("feature_embed", c_int),
+                ("norm", c_int), ("norm_steps", c_int)]
 
 
 class EvalResult(ctypes.Structure):

@@ -17,6 +17,7 @@ CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")
 LEVELS = ("char", "word")
 TASKS = ("lm", "tag", "cloze", "classify")
 POOLS = ("mean", "last")
+NORMS = ("none", "batch", "layer")
 _CELL_ALIASES = {"rnn": "rnn_tanh", "tanh": "rnn_tanh", "relu": "rnn_relu"}
 
 
@@ -69,6 +70,8 @@ class Config:
     pool: str = "mean"
     feature_size: int = 0
     feature_embed: int = 0
+    norm: str = "none"  # "batch" or "layer": normalised recurrent layers
+    norm_steps: int = 0  # batch norm: steps with their own running averages
 
     @classmethod
     def _from_c(cls, c):
@@ -77,7 +80,7 @@ class Config:
                    dropout=float(np.float32(c.dropout)), init_scale=float(np.float32(c.init_scale)),
                    forget_bias=float(np.float32(c.forget_bias)), bidirectional=bool(c.bidirectional),
                    task=TASKS[c.task], labels=c.labels, pool=POOLS[c.pool], feature_size=c.feature_size,
-                   feature_embed=c.feature_embed)
+                   feature_embed=c.feature_embed, norm=NORMS[c.norm], norm_steps=c.norm_steps)
 
     def _to_c(self):
         c = _lib.Config()
@@ -86,7 +89,9 @@ class Config:
         c.cell = _pick("cell", self.cell, CELLS, _CELL_ALIASES)
         c.task = _pick("task", self.task, TASKS)
         c.pool = _pick("pool", self.pool, POOLS)
-        for name in ("layers", "hidden", "embed", "vocab_size", "labels", "feature_size", "feature_embed"):
+        c.norm = _pick("norm", self.norm, NORMS)
+        for name in ("layers", "hidden", "embed", "vocab_size", "labels", "feature_size", "feature_embed",
+                     "norm_steps"):
             setattr(c, name, _check.integer(name, getattr(self, name), 0, _check.INT32_MAX))
         for name in ("tied", "peephole", "bidirectional"):
             v = getattr(self, name)

@@ -20,6 +20,8 @@ void model_config_to_json(const recur_config *c, recur_strbuf *out)
                         c->embed ? c->embed : c->hidden, c->hidden, c->vocab_size, c->tied ? "true" : "false",
                         c->peephole ? "true" : "false", c->bidirectional ? "true" : "false", (double)c->dropout,
                         (double)c->init_scale, (double)c->forget_bias);
+    if (c->norm != RECUR_NORM_NONE)
+        recur_strbuf_printf(out, ",\"norm\":\"%s\",\"norm_steps\":%d", recur_norm_name(c->norm), c->norm_steps);
     /* Task fields only where they say something: a language model's config
      * reads as it always did. */
     if (c->task != RECUR_TASK_LM) {
@@ -111,6 +113,13 @@ recur_status model_config_from_json(const json_value *o, recur_config *c, recur_
         (st = get_int(o, "feature_embed", 0, &c->feature_embed, err)) ||
         (st = get_float(o, "dropout", &c->dropout, err)) || (st = get_float(o, "init_scale", &c->init_scale, err)) ||
         (st = get_float(o, "forget_bias", &c->forget_bias, err)))
+        return st;
+    const char *norm = json_get_string(o, "norm");
+    if (norm && recur_norm_parse(norm, &c->norm, err))
+        return as_format_error(err);
+    if (!norm && json_get(o, "norm"))
+        return recur_fail(err, RECUR_E_FORMAT, "recur.config \"norm\" must be a string");
+    if ((st = get_int(o, "norm_steps", 0, &c->norm_steps, err)))
         return st;
     const char *task = json_get_string(o, "task");
     if (task && recur_task_parse(task, &c->task, err))

@@ -27,6 +27,27 @@ void recur_config_default(recur_config *cfg)
     cfg->forget_bias = 0.0f;
 }
 
+const char *recur_norm_name(recur_norm norm)
+{
+    switch (norm) {
+    case RECUR_NORM_NONE: return "none";
+    case RECUR_NORM_BATCH: return "batch";
+    case RECUR_NORM_LAYER: return "layer";
+    }
+    return "?";
+}
+
+recur_status recur_norm_parse(const char *name, recur_norm *norm, recur_error *err)
+{
+    static const char *const names[] = {"none", "batch", "layer"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *norm = (recur_norm)i;
+            return RECUR_OK;
+        }
+    return recur_fail(err, RECUR_E_ARG, "unknown normalisation '%s' (expected none, batch or layer)", name);
+}
+
 const char *recur_cell_name(recur_cell cell)
 {
     switch (cell) {
@@ -105,10 +126,33 @@ recur_status model_config_check(const recur_config *c, recur_error *err)
         return recur_fail(err, RECUR_E_ARG, "word features exist only for tag models");
     if (c->tied && c->task != RECUR_TASK_LM)
         return recur_fail(err, RECUR_E_ARG, "weight tying exists only for language models");
+    if ((unsigned)c->norm > RECUR_NORM_LAYER)
+        return recur_fail(err, RECUR_E_ARG, "unknown normalisation %d", (int)c->norm);
+    if (c->norm != RECUR_NORM_NONE && c->peephole)
+        return recur_fail(err, RECUR_E_ARG, "--norm %s is not combined with peephole connections",
+                          recur_norm_name(c->norm));
+    if (c->norm == RECUR_NORM_BATCH ? c->norm_steps < 1 || c->norm_steps > 100000 : c->norm_steps != 0)
+        return recur_fail(err, RECUR_E_ARG, "batch norm keeps running averages for 1 to 100000 steps and the others "
+                          "for none; got %d steps with --norm %s", c->norm_steps, recur_norm_name(c->norm));
     size_t total = model_param_total(c);
     if (total > MODEL_MAX_PARAMS)
         return recur_fail(err, RECUR_E_ARG, "model too large: %zu parameters (limit %zu)", total, MODEL_MAX_PARAMS);
     return RECUR_OK;
+}
+
+/* Floats of one layer-direction's normalisation: two gains of G*H, the
+ * LSTM cell's gain and shift, and for batch norm the running mean and
+ * variance of each site for every step. */
+static size_t model_norm_floats(const recur_config *c)
+{
+    if (c->norm == RECUR_NORM_NONE)
+        return 0;
+    size_t H = (size_t)c->hidden, GH = (size_t)rnn_gate_count(c->cell) * H;
+    size_t cell = c->cell == RECUR_CELL_LSTM ? H : 0;
+    size_t n = 2 * GH + 2 * cell;
+    if (c->norm == RECUR_NORM_BATCH)
+        n += 2 * (size_t)c->norm_steps * (2 * GH + cell);
+    return n;
 }
 
 size_t model_param_total(const recur_config *c)
@@ -121,7 +165,7 @@ size_t model_param_total(const recur_config *c)
     size_t total = V * E + (c->tied ? 0 : O * D * H) + O + (size_t)c->feature_size * (size_t)c->feature_embed;
     for (int l = 0; l < c->layers; l++) {
         size_t in = l == 0 ? E + (size_t)c->feature_embed : D * H;
-        total += D * (G * H * (in + H + 2) + (c->peephole ? 3 * H : 0));
+        total += D * (G * H * (in + H + 2) + (c->peephole ? 3 * H : 0) + model_norm_floats(c));
     }
     return total;
 }
@@ -173,6 +217,44 @@ static size_t add_tensor(table_builder *tb, const char *name, int64_t rows, int6
     return t->offset;
 }
 
+/* A layer's normalisation tensors, named as a PyTorch module holding an
+ * nn.LayerNorm-like or per-step batch-norm submodule per site would name
+ * them (see docs/checkpoint-format.md). */
+static void add_norm_tensors(table_builder *tb, const recur_config *cfg, int l, const char *sfx, model_layer *ly)
+{
+    size_t *const all[] = {&ly->norm_ih, &ly->norm_hh, &ly->norm_c_w, &ly->norm_c_b, &ly->mean_ih,
+                           &ly->var_ih,  &ly->mean_hh, &ly->var_hh,   &ly->mean_c,   &ly->var_c};
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+        *all[k] = MODEL_NO_TENSOR;
+    if (cfg->norm == RECUR_NORM_NONE)
+        return;
+    const int64_t GH = (int64_t)rnn_gate_count(cfg->cell) * cfg->hidden, H = cfg->hidden, S = cfg->norm_steps;
+    const int lstm = cfg->cell == RECUR_CELL_LSTM, batch = cfg->norm == RECUR_NORM_BATCH;
+    char name[48];
+    snprintf(name, sizeof name, "rnn.norm_ih_l%d%s.weight", l, sfx);
+    ly->norm_ih = add_tensor(tb, name, GH, 0, 0);
+    snprintf(name, sizeof name, "rnn.norm_hh_l%d%s.weight", l, sfx);
+    ly->norm_hh = add_tensor(tb, name, GH, 0, 0);
+    if (lstm) {
+        snprintf(name, sizeof name, "rnn.norm_c_l%d%s.weight", l, sfx);
+        ly->norm_c_w = add_tensor(tb, name, H, 0, 0);
+        snprintf(name, sizeof name, "rnn.norm_c_l%d%s.bias", l, sfx);
+        ly->norm_c_b = add_tensor(tb, name, H, 0, 0);
+    }
+    if (!batch)
+        return;
+    static const char *const sites[3] = {"ih", "hh", "c"};
+    size_t *const means[3] = {&ly->mean_ih, &ly->mean_hh, &ly->mean_c}, *const vars[3] = {&ly->var_ih, &ly->var_hh,
+                                                                                          &ly->var_c};
+    for (int s = 0; s < (lstm ? 3 : 2); s++) {
+        int64_t width = s == 2 ? H : GH;
+        snprintf(name, sizeof name, "rnn.norm_%s_l%d%s.running_mean", sites[s], l, sfx);
+        *means[s] = add_tensor(tb, name, S, width, 0);
+        snprintf(name, sizeof name, "rnn.norm_%s_l%d%s.running_var", sites[s], l, sfx);
+        *vars[s] = add_tensor(tb, name, S, width, 0);
+    }
+}
+
 recur_status model_alloc(const recur_config *cfg, recur_model **out, recur_error *err)
 {
     recur_status st = model_config_check(cfg, err);
@@ -188,7 +270,7 @@ recur_status model_alloc(const recur_config *cfg, recur_model **out, recur_error
     const int G = rnn_gate_count(cfg->cell), D = cfg->bidirectional ? 2 : 1;
     m->dirs = D;
     m->feat_w = MODEL_NO_TENSOR;
-    m->tensors = calloc((size_t)(4 + 7 * L * D), sizeof *m->tensors);
+    m->tensors = calloc((size_t)(4 + 17 * L * D), sizeof *m->tensors);
     m->layers = calloc((size_t)(L * D), sizeof *m->layers);
     if (!m->tensors || !m->layers) {
         recur_model_free(m);
@@ -225,6 +307,7 @@ recur_status model_alloc(const recur_config *cfg, recur_model **out, recur_error
                     ly->w_peep = off;
             }
         }
+        add_norm_tensors(&tb, cfg, l, sfx, ly);
     }
     if (cfg->tied) {
         model_tensor *t = &m->tensors[m->n_tensors++];
@@ -252,6 +335,42 @@ static void fill_uniform(float *p, size_t n, float a, recur_rng *rng)
         p[k] = (2.0f * recur_rng_uniform(rng) - 1.0f) * a;
 }
 
+static void fill_value(float *p, size_t n, float v)
+{
+    for (size_t k = 0; k < n; k++)
+        p[k] = v;
+}
+
+/* Gains at 0.1 for batch norm (Cooijmans et al. 2017, section 4: a small
+ * gain keeps the normalised pre-activations in the sigmoids' and tanh's
+ * linear range) and 1 for layer norm (Ba et al. 2016), shifts at 0; running
+ * averages at PyTorch's start, mean 0 and variance 1. */
+static void init_norm(recur_model *m, const model_layer *ly)
+{
+    const recur_config *c = &m->cfg;
+    if (c->norm == RECUR_NORM_NONE)
+        return;
+    size_t GH = (size_t)rnn_gate_count(c->cell) * (size_t)c->hidden, H = (size_t)c->hidden;
+    size_t S = (size_t)c->norm_steps;
+    float gain = c->norm == RECUR_NORM_BATCH ? RNN_BATCH_NORM_GAIN : 1.0f;
+    fill_value(m->params + ly->norm_ih, GH, gain);
+    fill_value(m->params + ly->norm_hh, GH, gain);
+    if (ly->norm_c_w != MODEL_NO_TENSOR) {
+        fill_value(m->params + ly->norm_c_w, H, gain);
+        fill_value(m->params + ly->norm_c_b, H, 0.0f);
+    }
+    if (ly->mean_ih == MODEL_NO_TENSOR)
+        return;
+    fill_value(m->params + ly->mean_ih, S * GH, 0.0f);
+    fill_value(m->params + ly->var_ih, S * GH, 1.0f);
+    fill_value(m->params + ly->mean_hh, S * GH, 0.0f);
+    fill_value(m->params + ly->var_hh, S * GH, 1.0f);
+    if (ly->mean_c != MODEL_NO_TENSOR) {
+        fill_value(m->params + ly->mean_c, S * H, 0.0f);
+        fill_value(m->params + ly->var_c, S * H, 1.0f);
+    }
+}
+
 void model_init_params(recur_model *m, uint64_t seed)
 {
     recur_rng rng;
@@ -274,6 +393,8 @@ void model_init_params(recur_model *m, uint64_t seed)
             fill_uniform(p, t->size, 1.0f / sqrtf((float)c->hidden), &rng); /* nn.LSTM/GRU/RNN */
         }
     }
+    for (int l = 0; l < c->layers * m->dirs; l++)
+        init_norm(m, &m->layers[l]);
     if (c->cell == RECUR_CELL_LSTM && c->forget_bias != 0.0f) {
         for (int l = 0; l < c->layers * m->dirs; l++) {
             const model_layer *ly = &m->layers[l];
@@ -299,6 +420,44 @@ rnn_grads model_layer_grads(const recur_model *m, int l, float *block)
     const model_layer *ly = &m->layers[l];
     rnn_grads g = {block + ly->w_ih, block + ly->w_hh, block + ly->b_ih, block + ly->b_hh,
                    ly->w_peep == MODEL_NO_TENSOR ? NULL : block + ly->w_peep};
+    return g;
+}
+
+static float *at(float *block, size_t off)
+{
+    return off == MODEL_NO_TENSOR ? NULL : block + off;
+}
+
+rnn_norm model_layer_norm(const recur_model *m, int l, const float *block, int fixed)
+{
+    const model_layer *ly = &m->layers[l];
+    rnn_norm n;
+    memset(&n, 0, sizeof n);
+    n.kind = m->cfg.norm;
+    if (n.kind == RECUR_NORM_NONE)
+        return n;
+    float *b = (float *)block; /* read only: gains and shifts */
+    n.gain_ih = at(b, ly->norm_ih);
+    n.gain_hh = at(b, ly->norm_hh);
+    n.gain_c = at(b, ly->norm_c_w);
+    n.bias_c = at(b, ly->norm_c_b);
+    n.steps = m->cfg.norm_steps;
+    n.mean_ih = at(m->params, ly->mean_ih);
+    n.var_ih = at(m->params, ly->var_ih);
+    n.mean_hh = at(m->params, ly->mean_hh);
+    n.var_hh = at(m->params, ly->var_hh);
+    n.mean_c = at(m->params, ly->mean_c);
+    n.var_c = at(m->params, ly->var_c);
+    n.fixed = fixed;
+    n.momentum = fixed ? 0.0f : RNN_NORM_MOMENTUM;
+    return n;
+}
+
+rnn_norm_grads model_layer_norm_grads(const recur_model *m, int l, float *block)
+{
+    const model_layer *ly = &m->layers[l];
+    rnn_norm_grads g = {at(block, ly->norm_ih), at(block, ly->norm_hh), at(block, ly->norm_c_w),
+                        at(block, ly->norm_c_b)};
     return g;
 }
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "nn/recurrent.h"
+#include "nn/recurrent_norm.h"
 #include "recur/model.h"
 
 #define MODEL_NO_TENSOR ((size_t)-1)
@@ -25,6 +26,11 @@ typedef struct model_layer {
     int in, hidden;
     size_t w_ih, w_hh, b_ih, b_hh; /* offsets into the block */
     size_t w_peep;                 /* [3][H] or MODEL_NO_TENSOR */
+    /* Normalisation (nn/recurrent_norm.h), MODEL_NO_TENSOR where absent:
+     * gains of the input and hidden sides [G*H], the LSTM cell's gain and
+     * shift [H], and batch norm's running averages [norm_steps][width]. */
+    size_t norm_ih, norm_hh, norm_c_w, norm_c_b;
+    size_t mean_ih, var_ih, mean_hh, var_hh, mean_c, var_c;
 } model_layer;
 
 /* layers[] holds layers * dirs entries: layer l's forward direction at
@@ -61,6 +67,11 @@ void model_init_params(recur_model *m, uint64_t seed);
  * parameters themselves, gradients, optimizer moments). */
 rnn_weights model_layer_weights(const recur_model *m, int l, const float *block);
 rnn_grads model_layer_grads(const recur_model *m, int l, float *block);
+/* Entry l's normalisation as one call uses it: gains from block, running
+ * averages in m->params (a training forward updates them: fixed 0 with
+ * momentum). kind is RECUR_NORM_NONE for a model without. */
+rnn_norm model_layer_norm(const recur_model *m, int l, const float *block, int fixed);
+rnn_norm_grads model_layer_norm_grads(const recur_model *m, int l, float *block);
 
 /* Config <-> JSON for the checkpoint metadata. */
 struct recur_strbuf;

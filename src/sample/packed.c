@@ -67,6 +67,11 @@ recur_status packed_model_init(packed_model *p, const recur_model *m, recur_samp
         return recur_fail(err, RECUR_E_ARG, "this is a %s%s model, not a language model: it cannot generate text",
                           m->cfg.bidirectional ? "bidirectional " : "", recur_task_name(m->cfg.task));
     const recur_config *c = &m->cfg;
+    /* The packed rows sum the input and hidden sides in one dot product,
+     * which a normalised cell must keep apart. */
+    if (c->norm != RECUR_NORM_NONE)
+        return recur_fail(err, RECUR_E_ARG, "generating from a --norm %s model is not supported yet (the sampler "
+                          "has no normalised cells); recur eval scores it", recur_norm_name(c->norm));
     p->m = m;
     p->cell = c->cell;
     p->G = rnn_gate_count(c->cell);

@@ -283,6 +283,9 @@ static recur_status setup(recur_run *r, recur_error *err)
         return st;
     if (r->state)
         o->init_from = NULL; /* a fine-tuning run resumes from its state */
+    /* Batch norm keeps running averages for each step of the window it
+     * trains on. */
+    o->model.norm_steps = o->model.norm == RECUR_NORM_BATCH ? o->train.seq : 0;
     if ((st = resolve_data_dir(o, err)) || (st = recur_run_options_check(o, err)))
         return st;
     if (!o->data)
@@ -714,13 +717,13 @@ static void log_settings(recur_run *r)
     recur_strbuf_json_string(&b, o->preset ? o->preset : "", o->preset ? strlen(o->preset) : 0);
     recur_strbuf_printf(&b,
                         ",\"level\":\"%s\",\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,\"embed\":%d,\"tied\":%d,"
-                        "\"dropout\":%g,\"init_scale\":%g,\"forget_bias\":%g,\"batch\":%d,\"seq\":%d,"
+                        "\"dropout\":%g,\"norm\":\"%s\",\"init_scale\":%g,\"forget_bias\":%g,\"batch\":%d,\"seq\":%d,"
                         "\"optimizer\":\"%s\",\"learning_rate\":%g,\"max_grad_norm\":%g,\"schedule\":\"%s\","
                         "\"lr_decay\":%g,\"decay_after\":%d,\"loss_scale\":\"%s\",\"epochs\":%d,\"seed\":%lld,"
                         "\"threads\":%d,\"parameters\":%zu}",
                         c->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(c->cell), c->layers,
                         c->hidden, c->embed ? c->embed : c->hidden, c->tied, (double)c->dropout,
-                        (double)c->init_scale, (double)c->forget_bias, o->train.batch, o->train.seq, optimizer,
+                        recur_norm_name(c->norm), (double)c->init_scale, (double)c->forget_bias, o->train.batch, o->train.seq, optimizer,
                         (double)o->train.lr, (double)o->train.clip, schedule, (double)o->train.lr_decay,
                         o->train.decay_after, loss_scale, o->epochs, (long long)o->seed, o->threads,
                         recur_model_param_count(r->model));

@@ -52,6 +52,9 @@
     X(FLAG, "tied", "tie the decoder to the embedding (needs embed = hidden)", model.tied) \
     X(FLAG, "peephole", "LSTM peephole connections", model.peephole) \
     X(NUM, "dropout", FLOAT, 0, 0.99, "X", "dropout on non-recurrent connections (default 0)", model.dropout) \
+    X(CHOICE, "norm", "none|batch|layer", "none, batch or layer: normalise each recurrent layer's input and hidden " \
+      "pre-activations (and the LSTM cell): recurrent batch norm with running averages per step of --seq, or " \
+      "layer norm (default none)", model.norm) \
     X(NUM, "init-scale", FLOAT, 0, 100, "X", "uniform(-s, s) init; 0: PyTorch's default (default 0)", model.init_scale) \
     X(NUM, "forget-bias", FLOAT, -100, 100, "X", "initial LSTM forget-gate bias; 0 keeps the random init (default 0)", \
         model.forget_bias) \
@@ -512,7 +515,7 @@ recur_status recur_run_options_get(const recur_run_options *o, const char *name,
 static recur_status check_finetune(const recur_run_options *o, recur_error *err)
 {
     static const char *const kept[] = {"level", "cell", "layers", "hidden", "embed", "tied", "peephole",
-                                       "init-scale", "forget-bias", "preset", "min-count", "max-vocab"};
+                                       "norm", "init-scale", "forget-bias", "preset", "min-count", "max-vocab"};
     if (o->resume)
         return recur_fail(err, RECUR_E_ARG, "--init-from starts a new run from a model and --resume continues a "
                           "saved one: give one of them");

@@ -1,0 +1,31 @@
+/* One recurrent layer (or direction) of a model over a window, plain
+ * (nn/recurrent.h) or normalised (nn/recurrent_norm.h) as the model's
+ * configuration says: what every network of src/model runs for a layer, so
+ * that each path gets the normalisation from one place. Internal to
+ * src/model. */
+#ifndef RECUR_MODEL_LAYER_RUN_H
+#define RECUR_MODEL_LAYER_RUN_H
+
+#include "model/workspace.h"
+
+/* The normalisation buffers of one layer of shape s (nothing without). */
+void carve_layer_norm_cache(carver *c, const recur_model *m, const rnn_shape *s, rnn_norm_cache *nc);
+/* Floats of backward scratch for shape s, whichever form the layer takes. */
+size_t layer_backward_scratch(const recur_model *m, const rnn_shape *s);
+/* Whether layer 0 may read its input through the projected token table:
+ * only without normalisation, which needs the product without biases. */
+int layer_tokens_allowed(const recur_model *m);
+
+/* Forward of entry l (layer * dirs + direction) over x, as rnn_forward. In
+ * training (training != 0) a batch norm normalises by each step's batch
+ * and updates the running averages; otherwise it uses them. t0: the index
+ * of the window's first step in its sequence (0 for a window of its own). */
+void layer_forward(const recur_model *m, int l, const rnn_shape *s, const float *x, rnn_cache *k,
+                   rnn_norm_cache *nc, int training, int t0);
+/* Backward of the last layer_forward of entry l, as rnn_backward, adding
+ * every gradient into grads (laid out like m->params). */
+void layer_backward(const recur_model *m, int l, const rnn_shape *s, float *grads, const float *x,
+                    const rnn_cache *k, const rnn_norm_cache *nc, float *dh, float *dx, float *scratch, float *dh0,
+                    float *dc0);
+
+#endif
