@@ -62,10 +62,11 @@ int cmd_info(int argc, char **argv)
     if (json) {
         printf("{\"level\":\"%s\",\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,\"embed\":%d,\"vocab_size\":%d,"
                "\"tied\":%s,\"peephole\":%s,\"bidirectional\":%s,\"task\":\"%s\",\"labels\":%d,\"dropout\":%g,"
-               "\"parameters\":%zu,\"run\":%s}\n",
+               "\"norm\":\"%s\",\"parameters\":%zu,\"run\":%s}\n",
                level, recur_cell_name(c->cell), c->layers, c->hidden, c->embed, c->vocab_size,
                c->tied ? "true" : "false", c->peephole ? "true" : "false", c->bidirectional ? "true" : "false",
-               recur_task_name(c->task), c->labels, (double)c->dropout, recur_model_param_count(m), run ? run : "null");
+               recur_task_name(c->task), c->labels, (double)c->dropout, recur_norm_name(c->norm),
+               recur_model_param_count(m), run ? run : "null");
     } else {
         printf("model      %s\n", model_path);
         printf("level      %s\n", level);
@@ -78,6 +79,9 @@ int cmd_info(int argc, char **argv)
         printf("layers     %d x %d hidden, embedding %d%s\n", c->layers, c->hidden, c->embed,
                c->tied ? ", tied decoder" : "");
         printf("dropout    %g\n", (double)c->dropout);
+        if (c->norm != RECUR_NORM_NONE)
+            printf("norm       %s%s\n", recur_norm_name(c->norm),
+                   c->norm == RECUR_NORM_BATCH ? " (running averages for each step of the window)" : "");
         printf("vocabulary %d tokens\n", c->vocab_size);
         printf("parameters %zu\n", recur_model_param_count(m));
         print_run(run);

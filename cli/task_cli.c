@@ -28,6 +28,7 @@ int task_train_flags(task_train_cli *t, recur_config *model, recur_task_train_co
     t->model = model;
     t->tc = tc;
     t->cell = "lstm";
+    t->norm = "none";
     t->bidir = 0;
     t->threads = 0;
     t->json = 0;
@@ -38,6 +39,8 @@ int task_train_flags(task_train_cli *t, recur_config *model, recur_task_train_co
         {"--hidden", CLI_INT, &model->hidden, 1, 65536, help->hidden, NULL},
         {"--embed", CLI_INT, &model->embed, 1, 65536, help->embed, NULL},
         {"--dropout", CLI_FLOAT, &model->dropout, 0, 0.95, help->dropout, NULL},
+        {"--norm", CLI_STRING, &t->norm, 0, 0, "none, batch or layer: normalised recurrent layers (batch norm keeps "
+         "running averages for the first 128 steps; default none)", NULL},
         {"--epochs", CLI_INT, &tc->epochs, 1, 100000, help->epochs, NULL},
         {"--batch", CLI_INT, &tc->train.batch, 1, 100000, help->batch, NULL},
         {"--lr", CLI_FLOAT, &tc->train.lr, 1e-7, 10, "Adam learning rate (default 0.002)", NULL},
@@ -64,6 +67,11 @@ int task_train_apply(const char *cmd, const task_train_cli *t)
     recur_error err = {0};
     if (recur_cell_parse(t->cell, &t->model->cell, &err))
         return cli_error(cmd, "--cell: %s", err.msg), 2;
+    if (recur_norm_parse(t->norm, &t->model->norm, &err))
+        return cli_error(cmd, "--norm: %s", err.msg), 2;
+    /* A task's sequences have many lengths: batch norm's own averages for
+     * the first TASK_NORM_STEPS steps, the last row's beyond. */
+    t->model->norm_steps = t->model->norm == RECUR_NORM_BATCH ? TASK_NORM_STEPS : 0;
     t->model->bidirectional = t->bidir;
     t->tc->train.seed = (uint64_t)t->seed;
     recur_set_threads(t->threads);

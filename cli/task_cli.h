@@ -13,7 +13,7 @@
 
 /* The shared training flags, in --help order: --cell --layers --hidden
  * --embed --dropout --epochs --batch --lr --clip --seed --threads --json. */
-enum { TASK_SHARED_FLAGS = 12 };
+enum { TASK_SHARED_FLAGS = 13, TASK_NORM_STEPS = 128 };
 
 /* The --help lines of the shared flags that name a task's own defaults or
  * its own kind of data ("lines per batch", "sentences per batch"). */
@@ -34,6 +34,7 @@ typedef struct task_train_cli {
     recur_config *model;
     recur_task_train_config *tc;
     const char *cell;
+    const char *norm;
     int bidir; /* the target of the task's own --bidirectional flag */
     int threads, json;
     int64_t seed;
