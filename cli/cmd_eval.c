@@ -105,14 +105,15 @@ static int eval_ensemble(const cli_list *paths, recur_model **models, const int3
 int cmd_eval(int argc, char **argv)
 {
     cli_list model_paths = {0};
-    int batch = 1, seq = 50, json = 0, threads = 0;
+    int batch = 1, seq = 0, json = 0, threads = 0; /* seq 0: the model's (below) */
     const char *newlines = NULL, *unknown = NULL;
     text_options topt;
     text_options_default(&topt);
     const cli_flag flags[] = {
         {"--model", CLI_LIST, &model_paths, 0, 0, "model file (.safetensors); repeat it to evaluate an ensemble", NULL},
         {"--batch", CLI_INT, &batch, 1, 100000, "streams (default 1: every token after the first predicted once)", NULL},
-        {"--seq", CLI_INT, &seq, 1, 100000, "steps per window; the state carries across (default 50)", NULL},
+        {"--seq", CLI_INT, &seq, 1, 100000, "steps per window; the state carries across (default 50; a --norm batch "
+         "model: its training window, whose steps its running averages describe)", NULL},
         {"--json", CLI_FLAG, &json, 0, 0, "print one JSON object on stdout (with the counts of <unk> and skipped tokens)", NULL},
         {"--unknown", CLI_STRING, &unknown, 0, 0, TEXT_UNKNOWN_HELP, NULL},
         {"--newlines", CLI_STRING, &newlines, 0, 0, TEXT_NEWLINES_HELP, NULL},
@@ -161,6 +162,10 @@ int cmd_eval(int argc, char **argv)
             cli_error(CMD, "%s", err.msg);
             rc = 1;
         }
+    if (!rc && !seq) {
+        const recur_config *c = recur_model_config(models[0]);
+        seq = c->norm == RECUR_NORM_BATCH ? c->norm_steps : 50;
+    }
     recur_encode_stats st;
     memset(&st, 0, sizeof st);
     if (!rc && corpus_encode_file(CMD, file, recur_model_vocab(models[0]), &topt, &ids, &n, &st))

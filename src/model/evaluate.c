@@ -78,7 +78,9 @@ recur_status recur_model_evaluate_watched(const recur_model *m, const int32_t *i
         if (ids[k] < 0 || ids[k] >= m->cfg.vocab_size)
             return recur_fail(err, RECUR_E_ARG, "token %zu has id %d outside the vocabulary", k, (int)ids[k]);
     const size_t predictions = stream_len - 1; /* per stream */
-    if (batch == 1) {
+    /* The sampler has no normalised cells: a --norm model takes the
+     * network's windows at batch 1 as well. */
+    if (batch == 1 && m->cfg.norm == RECUR_NORM_NONE) {
         double total = 0.0;
         recur_status st = stepwise_loss(m, ids, count, &total, watch, err);
         if (st)

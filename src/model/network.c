@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "model/layer_run.h"
 #include "model/workspace.h"
 #include "nn/layers.h"
 
@@ -74,6 +75,7 @@ static void lay_out(const recur_model *m, void *workspace, carver *c)
         rnn_cache *kc = &ws->cache[k];
         rnn_shape shape = {ws->T, ws->B, m->layers[k].in, (int)H, cfg->cell, cfg->peephole};
         carve_rnn_cache(c, kc, &shape);
+        carve_layer_norm_cache(c, m, &shape, &ws->norm[k]);
         kc->packed = fused_paths_apply(m) && rnn_packing_pays(&shape) ? carve(c, rnn_packed_size(&shape)) : NULL;
     }
     for (int l = 0; l < L; l++) {
@@ -90,7 +92,7 @@ static void lay_out(const recur_model *m, void *workspace, carver *c)
         ws->dh_rev = D == 2 ? carve(c, TB * H) : NULL;
         ws->dx_rev = D == 2 ? carve(c, TB * wide) : NULL;
         rnn_shape s = {ws->T, ws->B, (int)E0, (int)H, cfg->cell, cfg->peephole};
-        ws->scratch = carve(c, rnn_backward_scratch(&s));
+        ws->scratch = carve(c, layer_backward_scratch(m, &s));
     }
 }
 
@@ -117,9 +119,10 @@ recur_status net_workspace_init(net_workspace *ws, const recur_model *m, const n
     ws->tokens = net_uses_tokens(m, T, B, o->training);
     const int L = m->cfg.layers;
     ws->cache = calloc((size_t)(L * ws->dirs), sizeof *ws->cache);
+    ws->norm = calloc((size_t)(L * ws->dirs), sizeof *ws->norm);
     ws->xrev = calloc((size_t)L, sizeof *ws->xrev);
     ws->out = calloc((size_t)L, sizeof *ws->out);
-    if (!ws->cache || !ws->xrev || !ws->out || layer_inputs_init(&ws->inputs, L)) {
+    if (!ws->cache || !ws->norm || !ws->xrev || !ws->out || layer_inputs_init(&ws->inputs, L)) {
         net_workspace_free(ws);
         return recur_fail_nomem(err, "the network workspace");
     }
@@ -144,7 +147,8 @@ int net_uses_tokens(const recur_model *m, int T, int B, int training)
     rnn_shape first = {T, B, cfg->embed, cfg->hidden, cfg->cell, cfg->peephole};
     /* Dropout on the embedding's output would sit between the lookup and
      * the product, which the table fuses. */
-    return fused_paths_apply(m) && rnn_tokens_pay(&first, cfg->vocab_size) && !(training && cfg->dropout > 0.0f);
+    return fused_paths_apply(m) && layer_tokens_allowed(m) && rnn_tokens_pay(&first, cfg->vocab_size) &&
+           !(training && cfg->dropout > 0.0f);
 }
 
 static rnn_tokens first_layer_tokens(const recur_model *m, const net_workspace *ws)
@@ -157,6 +161,7 @@ void net_workspace_free(net_workspace *ws)
 {
     free(ws->arena);
     free(ws->cache);
+    free(ws->norm);
     free(ws->xrev);
     free(ws->out);
     layer_inputs_free(&ws->inputs);
@@ -290,12 +295,12 @@ static void direction_forward(const recur_model *m, net_workspace *ws, int l, in
             memset(c->cs, 0, BH * sizeof(float));
     }
     rnn_shape s = {T, B, m->layers[k].in, H, cfg->cell, cfg->peephole};
-    rnn_weights w = model_layer_weights(m, k, m->params);
     if (l == 0 && ws->tokens) {
+        rnn_weights w = model_layer_weights(m, k, m->params);
         rnn_tokens tok = first_layer_tokens(m, ws);
         rnn_forward_tokens(&s, &w, &tok, c);
     } else {
-        rnn_forward(&s, &w, x, c);
+        layer_forward(m, k, &s, x, c, &ws->norm[k], ws->training, 0);
     }
     if (state) {
         memcpy(state->h + l * BH, c->hs + (size_t)T * BH, BH * sizeof(float));
@@ -374,13 +379,10 @@ static void bidirectional_backward(const recur_model *m, net_workspace *ws, int 
         memcpy(ws->dh_rev + (size_t)ws->rev[r] * H, d + r * DH + H, (size_t)H * sizeof *d);
     for (size_t r = 0; r < TB; r++)
         memmove(d + r * H, d + r * DH, (size_t)H * sizeof *d);
-    rnn_weights w = model_layer_weights(m, l * 2, m->params);
-    rnn_grads g = model_layer_grads(m, l * 2, grads);
-    rnn_backward(&s, &w, &g, ws->inputs.in[l], &ws->cache[l * 2], d, dx, ws->scratch, NULL, NULL);
-    rnn_weights wr = model_layer_weights(m, l * 2 + 1, m->params);
-    rnn_grads gr = model_layer_grads(m, l * 2 + 1, grads);
-    rnn_backward(&s, &wr, &gr, ws->xrev[l], &ws->cache[l * 2 + 1], ws->dh_rev, ws->dx_rev, ws->scratch, NULL,
-                 NULL);
+    layer_backward(m, l * 2, &s, grads, ws->inputs.in[l], &ws->cache[l * 2], &ws->norm[l * 2], d, dx, ws->scratch,
+                   NULL, NULL);
+    layer_backward(m, l * 2 + 1, &s, grads, ws->xrev[l], &ws->cache[l * 2 + 1], &ws->norm[l * 2 + 1], ws->dh_rev,
+                   ws->dx_rev, ws->scratch, NULL, NULL);
     for (size_t r = 0; r < TB; r++) {
         float *dst = dx + r * I;
         const float *src = ws->dx_rev + (size_t)ws->rev[r] * I;
@@ -423,15 +425,16 @@ void net_backward(const recur_model *m, net_workspace *ws, float *grads)
             tap(ws, l, d, H);
         } else {
             rnn_shape s = {T, B, m->layers[l].in, H, cfg->cell, cfg->peephole};
-            rnn_weights w = model_layer_weights(m, l, m->params);
-            rnn_grads g = model_layer_grads(m, l, grads);
             if (l == 0 && ws->tokens) {
+                rnn_weights w = model_layer_weights(m, l, m->params);
+                rnn_grads g = model_layer_grads(m, l, grads);
                 rnn_tokens tok = first_layer_tokens(m, ws);
                 rnn_backward_tokens(&s, &w, &g, &tok, &ws->cache[0], d, grads + m->enc_w, ws->scratch);
                 tap(ws, l, d, H);
                 return;
             }
-            rnn_backward(&s, &w, &g, ws->inputs.in[l], &ws->cache[l], d, d_next, ws->scratch, NULL, NULL);
+            layer_backward(m, l, &s, grads, ws->inputs.in[l], &ws->cache[l], &ws->norm[l], d, d_next, ws->scratch,
+                           NULL, NULL);
             tap(ws, l, d, H);
         }
         float *tmp = d;

@@ -113,6 +113,7 @@ typedef struct net_workspace {
     float **xrev;           /* two directions, per layer: the reversed input of its reverse direction */
     float **out;            /* two directions, per layer: [T][B][2H] outputs */
     rnn_cache *cache;       /* layers * dirs */
+    rnn_norm_cache *norm;   /* layers * dirs: what a normalised layer keeps (model/layer_run.h) */
     float *pooled;          /* pooled head: [B][dirs*H] */
     int out_rows;           /* rows of logits of the last forward: T*B, or B pooled */
     float *logits;          /* [out_rows][O]; the loss gradient after a training forward */

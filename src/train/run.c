@@ -677,7 +677,10 @@ static recur_status run_test(recur_run *r, recur_error *err)
     recur_eval_result one, batched;
     int B = eval_streams(r, r->n_test), T = r->o.train.seq;
     double t0 = now_s();
-    recur_status st = recur_model_evaluate_watched(keep, r->test_ids, r->n_test, 1, 1, &watch, &one, err);
+    /* A --norm model is scored at batch 1 in windows of --seq, the steps its
+     * batch norm's running averages describe (model/evaluate.c). */
+    int seq1 = recur_model_config(keep)->norm != RECUR_NORM_NONE ? T : 1;
+    recur_status st = recur_model_evaluate_watched(keep, r->test_ids, r->n_test, 1, seq1, &watch, &one, err);
     double t1 = now_s();
     if (!st)
         st = recur_model_evaluate_watched(keep, r->test_ids, r->n_test, B, T, &watch, &batched, err);

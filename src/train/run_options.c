@@ -556,6 +556,7 @@ recur_status recur_run_options_check(const recur_run_options *o, recur_error *er
     /* The size with a one-token vocabulary: a lower bound before the data are read. */
     recur_config lower = *c;
     lower.vocab_size = 1;
+    lower.norm_steps = c->norm == RECUR_NORM_BATCH ? o->train.seq : 0; /* as the run sets it */
     if ((st = model_config_check(&lower, err)))
         return st;
     if (!o->out)

@@ -1,7 +1,10 @@
 #!/bin/bash
 # Regularisers of a training run from the command line: data noising
 # (--noise-unigram, --noise-blank) trains, is kept by --resume, and a blank
-# without a blank token (a character vocabulary) is refused with the reason.
+# without a blank token (a character vocabulary) is refused with the reason;
+# --norm batch|layer trains, resumes, evaluates at batch 1 and batched,
+# shows in recur info, measures in gradflow and trains a bidirectional
+# tagger; generating from a --norm model is refused with the reason.
 set -uo pipefail
 RECUR=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 DIR=$(mktemp -d)
@@ -41,5 +44,27 @@ check "--noise-blank and --noise-unigram train a word model" "[ -s w.safetensors
 "$RECUR" train --data text.txt --out x.safetensors "${small[@]}" --steps 5 --noise-unigram 0.7 --noise-blank 0.4 \
     2> x.err
 check "probabilities summing past 1 are refused: $(head -1 x.err)" "grep -q 'sum <= 1' x.err"
+
+for norm in batch layer; do
+    "$RECUR" train --data text.txt --out n-$norm.safetensors "${small[@]}" --steps 20 --norm $norm
+    "$RECUR" train --resume --out n-$norm.safetensors --steps 25 --quiet
+    check "--norm $norm trains and resumes: $(state_noise n-$norm.safetensors.state)" \
+        "[ \"\$(state_noise n-$norm.safetensors.state)\" = '25 0' ]"
+    one=$("$RECUR" eval --model n-$norm.safetensors --json text.txt | python3 -c "import json,sys; print(json.load(sys.stdin)['loss'])")
+    many=$("$RECUR" eval --model n-$norm.safetensors --batch 8 --json text.txt | python3 -c "import json,sys; print(json.load(sys.stdin)['loss'])")
+    check "--norm $norm evaluates at batch 1 ($one) and batched ($many) alike" \
+        "python3 -c 'import sys; sys.exit(0 if abs($one - $many) < 0.01 else 1)'"
+    check "recur info shows --norm $norm" "\"$RECUR\" info --model n-$norm.safetensors | grep -q '^norm *$norm'"
+    "$RECUR" sample --model n-$norm.safetensors --length 10 > /dev/null 2> s.err
+    check "sampling a --norm $norm model is refused: $(head -1 s.err)" "grep -q 'not supported yet' s.err"
+    "$RECUR" gradflow --data text.txt --model n-$norm.safetensors --lag 8 --positions 4 --csv g.csv > /dev/null 2>&1
+    check "gradflow measures a --norm $norm model" "grep -q '^n-$norm.safetensors,lstm,checkpoint,1,8,' g.csv"
+done
+"$RECUR" train --data text.txt --out bad.safetensors "${small[@]}" --steps 5 --norm layer --peephole 2> p.err
+check "--norm with --peephole is refused: $(head -1 p.err)" "grep -q 'peephole' p.err"
+B=$RECUR_DATA/brown
+"$RECUR" tag train --out tag.safetensors --bidirectional --norm layer --hidden 8 --embed 8 --epochs 1 --threads 1 \
+    --holdout-every 2 --json "$B/ca01" "$B/ca02" > tag.json 2> tag.err
+check "a bidirectional tagger trains with --norm layer" "grep -q accuracy tag.json && \"$RECUR\" info --model tag.safetensors | grep -q '^norm *layer'"
 
 [ $fail -eq 0 ] && echo "all passed" || { echo "$fail failed"; exit 1; }
