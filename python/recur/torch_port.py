@@ -15,6 +15,9 @@ def to_torch(model):
         raise ValueError("PyTorch's nn.LSTM has no peephole connections; this model has them")
     if c.feature_size:
         raise ValueError("a tag model with word features has no plain PyTorch equivalent")
+    if c.norm != "none":
+        raise ValueError("nn.LSTM/GRU/RNN have no normalised cells; this model has --norm %s (the repository's "
+                         "tests/torch/norm_parity.py is a module that has them)" % c.norm)
     E = c.embed or c.hidden
     D = 2 if c.bidirectional else 1
     out_size = c.labels if c.task in ("tag", "classify") else c.vocab_size
