@@ -22,6 +22,8 @@ def figure(d):
         return d.get("gflops_best", d.get("gflops_median", 0)), "GFLOP/s"
     if d.get("mode") == "read":
         return d["gb_per_s"], "GB/s"
+    if d.get("mode") == "fma":
+        return d["gfma_per_s"], "GFMA/s"
     if d["name"].startswith("sample") or d.get("mode") == "streams":
         v = d.get("chars_per_s") or d.get("sample", {}).get("chars_per_s")
         return v, "chars/s"
@@ -95,6 +97,14 @@ for n in summary:
     if one and many and n != "streams-lstm2x512-s1":
         summary[n]["recur"]["vs_one_stream"] = many / one
         print(f"{n}: {many / one:.2f}x one stream's chars/s")
+# Once the weights are read once for all streams, the FMAs bound them: a
+# char is one FMA a weight (bytes_per_char / 4 at f32).
+fma, per32 = med("fma-peak"), med("sample-lstm2x512", "bytes_per_char")
+if fma and per32 and one:
+    bound = fma * 1e9 / (per32 / 4)
+    print(f"many streams: at most {bound:,.0f} chars/s at the FMA peak ({fma:.1f} GFMA/s), "
+          f"{bound / one:.2f}x one stream's chars/s")
+    summary["fma-peak"]["recur"]["streams_bound_vs_one_stream"] = bound / one
 read = med("read-sampler-weights")
 for n in ("sample-lstm2x512", "sample-lstm2x512-f16", "sample-lstm2x512-i8"):
     gbs, per = med(n, "weights_gb_per_s"), med(n, "bytes_per_char")
