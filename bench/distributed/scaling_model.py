@@ -97,12 +97,12 @@ def main():
         nbytes = 4 * params
         t11 = med(w, "1x1", "step_s_median")
         tokens = groups[(w, "1x1")][0]["batch"] * groups[(w, "1x1")][0]["seq"]
-        for layout in ("1x1", "1x2", "2x1-shm", "2x1-tcp"):
+        for layout in ("1x1", "1x2", "2x1-shm", "2x1-shm-layers", "2x1-tcp", "2x1-tcp-layers"):
             if (w, layout) not in groups:
                 continue
             pred_ar, pred_tps = "", ""
             if layout.startswith("2x1"):
-                f = tcp if layout.endswith("tcp") else shm
+                f = tcp if "tcp" in layout else shm
                 ar = ring(2, nbytes, f["bandwidth_Bps"], f["latency_s"])
                 pred_ar = "%.4f" % ar
                 pred_tps = "%.0f" % (tokens / (t11 / 2 + ar))

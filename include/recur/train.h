@@ -77,6 +77,18 @@ typedef struct recur_comm recur_comm;
 recur_status recur_trainer_create_comm(recur_model *m, const recur_train_config *tc, const int32_t *ids,
                                        size_t count, recur_comm *comm, recur_trainer **out, recur_error *err);
 
+/* How a trainer over several ranks sums its gradient block. */
+typedef enum recur_grad_sum {
+    RECUR_GRAD_SUM_BLOCK = 0, /* one allreduce over the whole block after backward (the default) */
+    RECUR_GRAD_SUM_LAYERS     /* each layer's slice as soon as backward has finished it, the decoder's
+                               * first and the embedding's last, overlapped with the layers below
+                               * where the communicator has a nonblocking allreduce */
+} recur_grad_sum;
+
+/* Chooses how the gradient is summed (no effect alone). Both give the same
+ * sums up to the order of the additions within MPI. */
+void recur_trainer_set_grad_sum(recur_trainer *t, recur_grad_sum mode);
+
 typedef struct recur_step_info {
     double loss;          /* mean nats per token of this window (before the update): the data term */
     double penalty;       /* the l1/l2 term added to it in the objective (0 without penalties) */

@@ -174,6 +174,12 @@ double net_forward(const recur_model *m, net_workspace *ws, const int32_t *ids, 
     return softmax_xent(ws->logits, V, targets, TB, grad_scale);
 }
 
+static void grads_final_from(net_workspace *ws, size_t from)
+{
+    if (ws->grads_ready)
+        ws->grads_ready(ws->grads_ready_ctx, from);
+}
+
 void net_backward(const recur_model *m, net_workspace *ws, float *grads)
 {
     const recur_config *cfg = &m->cfg;
@@ -184,6 +190,8 @@ void net_backward(const recur_model *m, net_workspace *ws, float *grads)
     /* Decoder: dlogits are already in ws->logits. d = dL/d(decoder input). */
     linear_backward(m->params + m->dec_w, grads + m->dec_w, grads + m->dec_b, H, V, ws->inputs.in[L], TB,
                     ws->logits, d);
+    /* A tied decoder shares the embedding's rows, which layer 0 finishes. */
+    grads_final_from(ws, cfg->tied ? m->dec_b : m->dec_w);
     for (int l = L - 1; l >= 0; l--) {
         if (net_stop_requested(ws))
             return;
@@ -195,13 +203,16 @@ void net_backward(const recur_model *m, net_workspace *ws, float *grads)
         if (l == 0 && ws->tokens) {
             rnn_tokens tok = first_layer_tokens(m, ws);
             rnn_backward_tokens(&s, &w, &g, &tok, &ws->cache[0], d, grads + m->enc_w, ws->scratch);
+            grads_final_from(ws, 0);
             return;
         }
         rnn_backward(&s, &w, &g, ws->inputs.in[l], &ws->cache[l], d, d_next, ws->scratch, NULL, NULL);
+        grads_final_from(ws, m->layers[l].w_ih);
         float *tmp = d;
         d = d_next;
         d_next = tmp;
     }
     layer_inputs_backward(&ws->inputs, 0, d, TB * E);
     embedding_backward(grads + m->enc_w, E, ws->ids, TB, d);
+    grads_final_from(ws, 0);
 }

@@ -306,6 +306,7 @@ static recur_status setup(recur_run *r, recur_error *err)
     if ((st = recur_trainer_create_comm(r->model, &o->train, r->train_ids, r->n_train, r->comm, &r->trainer, err)))
         return recur_error_prefix(err, "%s", o->data);
     recur_trainer_set_cancel(r->trainer, r->cancel);
+    recur_trainer_set_grad_sum(r->trainer, (recur_grad_sum)o->allreduce);
     if (r->state) {
         st = recur_trainer_restore(r->trainer, r->state, err);
         recur_train_state_free(r->state);

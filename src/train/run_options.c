@@ -93,6 +93,8 @@
     X(NUM, "max-skips", INT, 1, 1000000, "N", "stop after N non-finite steps in a row (default 10)", max_skips) \
     X(NUM, "seed", INT64, 0, 9.2e18, "N", "seed for initialisation and dropout (default 1)", seed) \
     X(NUM, "threads", INT, 1, 1024, "N", "threads for matrix products and kernels (default: all cores)", threads) \
+    X(CHOICE, "allreduce", "block|layers", "under mpirun: sum the gradient in one call after backward (block, " \
+      "the default) or layer by layer while backward runs (layers)", allreduce) \
     X(FLAG, "resume", "continue the run saved in FILE.state (--out) with its settings; options given now win", \
          resume) \
     X(FLAG, "force", "replace the model and state of another run at --out", force) \

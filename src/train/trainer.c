@@ -103,7 +103,8 @@ static recur_status create_local(recur_model *m, const recur_train_config *tc, c
     if ((st = net_workspace_init(&t->ws, m, tc->seq, t->B, 1, err)) ||
         (st = net_state_init(&t->state, m, t->B, err)) || (st = net_state_init(&t->before, m, t->B, err)) ||
         (st = optim_init(&t->opt, tc, m->n_params, err)) ||
-        (st = sparse_rows_init(&t->sparse, m, tc, TB_all, err))) {
+        (st = sparse_rows_init(&t->sparse, m, tc, TB_all, err)) ||
+        (ranks > 1 && (st = grad_sum_init(&t->sum, comm, m->cfg.layers * t->m->dirs + 2, err)))) {
         recur_trainer_free(t);
         return st;
     }
@@ -173,6 +174,7 @@ void recur_trainer_free(recur_trainer *t)
     net_state_free(&t->before);
     optim_free(&t->opt);
     sparse_rows_free(&t->sparse);
+    grad_sum_free(&t->sum);
     free(t->grads);
     free(t->x);
     free(t->y);
@@ -198,6 +200,16 @@ static void gather_window(recur_trainer *t)
             for (int b = 0; b < all; b++)
                 t->x_all[s * all + b] = t->ids[(size_t)b * t->stream_len + start + (size_t)s];
     }
+}
+
+void recur_trainer_set_grad_sum(recur_trainer *t, recur_grad_sum mode)
+{
+    if (!trainer_distributed(t))
+        return;
+    t->sum.mode = mode;
+    /* Layers mode hears from backward as each slice is finished. */
+    t->ws.grads_ready = mode == RECUR_GRAD_SUM_LAYERS ? grad_sum_ready : NULL;
+    t->ws.grads_ready_ctx = &t->sum;
 }
 
 /* Sums a block over the ranks (nothing to do alone). */
@@ -270,10 +282,12 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
     info->loss = loss_sum / tokens;
     train_update u;
     if (isfinite(info->loss)) {
+        if (trainer_distributed(t))
+            grad_sum_begin(&t->sum, t->grads, m->n_params);
         net_backward(m, &t->ws, t->grads);
         if (t->ws.cancelled)
             return undo_cancelled_step(t, err);
-        if ((st = sum_over_ranks(t, t->grads, m->n_params, RECUR_DT_F32, err)))
+        if (trainer_distributed(t) && (st = grad_sum_finish(&t->sum, err)))
             return st;
         if (t->sparse.seen)
             sparse_rows_collect(&t->sparse, t->x_all ? t->x_all : t->x, (size_t)T * B);

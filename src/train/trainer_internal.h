@@ -5,6 +5,7 @@
 
 #include "model/network.h"
 #include "recur/dist.h"
+#include "train/grad_sum.h"
 #include "train/optim.h"
 #include "train/sparse_rows.h"
 
@@ -21,6 +22,7 @@ struct recur_trainer {
     net_workspace ws;
     net_state state;         /* this rank's streams' */
     float *grads;            /* laid out like m->params */
+    grad_sum sum;            /* several ranks: how grads is summed over them */
     optim_state opt;
     sparse_rows sparse;      /* plain SGD: the embedding rows of the window (sparse.seen NULL otherwise) */
     int32_t *x, *y;          /* the current window of this rank's streams, [T][B] */

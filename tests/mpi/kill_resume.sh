@@ -2,8 +2,8 @@
 # Faults in a data-parallel run of `recur train`:
 #  - one rank of two killed with SIGKILL: the job ends with the launcher's
 #    message naming it, the last checkpoint loads, and --resume continues from
-#    it on one rank and on two, which then train the same model (to float
-#    rounding);
+#    it on one rank and on two (with --allreduce layers), which then train the
+#    same model (to float rounding);
 #  - one rank that cannot read its data, or cannot allocate its model, stops
 #    every rank with a message instead of leaving them waiting.
 # Usage: kill_resume.sh RECUR MPIEXEC [launcher flags...]
@@ -59,13 +59,14 @@ saved=$(state_step "$M.state")
 check "the last checkpoint loads (step $saved)" '[ "$saved" -ge 30 ] && "$RECUR" info --model "$M.state" > /dev/null'
 find "$DIR" -name 'm.safetensors*.tmp.*' -delete
 
-# 2. Resume from it on one rank and on two: both start at the next step and agree.
+# 2. Resume from it on one rank and on two (the two summing the gradient
+# layer by layer): both start at the next step and agree.
 cp "$M" "$DIR/two.safetensors"; cp "$M.state" "$DIR/two.safetensors.state"
 target=$((saved + 30))
 "$RECUR" train --resume --out "$M" --steps "$target" --log "$DIR/one.jsonl" --quiet 2> "$DIR/one.err"
 check "resumed alone" '[ $? -eq 0 ]'
 "${LAUNCH[@]}" -n 2 "$RECUR" train --resume --out "$DIR/two.safetensors" --steps "$target" --log "$DIR/two.jsonl" \
-    --quiet 2> "$DIR/two.err"
+    --allreduce layers --quiet 2> "$DIR/two.err"
 check "resumed on two ranks" '[ $? -eq 0 ]'
 first_one=$(losses "$DIR/one.jsonl" | head -1 | cut -d' ' -f1)
 first_two=$(losses "$DIR/two.jsonl" | head -1 | cut -d' ' -f1)

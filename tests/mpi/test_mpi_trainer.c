@@ -2,7 +2,8 @@
  * with any number of ranks: every rank also trains the single-process
  * reference itself (the same model, configuration and data, no
  * communicator), then the two are compared step by step, and the state
- * files each writes must resume the other. */
+ * files each writes must resume the other. Each case runs with the gradient
+ * summed in one block and slice by slice during backward. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,11 +73,59 @@ static double max_weight_diff(const recur_model *a, const recur_model *b)
     return d;
 }
 
+/* The MPI communicator, counting the nonblocking slices started through it. */
+typedef struct counting_comm {
+    recur_comm base;
+    recur_comm *inner;
+    long starts;
+} counting_comm;
+
+static recur_comm *inner_of(recur_comm *c) { return ((counting_comm *)c->ctx)->inner; }
+
+static recur_status count_allreduce(recur_comm *c, void *data, size_t count, recur_dtype type, recur_reduce_op op,
+                                    recur_error *err)
+{
+    return inner_of(c)->allreduce(inner_of(c), data, count, type, op, err);
+}
+
+static recur_status count_start(recur_comm *c, void *data, size_t count, recur_dtype type, recur_reduce_op op,
+                                void **req, recur_error *err)
+{
+    ((counting_comm *)c->ctx)->starts++;
+    return inner_of(c)->allreduce_start(inner_of(c), data, count, type, op, req, err);
+}
+
+static recur_status count_wait(recur_comm *c, void *req, recur_error *err)
+{
+    return inner_of(c)->allreduce_wait(inner_of(c), req, err);
+}
+
+static recur_status count_broadcast(recur_comm *c, void *data, size_t bytes, int root, recur_error *err)
+{
+    return inner_of(c)->broadcast(inner_of(c), data, bytes, root, err);
+}
+
+static recur_status count_gather(recur_comm *c, const void *send, size_t bytes, void *recv, const size_t *counts,
+                                 int root, recur_error *err)
+{
+    return inner_of(c)->gather(inner_of(c), send, bytes, recv, counts, root, err);
+}
+
+static void count_abort(recur_comm *c, int code) { inner_of(c)->abort(inner_of(c), code); }
+
+static void counting_wrap(counting_comm *w, recur_comm *inner)
+{
+    *w = (counting_comm){.inner = inner};
+    w->base = (recur_comm){inner->rank, inner->size, w, count_allreduce, count_broadcast, count_gather,
+                           count_abort, NULL, count_start, count_wait};
+}
+
 typedef struct run_case {
     const char *name;
     recur_cell cell;
     float dropout;
     recur_optimizer opt;
+    recur_grad_sum sum;
 } run_case;
 
 /* Relative loss difference allowed at each step, and absolute weight
@@ -84,8 +133,11 @@ typedef struct run_case {
  * whose float rounding (about 1e-7 relative) the training then carries. */
 static const double LOSS_TOL = 2e-5, WEIGHT_TOL = 2e-4;
 
-static void compare_runs(recur_comm *comm, const run_case *rc, int steps, const char *dir)
+static void compare_runs(recur_comm *mpi, const run_case *rc, int steps, const char *dir)
 {
+    counting_comm counted;
+    counting_wrap(&counted, mpi);
+    recur_comm *comm = &counted.base;
     const int V = 30;
     const size_t n = 12000;
     int32_t *ids = make_text(n, V);
@@ -106,6 +158,7 @@ static void compare_runs(recur_comm *comm, const run_case *rc, int steps, const 
     CHECK_MSG(recur_trainer_create_comm(shared, &tc, ids, n, comm, &ts, &err) == RECUR_OK, "%s", err.msg);
     if (!ta || !ts)
         goto done;
+    recur_trainer_set_grad_sum(ts, rc->sum);
     double worst = 0.0, worst_norm = 0.0;
     int clipped = 0, mismatched_steps = 0;
     char shared_state[512], alone_state[512];
@@ -132,6 +185,11 @@ static void compare_runs(recur_comm *comm, const run_case *rc, int steps, const 
             CHECK_MSG(recur_trainer_save_state(ta, alone_state, NULL, &err) == RECUR_OK, "%s", err.msg);
         }
     }
+    /* Layers mode sums the decoder, each layer and the embedding (with
+     * layer 0 when it reads tokens) on its own: at least layers + 1 slices. */
+    long min_starts = comm->size > 1 && rc->sum == RECUR_GRAD_SUM_LAYERS ? 3L * steps : 0;
+    CHECK_MSG(rc->sum == RECUR_GRAD_SUM_LAYERS ? counted.starts >= min_starts : counted.starts == 0,
+              "%s: %ld slices started in %d steps", rc->name, counted.starts, steps);
     double wdiff = max_weight_diff(alone, shared);
     if (comm->rank == 0)
         printf("%-16s %d ranks, %d steps: loss differs by at most %.1e (relative), grad norm %.1e, weights %.1e "
@@ -157,6 +215,8 @@ static void compare_runs(recur_comm *comm, const run_case *rc, int steps, const 
         } else {
             CHECK(way == 0 ? extra && strcmp(extra, "{\"who\":\"ranks\"}") == 0 : extra == NULL);
             CHECK(recur_trainer_step_count(t) == steps / 2 + 1);
+            if (on)
+                recur_trainer_set_grad_sum(t, rc->sum);
             recur_step_info info;
             for (int s = 0; s < rest; s++)
                 CHECK(recur_trainer_step(t, &info, &err) == RECUR_OK);
@@ -193,11 +253,15 @@ int main(int argc, char **argv)
     int steps = argc > 1 ? atoi(argv[1]) : 300;
     const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     const run_case cases[] = {
-        {"lstm", RECUR_CELL_LSTM, 0.0f, RECUR_OPT_ADAM},
-        {"gru", RECUR_CELL_GRU, 0.0f, RECUR_OPT_ADAM},
-        {"lstm-dropout", RECUR_CELL_LSTM, 0.3f, RECUR_OPT_ADAM},
-        {"gru-dropout", RECUR_CELL_GRU, 0.3f, RECUR_OPT_ADAM},
-        {"lstm-sgd-sparse", RECUR_CELL_LSTM, 0.2f, RECUR_OPT_SGD},
+        {"lstm", RECUR_CELL_LSTM, 0.0f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_BLOCK},
+        {"gru", RECUR_CELL_GRU, 0.0f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_BLOCK},
+        {"lstm-dropout", RECUR_CELL_LSTM, 0.3f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_BLOCK},
+        {"gru-dropout", RECUR_CELL_GRU, 0.3f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_BLOCK},
+        {"lstm-sgd-sparse", RECUR_CELL_LSTM, 0.2f, RECUR_OPT_SGD, RECUR_GRAD_SUM_BLOCK},
+        /* Slice by slice: layer 0 reading tokens, and reading embedding rows. */
+        {"lstm-layers", RECUR_CELL_LSTM, 0.0f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_LAYERS},
+        {"gru-drop-layers", RECUR_CELL_GRU, 0.3f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_LAYERS},
+        {"sgd-sparse-layers", RECUR_CELL_LSTM, 0.2f, RECUR_OPT_SGD, RECUR_GRAD_SUM_LAYERS},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         compare_runs(comm, &cases[k], steps, dir);
