@@ -103,8 +103,10 @@ static recur_status create_local(recur_model *m, const recur_train_config *tc, c
     if ((st = net_workspace_init(&t->ws, m, tc->seq, t->B, 1, err)) ||
         (st = net_state_init(&t->state, m, t->B, err)) || (st = net_state_init(&t->before, m, t->B, err)) ||
         (st = optim_init(&t->opt, tc, m->n_params, err)) ||
-        (st = sparse_rows_init(&t->sparse, m, tc, TB_all, err)) ||
-        (ranks > 1 && (st = grad_sum_init(&t->sum, comm, m->cfg.layers * t->m->dirs + 2, err)))) {
+        (st = sparse_rows_init(&t->sparse, m, tc, TB, TB_all, err)) ||
+        (ranks > 1 && (st = grad_sum_init(&t->sum, comm, m->cfg.layers * m->dirs + 2, &t->sparse,
+                                          TB_all < (size_t)m->cfg.vocab_size ? TB_all : (size_t)m->cfg.vocab_size,
+                                          err)))) {
         recur_trainer_free(t);
         return st;
     }
@@ -282,6 +284,10 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
     info->loss = loss_sum / tokens;
     train_update u;
     if (isfinite(info->loss)) {
+        /* The rows of the whole window, before backward: the sum over the
+         * ranks sends only those. */
+        if (t->sparse.seen)
+            sparse_rows_collect(&t->sparse, t->x_all ? t->x_all : t->x, (size_t)T * B);
         if (trainer_distributed(t))
             grad_sum_begin(&t->sum, t->grads, m->n_params);
         net_backward(m, &t->ws, t->grads);
@@ -289,8 +295,6 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
             return undo_cancelled_step(t, err);
         if (trainer_distributed(t) && (st = grad_sum_finish(&t->sum, err)))
             return st;
-        if (t->sparse.seen)
-            sparse_rows_collect(&t->sparse, t->x_all ? t->x_all : t->x, (size_t)T * B);
         train_update_apply(m, &t->tc, &t->opt, &t->sparse, (float)info->lr, t->grads, &u);
     } else {
         train_update_skip(m, t->grads, &u);

@@ -46,8 +46,11 @@ for _ in $(seq 600); do
     [ -f "$M.state" ] && [ "$(state_step "$M.state" 2>/dev/null || echo 0)" -ge 30 ] && break
     sleep 0.1
 done
-ranks=$(pgrep -P "$launcher" | tr '\n' ' ')
-victim=$(pgrep -P "$launcher" | tail -1)
+# The ranks themselves: Open MPI's launcher starts them as its children,
+# MPICH's through a proxy process, so they are found by their command line.
+rank_pids() { pgrep -f "^$RECUR train --data $DIR/text.txt --out $M "; }
+ranks=$(rank_pids | tr '\n' ' ')
+victim=$(rank_pids | tail -1)
 check "two ranks running (pids $ranks)" '[ "$(echo $ranks | wc -w)" -ge 2 ]'
 kill -KILL "$victim" 2>/dev/null
 timeout 60 tail --pid="$launcher" -f /dev/null
@@ -68,8 +71,8 @@ check "resumed alone" '[ $? -eq 0 ]'
 "${LAUNCH[@]}" -n 2 "$RECUR" train --resume --out "$DIR/two.safetensors" --steps "$target" --log "$DIR/two.jsonl" \
     --allreduce layers --quiet 2> "$DIR/two.err"
 check "resumed on two ranks" '[ $? -eq 0 ]'
-first_one=$(losses "$DIR/one.jsonl" | head -1 | cut -d' ' -f1)
-first_two=$(losses "$DIR/two.jsonl" | head -1 | cut -d' ' -f1)
+first_one=$(losses "$DIR/one.jsonl" | sed -n 1p | cut -d' ' -f1)
+first_two=$(losses "$DIR/two.jsonl" | sed -n 1p | cut -d' ' -f1)
 check "both continue from step $saved ($first_one, $first_two)" \
     '[ "$first_one" = $((saved + 1)) ] && [ "$first_two" = $((saved + 1)) ]'
 check "one rank and two ranks give the same losses after the resume" "python3 - '$DIR/one.jsonl' '$DIR/two.jsonl' <<'PY'

@@ -12,13 +12,14 @@
 
 #include "model/model_internal.h"
 #include "recur.h"
+#include "train/trainer_internal.h"
 #include "test.h"
 
 /* A word vocabulary "w0" .. "w{V-1}". */
 static recur_vocab *numbered_vocab(int V)
 {
-    char names[64][8];
-    const char *tokens[64];
+    char names[512][8];
+    const char *tokens[512];
     for (int i = 0; i < V; i++) {
         snprintf(names[i], sizeof names[i], "w%d", i);
         tokens[i] = names[i];
@@ -78,6 +79,7 @@ typedef struct counting_comm {
     recur_comm base;
     recur_comm *inner;
     long starts;
+    double floats; /* of gradient (float) sums */
 } counting_comm;
 
 static recur_comm *inner_of(recur_comm *c) { return ((counting_comm *)c->ctx)->inner; }
@@ -85,6 +87,8 @@ static recur_comm *inner_of(recur_comm *c) { return ((counting_comm *)c->ctx)->i
 static recur_status count_allreduce(recur_comm *c, void *data, size_t count, recur_dtype type, recur_reduce_op op,
                                     recur_error *err)
 {
+    if (type == RECUR_DT_F32)
+        ((counting_comm *)c->ctx)->floats += (double)count;
     return inner_of(c)->allreduce(inner_of(c), data, count, type, op, err);
 }
 
@@ -92,6 +96,7 @@ static recur_status count_start(recur_comm *c, void *data, size_t count, recur_d
                                 void **req, recur_error *err)
 {
     ((counting_comm *)c->ctx)->starts++;
+    ((counting_comm *)c->ctx)->floats += (double)count;
     return inner_of(c)->allreduce_start(inner_of(c), data, count, type, op, req, err);
 }
 
@@ -126,6 +131,7 @@ typedef struct run_case {
     float dropout;
     recur_optimizer opt;
     recur_grad_sum sum;
+    int V; /* vocabulary; a large one makes plain SGD send only the window's embedding rows */
 } run_case;
 
 /* Relative loss difference allowed at each step, and absolute weight
@@ -138,9 +144,11 @@ static void compare_runs(recur_comm *mpi, const run_case *rc, int steps, const c
     counting_comm counted;
     counting_wrap(&counted, mpi);
     recur_comm *comm = &counted.base;
-    const int V = 30;
+    const int V = rc->V;
     const size_t n = 12000;
-    int32_t *ids = make_text(n, V);
+    /* The text uses 30 words whatever the vocabulary: a large one's other
+     * rows are never read. */
+    int32_t *ids = make_text(n, 30);
     recur_model *alone = make_model(rc->cell, V, rc->dropout), *shared = make_model(rc->cell, V, rc->dropout);
     recur_train_config tc;
     recur_train_config_default(&tc);
@@ -159,6 +167,8 @@ static void compare_runs(recur_comm *mpi, const run_case *rc, int steps, const c
     if (!ta || !ts)
         goto done;
     recur_trainer_set_grad_sum(ts, rc->sum);
+    int sparse = ts->sparse.seen != NULL;
+    CHECK_MSG(sparse == (rc->opt == RECUR_OPT_SGD && V > 100), "%s: sparse rows %s", rc->name, sparse ? "on" : "off");
     double worst = 0.0, worst_norm = 0.0;
     int clipped = 0, mismatched_steps = 0;
     char shared_state[512], alone_state[512];
@@ -190,15 +200,21 @@ static void compare_runs(recur_comm *mpi, const run_case *rc, int steps, const c
     long min_starts = comm->size > 1 && rc->sum == RECUR_GRAD_SUM_LAYERS ? 3L * steps : 0;
     CHECK_MSG(rc->sum == RECUR_GRAD_SUM_LAYERS ? counted.starts >= min_starts : counted.starts == 0,
               "%s: %ld slices started in %d steps", rc->name, counted.starts, steps);
+    /* The whole block a step, or less by the embedding rows no stream read. */
+    double per_step = counted.floats / steps, block = (double)shared->n_params;
+    if (comm->size > 1)
+        CHECK_MSG(sparse ? per_step < block - (V / 2) * 16 : per_step == block, "%s: %.0f of %.0f floats summed a step",
+                  rc->name, per_step, block);
     double wdiff = max_weight_diff(alone, shared);
     if (comm->rank == 0)
         printf("%-16s %d ranks, %d steps: loss differs by at most %.1e (relative), grad norm %.1e, weights %.1e "
-               "(absolute); %d steps clipped; last loss %.4f\n",
-               rc->name, comm->size, steps, worst, worst_norm, wdiff, clipped, last_loss);
+               "(absolute); %d steps clipped; last loss %.4f; %.0f of %zu floats summed a step\n",
+               rc->name, comm->size, steps, worst, worst_norm, wdiff, clipped, last_loss, counted.floats / steps,
+               shared->n_params);
     CHECK_MSG(mismatched_steps == 0, "%s: %d steps differ (worst %.3g)", rc->name, mismatched_steps, worst);
     CHECK_MSG(wdiff <= WEIGHT_TOL, "%s: final weights differ by %.3g", rc->name, wdiff);
     CHECK_MSG(clipped > 0 && clipped < steps, "%s: %d of %d steps clipped", rc->name, clipped, steps);
-    CHECK(last_loss < log((double)V) - 0.5); /* it learnt something */
+    CHECK(last_loss < log((double)V) - 1.0); /* it learnt something (it starts near log V) */
 
     /* The ranks' state resumes alone and the lone state on the ranks: both
      * reach the reference's final weights. */
@@ -253,15 +269,17 @@ int main(int argc, char **argv)
     int steps = argc > 1 ? atoi(argv[1]) : 300;
     const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     const run_case cases[] = {
-        {"lstm", RECUR_CELL_LSTM, 0.0f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_BLOCK},
-        {"gru", RECUR_CELL_GRU, 0.0f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_BLOCK},
-        {"lstm-dropout", RECUR_CELL_LSTM, 0.3f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_BLOCK},
-        {"gru-dropout", RECUR_CELL_GRU, 0.3f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_BLOCK},
-        {"lstm-sgd-sparse", RECUR_CELL_LSTM, 0.2f, RECUR_OPT_SGD, RECUR_GRAD_SUM_BLOCK},
+        {"lstm", RECUR_CELL_LSTM, 0.0f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_BLOCK, 30},
+        {"gru", RECUR_CELL_GRU, 0.0f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_BLOCK, 30},
+        {"lstm-dropout", RECUR_CELL_LSTM, 0.3f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_BLOCK, 30},
+        {"gru-dropout", RECUR_CELL_GRU, 0.3f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_BLOCK, 30},
+        {"lstm-sgd", RECUR_CELL_LSTM, 0.2f, RECUR_OPT_SGD, RECUR_GRAD_SUM_BLOCK, 30},
+        /* 400 words, 30 of them used: SGD sums the rows the window read only. */
+        {"lstm-sgd-sparse", RECUR_CELL_LSTM, 0.2f, RECUR_OPT_SGD, RECUR_GRAD_SUM_BLOCK, 400},
         /* Slice by slice: layer 0 reading tokens, and reading embedding rows. */
-        {"lstm-layers", RECUR_CELL_LSTM, 0.0f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_LAYERS},
-        {"gru-drop-layers", RECUR_CELL_GRU, 0.3f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_LAYERS},
-        {"sgd-sparse-layers", RECUR_CELL_LSTM, 0.2f, RECUR_OPT_SGD, RECUR_GRAD_SUM_LAYERS},
+        {"lstm-layers", RECUR_CELL_LSTM, 0.0f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_LAYERS, 30},
+        {"gru-drop-layers", RECUR_CELL_GRU, 0.3f, RECUR_OPT_ADAM, RECUR_GRAD_SUM_LAYERS, 30},
+        {"sgd-sparse-layers", RECUR_CELL_LSTM, 0.2f, RECUR_OPT_SGD, RECUR_GRAD_SUM_LAYERS, 400},
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++)
         compare_runs(comm, &cases[k], steps, dir);
