@@ -44,9 +44,11 @@ WORKLOADS_ALL=(
   "streams-lstm2x512-s1|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 1000 --streams 1|"
   "streams-lstm2x512-s4|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 500 --streams 4|"
   "streams-lstm2x512-s16|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 250 --streams 16|"
+  "streams-lstm2x512-s64|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 100 --streams 64|"
+  "read-sampler-weights|read --reps 15|"
   "sgemm2048|sgemm --n 2048 --reps 10|matmul_peak.py --lib torch --n 2048 --reps 10"
 )
-selected=${WORKLOADS:-lstm2x128 lstm2x512 gru2x512 rnn2x512 ptb-small sample-lstm2x512 sample-lstm2x512-f16 sample-lstm2x512-i8 streams-lstm2x512-s1 streams-lstm2x512-s4 streams-lstm2x512-s16 sgemm2048}
+selected=${WORKLOADS:-lstm2x128 lstm2x512 gru2x512 rnn2x512 ptb-small sample-lstm2x512 sample-lstm2x512-f16 sample-lstm2x512-i8 streams-lstm2x512-s1 streams-lstm2x512-s4 streams-lstm2x512-s16 streams-lstm2x512-s64 read-sampler-weights sgemm2048}
 
 run_json() {  # run_json SIDE NAME CMD... : appends {"side","name",...result}
     local side=$1 name=$2; shift 2

@@ -29,6 +29,7 @@ void recur_train_config_default(recur_train_config *tc)
     tc->decay_after = 1;
     tc->loss_scale = RECUR_LOSS_MEAN;
     tc->seed = 1;
+    tc->noise_blank_token = -1;
 }
 
 recur_status recur_train_config_check(const recur_train_config *tc, recur_error *err)
@@ -59,6 +60,9 @@ recur_status recur_train_config_check(const recur_train_config *tc, recur_error 
         return recur_fail(err, RECUR_E_ARG, "--lr-decay must be in (0, 1], got %g", (double)tc->lr_decay);
     if (tc->decay_after < 0)
         return recur_fail(err, RECUR_E_ARG, "--decay-after must be >= 0");
+    if (!(tc->noise_unigram >= 0.0f && tc->noise_blank >= 0.0f && tc->noise_unigram + tc->noise_blank <= 1.0f))
+        return recur_fail(err, RECUR_E_ARG, "--noise-unigram %g and --noise-blank %g must be >= 0 with a sum <= 1",
+                          (double)tc->noise_unigram, (double)tc->noise_blank);
     return RECUR_OK;
 }
 
@@ -106,7 +110,9 @@ static recur_status create_local(recur_model *m, const recur_train_config *tc, c
         (st = sparse_rows_init(&t->sparse, m, tc, TB, TB_all, err)) ||
         (ranks > 1 && (st = grad_sum_init(&t->sum, comm, m->cfg.layers * m->dirs + 2, &t->sparse,
                                           TB_all < (size_t)m->cfg.vocab_size ? TB_all : (size_t)m->cfg.vocab_size,
-                                          err)))) {
+                                          err))) ||
+        (st = data_noise_init(&t->noise, tc->noise_unigram, tc->noise_blank, tc->noise_blank_token, ids, count,
+                              m->cfg.vocab_size, err))) {
         recur_trainer_free(t);
         return st;
     }
@@ -172,6 +178,7 @@ void recur_trainer_free(recur_trainer *t)
     if (!t)
         return;
     net_workspace_free(&t->ws);
+    data_noise_free(&t->noise);
     net_state_free(&t->state);
     net_state_free(&t->before);
     optim_free(&t->opt);
@@ -202,6 +209,11 @@ static void gather_window(recur_trainer *t)
             for (int b = 0; b < all; b++)
                 t->x_all[s * all + b] = t->ids[(size_t)b * t->stream_len + start + (size_t)s];
     }
+    /* The targets stay clean: noise smooths what the model reads. */
+    uint64_t key = data_noise_key(t->tc.seed, t->step);
+    data_noise_window(&t->noise, key, t->x, T, B, t->first);
+    if (t->x_all)
+        data_noise_window(&t->noise, key, t->x_all, T, t->tc.batch, 0);
 }
 
 void recur_trainer_set_grad_sum(recur_trainer *t, recur_grad_sum mode)

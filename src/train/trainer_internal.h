@@ -6,6 +6,7 @@
 #include "model/network.h"
 #include "recur/dist.h"
 #include "train/grad_sum.h"
+#include "train/noise.h"
 #include "train/optim.h"
 #include "train/sparse_rows.h"
 
@@ -24,6 +25,7 @@ struct recur_trainer {
     float *grads;            /* laid out like m->params */
     grad_sum sum;            /* several ranks: how grads is summed over them */
     optim_state opt;
+    data_noise noise;        /* --noise-unigram / --noise-blank on the inputs */
     sparse_rows sparse;      /* plain SGD: the embedding rows of the window (sparse.seen NULL otherwise) */
     int32_t *x, *y;          /* the current window of this rank's streams, [T][B] */
     int32_t *x_all;          /* the whole window's inputs [T][tc.batch] (sparse rows on several ranks), or NULL */
