@@ -104,7 +104,7 @@ static recur_status create_local(recur_model *m, const recur_train_config *tc, c
     /* The window is this rank's B streams; the sparse rows are the whole
      * window's, since every rank applies the same update. */
     size_t TB = (size_t)t->B * tc->seq, TB_all = (size_t)tc->batch * tc->seq;
-    if ((st = net_workspace_init(&t->ws, m, tc->seq, t->B, 1, err)) ||
+    if ((st = net_workspace_init(&t->ws, m, &(net_options){.T = tc->seq, .B = t->B, .training = 1}, err)) ||
         (st = net_state_init(&t->state, m, t->B, err)) || (st = net_state_init(&t->before, m, t->B, err)) ||
         (st = optim_init(&t->opt, tc, m->n_params, err)) ||
         (st = sparse_rows_init(&t->sparse, m, tc, TB, TB_all, err)) ||
@@ -283,9 +283,10 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
     /* t->grads is all zero here: calloc'd, then cleared by optim_step or
      * below when a step is skipped. */
     float grad_scale = t->tc.loss_scale == RECUR_LOSS_SUM_STEPS ? 1.0f / (float)B : (float)(1.0 / tokens);
-    dropout_streams drop = {dropout_window_key(t->tc.seed, t->step), t->first};
-    double loss_sum = net_forward(m, &t->ws, t->x, t->y, T, &t->state, m->cfg.dropout > 0.0f ? &drop : NULL,
-                                  grad_scale);
+    dropout_streams streams = {dropout_window_key(t->tc.seed, t->step), t->first};
+    net_dropout drop = {.streams = &streams};
+    net_batch b = {.T = T, .B = t->B, .ids = t->x, .targets = t->y};
+    double loss_sum = net_forward(m, &t->ws, &b, &t->state, m->cfg.dropout > 0.0f ? &drop : NULL, grad_scale);
     if (t->ws.cancelled)
         return undo_cancelled_step(t, err);
     /* Every decision below reads figures summed over the ranks, so every
