@@ -42,7 +42,7 @@ recur_status recur_train_config_check(const recur_train_config *tc, recur_error 
         return recur_fail(err, RECUR_E_ARG, "--batch x --seq = %lld is too large", (long long)tc->batch * tc->seq);
     if ((unsigned)tc->optimizer > RECUR_OPT_RMSPROP)
         return recur_fail(err, RECUR_E_ARG, "unknown optimizer %d", (int)tc->optimizer);
-    if ((unsigned)tc->schedule > RECUR_LR_PLATEAU)
+    if ((unsigned)tc->schedule > RECUR_LR_LINEAR)
         return recur_fail(err, RECUR_E_ARG, "unknown learning-rate schedule %d", (int)tc->schedule);
     if (!(tc->lr > 0.0f && isfinite(tc->lr)))
         return recur_fail(err, RECUR_E_ARG, "--lr must be positive, got %g", (double)tc->lr);
@@ -60,6 +60,8 @@ recur_status recur_train_config_check(const recur_train_config *tc, recur_error 
         return recur_fail(err, RECUR_E_ARG, "--lr-decay must be in (0, 1], got %g", (double)tc->lr_decay);
     if (tc->decay_after < 0)
         return recur_fail(err, RECUR_E_ARG, "--decay-after must be >= 0");
+    if (tc->warmup_steps < 0 || tc->decay_steps < 0)
+        return recur_fail(err, RECUR_E_ARG, "--warmup-steps and the schedule's length must be >= 0");
     if (!(tc->noise_unigram >= 0.0f && tc->noise_blank >= 0.0f && tc->noise_unigram + tc->noise_blank <= 1.0f))
         return recur_fail(err, RECUR_E_ARG, "--noise-unigram %g and --noise-blank %g must be >= 0 with a sum <= 1",
                           (double)tc->noise_unigram, (double)tc->noise_blank);
@@ -334,7 +336,12 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
 int64_t recur_trainer_steps_per_epoch(const recur_trainer *t) { return t->epoch_steps; }
 int64_t recur_trainer_step_count(const recur_trainer *t) { return t->step; }
 int recur_trainer_epoch(const recur_trainer *t) { return t->epoch; }
-double recur_trainer_lr(const recur_trainer *t) { return train_lr_for_epoch(&t->tc, t->epoch) * t->lr_scale; }
+double recur_trainer_lr(const recur_trainer *t)
+{
+    return train_lr_at(&t->tc, t->epoch, t->step, train_progress(&t->tc, t->step, t->progress)) * t->lr_scale;
+}
+
+void recur_trainer_set_progress(recur_trainer *t, double progress) { t->progress = progress; }
 uint64_t recur_trainer_data_hash(const recur_trainer *t) { return t->data_hash; }
 
 int recur_trainer_observe_validation(recur_trainer *t, double val_loss)
