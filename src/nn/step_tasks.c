@@ -1,13 +1,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include "nn/step_tasks.h"
 
-#include <sched.h>
-#include <stdatomic.h>
-
 #ifdef RECUR_HAVE_OPENMP
 #include <omp.h>
+#include <sched.h>
+#include <stdatomic.h>
 #endif
 
+#ifdef RECUR_HAVE_OPENMP
 enum { MAX_GROUPS = 32, MAX_THREADS = 32, MAX_BLOCKS = 8, MIN_GROUP = 8 };
 
 typedef struct task_pool {
@@ -65,7 +65,6 @@ static int claim(task_pool *p, int id, int first, int skip)
 
 static void work(task_pool *p, int id, int nt)
 {
-#ifdef RECUR_HAVE_OPENMP
     int g = (int)((long)p->groups * id / nt), skip = -1;
     double seconds = 0.0, done = 0.0;
     while (atomic_load(&p->left) > 0) {
@@ -100,50 +99,45 @@ static void work(task_pool *p, int id, int nt)
         atomic_store(&p->owner[g], -1);
     }
     atomic_store(&p->idle[id], 0);
-#else
-    (void)p, (void)id, (void)nt, (void)faster_one_waits, (void)claim, (void)task_range;
-#endif
 }
+
+#endif
 
 void rnn_run_step_tasks(int B, int T, int reverse, int parallel, rnn_task_fn fn, void *ctx)
 {
+    if (B <= 0 || T <= 0)
+        return;
 #ifdef RECUR_HAVE_OPENMP
     int nt = parallel && !omp_in_parallel() ? omp_get_max_threads() : 1;
-#else
-    int nt = 1;
-    (void)parallel;
-#endif
     if (nt > MAX_THREADS)
         nt = MAX_THREADS;
     if (nt > B)
         nt = B;
-    if (nt <= 1 || T <= 0) {
-        if (B > 0 && T > 0)
-            fn(ctx, 0, B, 0, T);
+    if (nt > 1) {
+        /* Two groups a thread where each keeps MIN_GROUP streams (a step's
+         * product of fewer rows runs the kernels below their pace), else one. */
+        int groups = B / MIN_GROUP < 2 * nt ? B / MIN_GROUP : 2 * nt;
+        if (groups < nt)
+            groups = nt;
+        if (groups > MAX_GROUPS)
+            groups = MAX_GROUPS;
+        task_pool p = {.B = B, .T = T, .groups = groups, .blocks = T < MAX_BLOCKS ? T : MAX_BLOCKS,
+                       .reverse = reverse, .fn = fn, .ctx = ctx};
+        for (int g = 0; g < groups; g++) {
+            atomic_init(&p.next[g], 0);
+            atomic_init(&p.owner[g], -1);
+        }
+        for (int i = 0; i < MAX_THREADS; i++) {
+            atomic_init(&p.idle[i], 0);
+            atomic_init(&p.cost[i], 0.0f);
+        }
+        atomic_init(&p.left, groups * p.blocks);
+#pragma omp parallel num_threads(nt)
+        work(&p, omp_get_thread_num(), omp_get_num_threads());
         return;
     }
-    /* Two groups a thread where each keeps MIN_GROUP streams (a step's
-     * product of fewer rows runs the kernels below their pace), else one. */
-    int groups = B / MIN_GROUP < 2 * nt ? B / MIN_GROUP : 2 * nt;
-    if (groups < nt)
-        groups = nt;
-    if (groups > MAX_GROUPS)
-        groups = MAX_GROUPS;
-    task_pool p = {.B = B, .T = T, .groups = groups, .blocks = T < MAX_BLOCKS ? T : MAX_BLOCKS,
-                   .reverse = reverse, .fn = fn, .ctx = ctx};
-    for (int g = 0; g < groups; g++) {
-        atomic_init(&p.next[g], 0);
-        atomic_init(&p.owner[g], -1);
-    }
-    for (int i = 0; i < MAX_THREADS; i++) {
-        atomic_init(&p.idle[i], 0);
-        atomic_init(&p.cost[i], 0.0f);
-    }
-    atomic_init(&p.left, groups * p.blocks);
-#pragma omp parallel num_threads(nt)
-    {
-#ifdef RECUR_HAVE_OPENMP
-        work(&p, omp_get_thread_num(), omp_get_num_threads());
+#else
+    (void)parallel, (void)reverse;
 #endif
-    }
+    fn(ctx, 0, B, 0, T);
 }
