@@ -12,6 +12,13 @@
  *       (S independent samples stepped together on recur_streams, each drawn
  *       by its own picker: aggregate chars/s, S x length / seconds)
  *   recur_bench sgemm  [--n 2048] [--reps 10] [--threads N]
+ *   recur_bench fma    [--threads N]
+ *       (the FMA peak: GFMA/s of independent float multiply-adds, what bounds
+ *       the many-stream sampler once the weights are read once for all)
+ *   recur_bench read   [--bytes N] [--reps 15] [--threads N]
+ *       (a STREAM-like read: GB/s summing a buffer of N bytes, by default
+ *       the f32 weights a 2x512 char LSTM's sampler reads per character, so
+ *       from the cache level those weights live in; median of reps)
  *   recur_bench fidelity --model MODEL --data FILE [--length 20000]
  *       (what the sampler's f16 and i8 weights cost in accuracy: the text's
  *       cross-entropy under each format, and the mean KL divergence of each
@@ -31,6 +38,10 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 #include "core/gemm.h"
 #include "model/network.h"
@@ -63,6 +74,7 @@ static double peak_rss_mb(void)
 typedef struct args {
     const char *mode, *data, *level, *cell, *optimizer, *weights, *model;
     int layers, hidden, batch, seq, steps, warmup, threads, length, n, reps, streams;
+    long bytes;
 } args;
 
 static const char *flag_value(int argc, char **argv, int *i)
@@ -76,7 +88,7 @@ static const char *flag_value(int argc, char **argv, int *i)
 
 static void parse(args *a, int argc, char **argv)
 {
-    *a = (args){"train", NULL, "char", "lstm", "adam", "f32", NULL, 2, 128, 50, 50, 20, 5, 0, 2000, 2048, 10, 16};
+    *a = (args){"train", NULL, "char", "lstm", "adam", "f32", NULL, 2, 128, 50, 50, 20, 5, 0, 2000, 2048, 10, 16, 0};
     if (argc > 1)
         a->mode = argv[1];
     for (int i = 2; i < argc; i++) {
@@ -98,6 +110,7 @@ static void parse(args *a, int argc, char **argv)
         else if (!strcmp(f, "--n")) a->n = atoi(flag_value(argc, argv, &i));
         else if (!strcmp(f, "--reps")) a->reps = atoi(flag_value(argc, argv, &i));
         else if (!strcmp(f, "--streams")) a->streams = atoi(flag_value(argc, argv, &i));
+        else if (!strcmp(f, "--bytes")) a->bytes = atol(flag_value(argc, argv, &i));
         else {
             fprintf(stderr, "recur_bench: unknown flag %s\n", f);
             exit(2);
@@ -194,6 +207,23 @@ static void bench_train(const args *a)
     free(ids);
 }
 
+/* The weights one sampler step reads: every layer's recurrent rows (layer
+ * 0's input side is a table row), the upper layers' input rows, and the
+ * decoder, at the format's bytes a weight (int8: and a float scale a row). */
+static double sampler_bytes_per_char(const recur_config *c, recur_sample_weights w)
+{
+    const double G = c->cell == RECUR_CELL_LSTM ? 4 : c->cell == RECUR_CELL_GRU ? 3 : 1, H = c->hidden;
+    const double size = w == RECUR_WEIGHTS_F16 ? 2 : w == RECUR_WEIGHTS_I8 ? 1 : 4;
+    double weights = 0, rows = 0;
+    for (int l = 0; l < c->layers; l++) {
+        weights += G * H * (H + (l ? H : 0));
+        rows += G * H;
+    }
+    weights += (double)c->vocab_size * H;
+    rows += c->vocab_size;
+    return weights * size + (w == RECUR_WEIGHTS_I8 ? 4 * rows : 0) + 4 * G * H;
+}
+
 static void bench_sample(const args *a)
 {
     recur_error err = {0};
@@ -216,10 +246,12 @@ static void bench_sample(const args *a)
         recur_sampler_feed(s, id, &err);
         id = recur_sampler_pick(s, RECUR_SAMPLE_WEIGHTED, 1.0f, 0);
     }
-    double dt = now() - t0;
+    double dt = now() - t0, bytes = sampler_bytes_per_char(recur_model_config(m), w);
     printf("{\"mode\":\"sample\",\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,\"weights\":\"%s\",\"chars\":%d,"
-           "\"seconds\":%.4f,\"chars_per_s\":%.1f,\"threads\":%d,\"peak_rss_mb\":%.1f}\n",
-           a->cell, a->layers, a->hidden, a->weights, a->length, dt, a->length / dt, a->threads, peak_rss_mb());
+           "\"seconds\":%.4f,\"chars_per_s\":%.1f,\"bytes_per_char\":%.0f,\"weights_gb_per_s\":%.2f,"
+           "\"threads\":%d,\"peak_rss_mb\":%.1f}\n",
+           a->cell, a->layers, a->hidden, a->weights, a->length, dt, a->length / dt, bytes, bytes * a->length / dt * 1e-9,
+           a->threads, peak_rss_mb());
     recur_sampler_free(s);
     recur_model_free(m);
     free(ids);
@@ -379,6 +411,107 @@ static void bench_sgemm(const args *a)
     free(z);
 }
 
+/* 256 independent multiply-add chains (the compiler makes vector FMAs of
+ * them, more chains than the latency needs), n steps each. */
+static float fma_chains(long n, float b, float c)
+{
+    float a[256];
+    for (int k = 0; k < 256; k++)
+        a[k] = (float)k * 1e-3f;
+    for (long i = 0; i < n; i++)
+        for (int k = 0; k < 256; k++)
+            a[k] = fmaf(a[k], b, c);
+    float s = 0;
+    for (int k = 0; k < 256; k++)
+        s += a[k];
+    return s;
+}
+
+static void bench_fma(const args *a)
+{
+    int threads = a->threads;
+#ifdef _OPENMP
+    if (threads <= 0)
+        threads = omp_get_max_threads();
+#endif
+    threads = threads > 0 ? threads : 1;
+    const long n = 2000000; /* 512 M FMAs a thread */
+    volatile float sink = 0;
+    double t0 = now();
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+    {
+        float r = fma_chains(n, 0.999f, 1e-6f);
+#ifdef _OPENMP
+#pragma omp critical
+#endif
+        sink += r;
+    }
+    double dt = now() - t0;
+    printf("{\"mode\":\"fma\",\"gfma_per_s\":%.2f,\"threads\":%d}\n", 256.0 * n * threads / dt * 1e-9, threads);
+}
+
+/* Sums 64-bit words (the compiler vectorises the loop: one load an add). */
+static uint64_t read_sum(const uint64_t *p, size_t n)
+{
+    uint64_t s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += p[i];
+    return s;
+}
+
+static void bench_read(const args *a)
+{
+    /* default: sampler_bytes_per_char of an f32 LSTM 2x512 with 65 characters */
+    const size_t bytes = a->bytes > 0 ? (size_t)a->bytes : 12724224;
+    const size_t words = bytes / sizeof(uint64_t);
+    int threads = a->threads;
+#ifdef _OPENMP
+    if (threads <= 0)
+        threads = omp_get_max_threads();
+#endif
+    threads = threads > 0 ? threads : 1;
+    const int reps = a->reps > 0 ? a->reps : 15;
+    uint64_t *buf = malloc(words * sizeof *buf);
+    double *secs = malloc((size_t)reps * sizeof *secs);
+    if (!buf || !secs)
+        exit(1);
+    for (size_t i = 0; i < words; i++)
+        buf[i] = i;
+    /* passes per timing: at least 256 MB read */
+    const int passes = (int)(268435456 / (words * sizeof *buf)) + 1;
+    volatile uint64_t sink = 0;
+    for (int r = -1; r < reps; r++) { /* one warm-up */
+        double t0 = now();
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads) reduction(+ : sink)
+#endif
+        {
+            int id = 0, nt = 1;
+#ifdef _OPENMP
+            id = omp_get_thread_num();
+            nt = omp_get_num_threads();
+#endif
+            size_t lo = words * (size_t)id / (size_t)nt, hi = words * (size_t)(id + 1) / (size_t)nt;
+            for (int k = 0; k < passes; k++)
+                sink += read_sum(buf + lo, hi - lo);
+        }
+        if (r >= 0)
+            secs[r] = now() - t0;
+    }
+    for (int i = 1; i < reps; i++) /* insertion sort for the median */
+        for (int j = i; j > 0 && secs[j] < secs[j - 1]; j--) {
+            double t = secs[j];
+            secs[j] = secs[j - 1];
+            secs[j - 1] = t;
+        }
+    printf("{\"mode\":\"read\",\"bytes\":%zu,\"gb_per_s\":%.2f,\"threads\":%d,\"reps\":%d}\n", bytes,
+           (double)(words * sizeof *buf) * passes / secs[reps / 2] * 1e-9, threads, reps);
+    free(buf);
+    free(secs);
+}
+
 int main(int argc, char **argv)
 {
     args a;
@@ -394,8 +527,12 @@ int main(int argc, char **argv)
         bench_sgemm(&a);
     else if (!strcmp(a.mode, "fidelity"))
         bench_fidelity(&a);
+    else if (!strcmp(a.mode, "read"))
+        bench_read(&a);
+    else if (!strcmp(a.mode, "fma"))
+        bench_fma(&a);
     else {
-        fprintf(stderr, "recur_bench: mode must be train, sample, streams, sgemm or fidelity\n");
+        fprintf(stderr, "recur_bench: mode must be train, sample, streams, sgemm, read, fma or fidelity\n");
         return 2;
     }
     return 0;

@@ -56,12 +56,15 @@ WORKLOADS_ALL=(
   "sample-lstm2x512|sample --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 2000|torch_charlm.py --data $SHAKES --cell lstm --layers 2 --hidden 512 --sample-bench --sample-len 2000"
   "sample-lstm2x512-f16|sample --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 2000 --weights f16|torch_charlm.py --data $SHAKES --cell lstm --layers 2 --hidden 512 --sample-bench --sample-len 2000"
   "sample-lstm2x512-i8|sample --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 2000 --weights i8|torch_charlm.py --data $SHAKES --cell lstm --layers 2 --hidden 512 --sample-bench --sample-len 2000"
-  "streams-lstm2x512-s1|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 1000 --streams 1|"
-  "streams-lstm2x512-s4|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 500 --streams 4|"
-  "streams-lstm2x512-s16|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 250 --streams 16|"
+  "streams-lstm2x512-s1|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 3000 --streams 1|"
+  "streams-lstm2x512-s4|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 1500 --streams 4|"
+  "streams-lstm2x512-s16|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 600 --streams 16|"
+  "streams-lstm2x512-s64|streams --data $SHAKES --cell lstm --layers 2 --hidden 512 --length 200 --streams 64|"
+  "read-sampler-weights|read --reps 15|"
+  "fma-peak|fma|"
   "sgemm2048|sgemm --n 2048 --reps 10|matmul_peak.py --lib torch --n 2048 --reps 10"
 )
-selected=${WORKLOADS:-lstm2x128 lstm2x512 gru2x512 rnn2x512 ptb-small sample-lstm2x512 sample-lstm2x512-f16 sample-lstm2x512-i8 streams-lstm2x512-s1 streams-lstm2x512-s4 streams-lstm2x512-s16 sgemm2048}
+selected=${WORKLOADS:-lstm2x128 lstm2x512 gru2x512 rnn2x512 ptb-small sample-lstm2x512 sample-lstm2x512-f16 sample-lstm2x512-i8 streams-lstm2x512-s1 streams-lstm2x512-s4 streams-lstm2x512-s16 streams-lstm2x512-s64 read-sampler-weights fma-peak sgemm2048}
 
 # Busy and nice'd jiffies of the whole machine (/proc/stat: user + system +
 # irq + softirq + steal, and nice), and the clock.

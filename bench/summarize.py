@@ -20,7 +20,11 @@ def figure(d):
         if "gflops" in d:
             return d["gflops"], "GFLOP/s"
         return d.get("gflops_best", d.get("gflops_median", 0)), "GFLOP/s"
-    if d["name"].startswith("sample"):
+    if d.get("mode") == "read":
+        return d["gb_per_s"], "GB/s"
+    if d.get("mode") == "fma":
+        return d["gfma_per_s"], "GFMA/s"
+    if d["name"].startswith("sample") or d.get("mode") == "streams":
         # oneDNN's batch-1 LSTM reports steps/s: a step is a character.
         v = d.get("chars_per_s") or d.get("sample", {}).get("chars_per_s") or d.get("steps_per_s")
         return v, "chars/s"
@@ -111,6 +115,38 @@ for n, e in summary.items():
     rss = f"{r['peak_rss_mb']:.0f} / {t['peak_rss_mb']:.0f}" if r and t and r["peak_rss_mb"] and t["peak_rss_mb"] else ""
     print(f"| {n} ({unit}) | {r['median']:,.0f} | {t['median']:,.0f} | {e.get('ratio', 0):.2f}x | {pct} | {rss} |"
           if r and t else f"| {n} ({unit}) | {(r or {}).get('median', 0):,.0f} | | | {pct} | |")
+
+# Many streams against one, and batch-1 sampling against the read
+# bandwidth, each from the same run.
+def med(name, key=None):
+    vals = [d[key] if key else figure(d)[0] for d in rows
+            if d["name"] == name and d["side"] == "recur" and (not key or key in d)]
+    return statistics.median(vals) if vals else None
+
+
+one = med("streams-lstm2x512-s1")
+for n in summary:
+    many = med(n) if n.startswith("streams-lstm2x512-s") else None
+    if one and many and n != "streams-lstm2x512-s1":
+        summary[n]["recur"]["vs_one_stream"] = many / one
+        print(f"{n}: {many / one:.2f}x one stream's chars/s")
+# Once the weights are read once for all streams, the FMAs bound them: a
+# char is one FMA a weight (bytes_per_char / 4 at f32).
+fma, per32 = med("fma-peak"), med("sample-lstm2x512", "bytes_per_char")
+if fma and per32 and one:
+    bound = fma * 1e9 / (per32 / 4)
+    print(f"many streams: at most {bound:,.0f} chars/s at the FMA peak ({fma:.1f} GFMA/s), "
+          f"{bound / one:.2f}x one stream's chars/s")
+    summary["fma-peak"]["recur"]["streams_bound_vs_one_stream"] = bound / one
+read = med("read-sampler-weights")
+for n in ("sample-lstm2x512", "sample-lstm2x512-f16", "sample-lstm2x512-i8"):
+    gbs, per = med(n, "weights_gb_per_s"), med(n, "bytes_per_char")
+    if gbs and per:
+        line = f"{n}: {per / 1e6:.2f} MB of weights a char, {gbs:.1f} GB/s"
+        if read:
+            summary[n]["recur"]["pct_of_read_bandwidth"] = 100 * gbs / read
+            line += f" = {100 * gbs / read:.0f}% of the read bandwidth ({read:.1f} GB/s)"
+        print(line)
 
 try:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()

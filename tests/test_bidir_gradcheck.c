@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "model/model_internal.h"
-#include "model/seqnet.h"
+#include "model/network.h"
 #include "test.h"
 
 enum { T = 5, B = 3, K = 2 };
@@ -40,15 +40,16 @@ static void make_fixture(fixture *fx, const recur_config *cfg, uint64_t seed)
         fx->labels[b] = (int32_t)recur_rng_below(&rng, (uint64_t)O);
 }
 
-static double batch_loss(const recur_model *m, seqnet_ws *ws, const fixture *fx, float *grads)
+static double batch_loss(const recur_model *m, net_workspace *ws, const fixture *fx, float *grads)
 {
-    seq_batch b = {T, B, fx->ids, m->cfg.feature_size ? fx->feats : NULL, K, fx->len,
+    net_batch b = {T, B, fx->ids, m->cfg.feature_size ? fx->feats : NULL, K, fx->len,
                    m->cfg.task == RECUR_TASK_CLASSIFY ? fx->labels : fx->targets};
     recur_rng rng;
     recur_rng_seed(&rng, 99);
-    double loss = seqnet_forward(m, ws, &b, m->cfg.dropout > 0 ? &rng : NULL, grads ? 1.0f : 0.0f);
+    net_dropout drop = {.rng = &rng};
+    double loss = net_forward(m, ws, &b, NULL, m->cfg.dropout > 0 ? &drop : NULL, grads ? 1.0f : 0.0f);
     if (grads)
-        seqnet_backward(m, ws, grads);
+        net_backward(m, ws, grads);
     return loss;
 }
 
@@ -62,8 +63,8 @@ static void check_model(const char *label, recur_config cfg)
     model_init_params(m, 7);
     for (size_t k = 0; k < m->n_params; k++)
         m->params[k] *= 1.5f;
-    seqnet_ws ws;
-    CHECK(seqnet_ws_init(&ws, m, T, B, K, 1, &err) == RECUR_OK);
+    net_workspace ws;
+    CHECK(net_workspace_init(&ws, m, &(net_options){.T = T, .B = B, .K = K, .training = 1}, &err) == RECUR_OK);
     fixture fx;
     make_fixture(&fx, &cfg, 5);
     float *grads = calloc(m->n_params, sizeof *grads);
@@ -107,7 +108,7 @@ static void check_model(const char *label, recur_config cfg)
     CHECK_MSG(bad == 0, "%s: %d of %zu gradients off", label, bad, m->n_params);
     printf("%-34s %5zu parameters, worst error %.3f of tolerance\n", label, m->n_params, worst);
     free(grads);
-    seqnet_ws_free(&ws);
+    net_workspace_free(&ws);
     recur_model_free(m);
 }
 
@@ -122,19 +123,19 @@ static void check_padding(recur_config cfg)
     model_init_params(m, 3);
     fixture fx;
     make_fixture(&fx, &cfg, 11);
-    seqnet_ws all, one;
-    CHECK(seqnet_ws_init(&all, m, T, B, K, 0, NULL) == RECUR_OK);
-    CHECK(seqnet_ws_init(&one, m, T, 1, K, 0, NULL) == RECUR_OK);
-    seq_batch b = {T, B, fx.ids, NULL, K, fx.len, NULL};
-    seqnet_forward(m, &all, &b, NULL, 0.0f);
+    net_workspace all, one;
+    CHECK(net_workspace_init(&all, m, &(net_options){.T = T, .B = B, .K = K}, NULL) == RECUR_OK);
+    CHECK(net_workspace_init(&one, m, &(net_options){.T = T, .B = 1, .K = K}, NULL) == RECUR_OK);
+    net_batch b = {T, B, fx.ids, NULL, K, fx.len, NULL};
+    net_forward(m, &all, &b, NULL, NULL, 0.0f);
     int O = model_output_size(&cfg);
     double worst = 0;
     for (int s = 0; s < B; s++) {
         int32_t ids[T];
         for (int t = 0; t < lens[s]; t++)
             ids[t] = fx.ids[t * B + s];
-        seq_batch b1 = {lens[s], 1, ids, NULL, K, &lens[s], NULL};
-        seqnet_forward(m, &one, &b1, NULL, 0.0f);
+        net_batch b1 = {lens[s], 1, ids, NULL, K, &lens[s], NULL};
+        net_forward(m, &one, &b1, NULL, NULL, 0.0f);
         int steps = cfg.task == RECUR_TASK_CLASSIFY ? 1 : lens[s];
         for (int t = 0; t < steps; t++)
             for (int j = 0; j < O; j++) {
@@ -146,8 +147,8 @@ static void check_padding(recur_config cfg)
     }
     CHECK_MSG(worst < 1e-5, "%s %s pool %d: padded batch differs from single sequences by %g",
               recur_cell_name(cfg.cell), recur_task_name(cfg.task), (int)cfg.pool, worst);
-    seqnet_ws_free(&all);
-    seqnet_ws_free(&one);
+    net_workspace_free(&all);
+    net_workspace_free(&one);
     recur_model_free(m);
 }
 

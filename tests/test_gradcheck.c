@@ -32,8 +32,10 @@ static double window_loss(const recur_model *m, net_workspace *ws, const int32_t
         memcpy(s.c, init->c, n * sizeof(float));
     /* The same key every call: the same masks for the analytic and every
      * numerical evaluation. */
-    dropout_streams drop = {dropout_window_key(99, 0), 0};
-    double loss = net_forward(m, ws, x, y, T, &s, m->cfg.dropout > 0 ? &drop : NULL, grads ? 1.0f : 0.0f);
+    dropout_streams streams = {dropout_window_key(99, 0), 0};
+    net_dropout drop = {.streams = &streams};
+    net_batch b = {.T = T, .B = B, .ids = x, .targets = y};
+    double loss = net_forward(m, ws, &b, &s, m->cfg.dropout > 0 ? &drop : NULL, grads ? 1.0f : 0.0f);
     if (grads)
         net_backward(m, ws, grads);
     net_state_free(&s);
@@ -57,7 +59,7 @@ static void check_model_stride(const char *label, recur_config cfg, size_t strid
     for (size_t k = 0; k < m->n_params; k++)
         m->params[k] *= 1.5f;
     net_workspace ws;
-    CHECK(net_workspace_init(&ws, m, T, B, 1, &err) == RECUR_OK);
+    CHECK(net_workspace_init(&ws, m, &(net_options){.T = T, .B = B, .training = 1}, &err) == RECUR_OK);
     if (expect_tokens >= 0)
         CHECK_MSG(ws.tokens == expect_tokens, "%s: token table %d, expected %d", label, ws.tokens, expect_tokens);
     net_state init;

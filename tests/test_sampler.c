@@ -33,9 +33,10 @@ static void check_cell(recur_cell cell, int peephole, int hidden)
     const int T = 20;
     net_workspace ws;
     net_state state;
-    CHECK(net_workspace_init(&ws, m, T, 1, 0, &err) == RECUR_OK);
+    CHECK(net_workspace_init(&ws, m, &(net_options){.T = T, .B = 1}, &err) == RECUR_OK);
     CHECK(net_state_init(&state, m, 1, &err) == RECUR_OK);
-    net_forward(m, &ws, ids, NULL, T, &state, NULL, 0.0f);
+    net_batch b = {.T = T, .B = 1, .ids = ids};
+    net_forward(m, &ws, &b, &state, NULL, 0.0f);
     recur_sampler *s = NULL;
     CHECK(recur_sampler_create(m, 1, &s, &err) == RECUR_OK);
     double worst = 0;
@@ -309,9 +310,10 @@ static void check_stepwise_evaluation(recur_cell cell)
     CHECK(recur_vocab_encode(vocab, text, strlen(text), &ids, &n, &err) == RECUR_OK);
     net_workspace ws;
     net_state state;
-    CHECK(net_workspace_init(&ws, m, (int)n - 1, 1, 0, &err) == RECUR_OK);
+    CHECK(net_workspace_init(&ws, m, &(net_options){.T = (int)n - 1, .B = 1}, &err) == RECUR_OK);
     CHECK(net_state_init(&state, m, 1, &err) == RECUR_OK);
-    double want = net_forward(m, &ws, ids, ids + 1, (int)n - 1, &state, NULL, 0.0f) / (double)(n - 1);
+    net_batch b = {.T = (int)n - 1, .B = 1, .ids = ids, .targets = ids + 1};
+    double want = net_forward(m, &ws, &b, &state, NULL, 0.0f) / (double)(n - 1);
     recur_eval_result got;
     CHECK(recur_model_evaluate(m, ids, n, 1, 1, &got, &err) == RECUR_OK);
     CHECK(got.tokens == n - 1);

@@ -20,6 +20,15 @@ typedef enum recur_cell {
     RECUR_CELL_GRU
 } recur_cell;
 
+/* Normalisation inside the recurrent layers (nn/recurrent_norm.h): none,
+ * recurrent batch normalisation (Cooijmans et al. 2017) or layer
+ * normalisation (Ba et al. 2016). */
+typedef enum recur_norm {
+    RECUR_NORM_NONE = 0,
+    RECUR_NORM_BATCH,
+    RECUR_NORM_LAYER
+} recur_norm;
+
 /* What a model's decoder predicts. Only RECUR_TASK_LM models are language
  * models (train, sample, eval); the others are trained and run through
  * recur/task.h. */

@@ -46,6 +46,12 @@ typedef struct recur_train_config {
     int decay_after;         /* first epoch (1-based) whose end decays, RECUR_LR_STEP */
     recur_loss_scale loss_scale;
     uint64_t seed;           /* dropout: each stream's masks are drawn from (seed, step, stream) */
+    /* Data noising (Xie et al. 2017), drawn like the dropout masks: each input
+     * token becomes noise_blank_token with probability noise_blank, else a
+     * draw from the training text's unigram distribution with probability
+     * noise_unigram. */
+    float noise_unigram, noise_blank;
+    int32_t noise_blank_token; /* -1: none (noise_blank must then be 0) */
 } recur_train_config;
 
 /* char-rnn-tensorflow's defaults: batch 50, seq 50, Adam 2e-3, clip 5. */

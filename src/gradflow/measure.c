@@ -6,9 +6,9 @@
  * gradient enters the top layer at step T-1 alone and flows back through
  * rnn_backward, which leaves the full dL/dh_t of every step in its dh buffer
  * (the recurrent contributions included). Reading that buffer at step
- * T-1-k gives lag k; dL/dx of a layer is the gradient from above of the layer
- * below. The network is the model's forward without dropout: embedding,
- * recurrent stack, linear decoder, softmax cross-entropy. */
+ * T-1-k gives lag k; the network's tap (model/network.h) hands it over.
+ * The network is the model's own without dropout, its head on the last
+ * step. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +16,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "model/model_internal.h"
-#include "nn/layers.h"
-#include "nn/recurrent.h"
+#include "model/network.h"
 #include "recur/gradflow.h"
 
 void recur_gradflow_options_default(recur_gradflow_options *opt)
@@ -38,16 +37,11 @@ void recur_gradflow_result_free(recur_gradflow_result *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Every buffer of one measurement. */
+/* What one measurement holds besides the network's workspace. */
 typedef struct gf_work {
-    int T, B, L, E, H, V, G;
-    float *emb;        /* [T][B][E] */
-    rnn_cache *cache;  /* per layer */
-    float *state_h;    /* [L][B][H], carried from the warm-up */
-    float *state_c;    /* LSTM */
-    float *logits;     /* [B][V] */
-    float *d[2];       /* [T][B][H] gradients, ping-pong */
-    float *scratch;
+    int T, B, L;
+    net_workspace ws;  /* training buffers, a head on the last step */
+    net_state state;   /* carried from the warm-up */
     float *grads;      /* a parameter-shaped block the backward adds into; discarded */
     int32_t *ids;      /* [T][B] */
     int32_t *targets;  /* [B] */
@@ -56,22 +50,8 @@ typedef struct gf_work {
 
 static void gf_work_free(gf_work *w)
 {
-    if (w->cache)
-        for (int l = 0; l < w->L; l++) {
-            free(w->cache[l].hs);
-            free(w->cache[l].cs);
-            free(w->cache[l].gates);
-            free(w->cache[l].aux);
-            free(w->cache[l].step);
-        }
-    free(w->cache);
-    free(w->emb);
-    free(w->state_h);
-    free(w->state_c);
-    free(w->logits);
-    free(w->d[0]);
-    free(w->d[1]);
-    free(w->scratch);
+    net_workspace_free(&w->ws);
+    net_state_free(&w->state);
     free(w->grads);
     free(w->ids);
     free(w->targets);
@@ -79,73 +59,32 @@ static void gf_work_free(gf_work *w)
     memset(w, 0, sizeof *w);
 }
 
-static float *falloc(size_t n)
+static recur_status gf_work_init(gf_work *w, const recur_model *m, int T, int B, recur_error *err)
 {
-    return calloc(n ? n : 1, sizeof(float));
-}
-
-static int gf_work_init(gf_work *w, const recur_model *m, int T, int B)
-{
-    const recur_config *cfg = &m->cfg;
     memset(w, 0, sizeof *w);
     w->T = T;
     w->B = B;
-    w->L = cfg->layers;
-    w->E = m->layers[0].in;
-    w->H = cfg->hidden;
-    w->V = cfg->vocab_size;
-    w->G = rnn_gate_count(cfg->cell);
-    const size_t TB = (size_t)T * B, BH = (size_t)B * w->H, LBH = (size_t)w->L * BH;
-    const int lstm = cfg->cell == RECUR_CELL_LSTM;
-    w->cache = calloc((size_t)w->L, sizeof *w->cache);
-    if (!w->cache)
-        return 0;
-    int ok = 1;
-    for (int l = 0; l < w->L; l++) {
-        rnn_cache *k = &w->cache[l];
-        k->hs = falloc(((size_t)T + 1) * BH);
-        k->cs = lstm ? falloc(((size_t)T + 1) * BH) : NULL;
-        k->gates = falloc(TB * w->G * w->H);
-        k->aux = falloc(TB * w->H);
-        k->step = falloc(BH * w->G);
-        ok = ok && k->hs && (!lstm || k->cs) && k->gates && k->aux && k->step;
+    w->L = m->cfg.layers;
+    const size_t TB = (size_t)T * B;
+    /* Only the last step's prediction has a loss: the head reads that step
+     * alone. */
+    net_options o = {.T = T, .B = B, .training = 1, .head = NET_HEAD_POOL_LAST};
+    recur_status st = net_workspace_init(&w->ws, m, &o, err);
+    if (!st)
+        st = net_state_init(&w->state, m, B, err);
+    if (st) {
+        gf_work_free(w);
+        return st;
     }
-    rnn_shape widest = {T, B, w->E > w->H ? w->E : w->H, w->H, cfg->cell, cfg->peephole};
-    w->emb = falloc(TB * w->E);
-    w->state_h = falloc(LBH);
-    w->state_c = lstm ? falloc(LBH) : NULL;
-    w->logits = falloc((size_t)B * w->V);
-    w->d[0] = falloc(TB * w->H);
-    w->d[1] = falloc(TB * (w->E > w->H ? w->E : w->H));
-    w->scratch = falloc(rnn_backward_scratch(&widest));
-    w->grads = falloc(m->n_params);
+    w->grads = calloc(m->n_params, sizeof *w->grads);
     w->ids = malloc(TB * sizeof *w->ids);
     w->targets = malloc((size_t)B * sizeof *w->targets);
     w->norms = malloc((size_t)w->L * TB * sizeof *w->norms);
-    return ok && w->emb && w->state_h && (!lstm || w->state_c) && w->logits && w->d[0] && w->d[1] &&
-           w->scratch && w->grads && w->ids && w->targets && w->norms;
-}
-
-/* Runs the recurrent stack over w->ids[0..T) from the carried state and
- * leaves the final state in it. */
-static void stack_forward(const recur_model *m, gf_work *w, int T)
-{
-    const size_t BH = (size_t)w->B * w->H;
-    embedding_forward(m->params + m->enc_w, w->E, w->ids, (size_t)T * w->B, w->emb);
-    const float *x = w->emb;
-    for (int l = 0; l < w->L; l++) {
-        rnn_cache *k = &w->cache[l];
-        memcpy(k->hs, w->state_h + l * BH, BH * sizeof(float));
-        if (k->cs)
-            memcpy(k->cs, w->state_c + l * BH, BH * sizeof(float));
-        rnn_shape s = {T, w->B, m->layers[l].in, w->H, m->cfg.cell, m->cfg.peephole};
-        rnn_weights wt = model_layer_weights(m, l, m->params);
-        rnn_forward(&s, &wt, x, k);
-        memcpy(w->state_h + l * BH, k->hs + (size_t)T * BH, BH * sizeof(float));
-        if (k->cs)
-            memcpy(w->state_c + l * BH, k->cs + (size_t)T * BH, BH * sizeof(float));
-        x = k->hs + BH;
+    if (!w->grads || !w->ids || !w->targets || !w->norms) {
+        gf_work_free(w);
+        return recur_fail_nomem(err, "the gradient-flow buffers");
     }
+    return RECUR_OK;
 }
 
 /* Loads steps [s0, s0 + T) of every window (window b starts at start[b]). */
@@ -156,38 +95,19 @@ static void load_ids(gf_work *w, const int32_t *ids, const size_t *start, size_t
             w->ids[(size_t)t * w->B + b] = ids[start[b] + s0 + (size_t)t];
 }
 
-/* The last step's loss, backpropagated through every layer; fills w->norms. */
-static double backward_norms(const recur_model *m, gf_work *w)
+/* The network's tap: |dL/dh^l_t| of every step t and window b. */
+static void record_norms(void *ctx, int l, const float *dh, int T, int B, int H)
 {
-    const int T = w->T, B = w->B, H = w->H, V = w->V, L = w->L;
-    const size_t BH = (size_t)B * H, TBH = (size_t)T * BH;
-    const float *top = w->cache[L - 1].hs + (size_t)T * BH; /* h of the last step */
-    linear_forward(m->params + m->dec_w, m->params + m->dec_b, H, V, top, (size_t)B, w->logits);
-    double loss = softmax_xent(w->logits, V, w->targets, (size_t)B, 1.0f);
-    float *d = w->d[0], *d_next = w->d[1];
-    memset(d, 0, TBH * sizeof *d);
-    linear_backward(m->params + m->dec_w, w->grads + m->dec_w, w->grads + m->dec_b, H, V, top, (size_t)B,
-                    w->logits, d + (size_t)(T - 1) * BH);
-    for (int l = L - 1; l >= 0; l--) {
-        rnn_shape s = {T, B, m->layers[l].in, H, m->cfg.cell, m->cfg.peephole};
-        rnn_weights wt = model_layer_weights(m, l, m->params);
-        rnn_grads g = model_layer_grads(m, l, w->grads);
-        const float *x = l == 0 ? w->emb : w->cache[l - 1].hs + BH;
-        rnn_backward(&s, &wt, &g, x, &w->cache[l], d, l > 0 ? d_next : NULL, w->scratch, NULL, NULL);
-        /* d now holds the full dL/dh^l_t of every step t. */
-        for (int t = 0; t < T; t++)
-            for (int b = 0; b < B; b++) {
-                const float *v = d + (size_t)t * BH + (size_t)b * H;
-                double ss = 0.0;
-                for (int j = 0; j < H; j++)
-                    ss += (double)v[j] * v[j];
-                w->norms[((size_t)l * T + t) * B + b] = sqrt(ss);
-            }
-        float *tmp = d;
-        d = d_next;
-        d_next = tmp;
-    }
-    return loss;
+    gf_work *w = ctx;
+    const size_t BH = (size_t)B * H;
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++) {
+            const float *v = dh + (size_t)t * BH + (size_t)b * H;
+            double ss = 0.0;
+            for (int j = 0; j < H; j++)
+                ss += (double)v[j] * v[j];
+            w->norms[((size_t)l * T + t) * B + b] = sqrt(ss);
+        }
 }
 
 recur_status recur_gradflow_measure(const recur_model *m, const int32_t *ids, size_t count,
@@ -197,6 +117,9 @@ recur_status recur_gradflow_measure(const recur_model *m, const int32_t *ids, si
     if (!m || !ids || !opt || !out)
         return recur_fail(err, RECUR_E_ARG, "recur_gradflow_measure: NULL argument");
     memset(out, 0, sizeof *out);
+    if (m->cfg.task != RECUR_TASK_LM)
+        return recur_fail(err, RECUR_E_ARG, "gradient flow is measured on a language model, not a %s model",
+                          recur_task_name(m->cfg.task));
     if (opt->max_lag < 1 || opt->max_lag > 4096)
         return recur_fail(err, RECUR_E_ARG, "the largest lag must be in 1..4096, got %d", opt->max_lag);
     if (opt->positions < 1 || opt->positions > 4096)
@@ -216,11 +139,14 @@ recur_status recur_gradflow_measure(const recur_model *m, const int32_t *ids, si
                               (int)ids[i], m->cfg.vocab_size);
 
     gf_work w;
+    recur_status st = gf_work_init(&w, m, T, B, err);
+    if (st)
+        return st;
     size_t *start = malloc((size_t)B * sizeof *start);
     out->norm = calloc((size_t)L * T, sizeof *out->norm);
     out->relative = calloc((size_t)L * T, sizeof *out->relative);
     out->sigma_whh = calloc((size_t)L, sizeof *out->sigma_whh);
-    if (!gf_work_init(&w, m, T, B) || !start || !out->norm || !out->relative || !out->sigma_whh) {
+    if (!start || !out->norm || !out->relative || !out->sigma_whh) {
         gf_work_free(&w);
         free(start);
         recur_gradflow_result_free(out);
@@ -241,11 +167,14 @@ recur_status recur_gradflow_measure(const recur_model *m, const int32_t *ids, si
     for (int s0 = 0; s0 < opt->warmup; s0 += T) {
         int n = opt->warmup - s0 < T ? opt->warmup - s0 : T;
         load_ids(&w, ids, start, (size_t)s0, n);
-        stack_forward(m, &w, n);
+        net_batch warm = {.T = n, .B = B, .ids = w.ids};
+        net_forward(m, &w.ws, &warm, &w.state, NULL, 0.0f);
     }
     load_ids(&w, ids, start, (size_t)opt->warmup, T);
-    stack_forward(m, &w, T);
-    double loss = backward_norms(m, &w);
+    net_batch window = {.T = T, .B = B, .ids = w.ids, .targets = w.targets};
+    double loss = net_forward(m, &w.ws, &window, &w.state, NULL, 1.0f);
+    w.ws.tap = (net_tap){record_norms, &w};
+    net_backward(m, &w.ws, w.grads);
 
     /* A position counts only if all its norms are finite. Step t is lag T-1-t. */
     int used = 0;
@@ -268,7 +197,7 @@ recur_status recur_gradflow_measure(const recur_model *m, const int32_t *ids, si
             nl[k] = used ? nl[k] / used : NAN;
             rl[k] = nl[0] > 0.0 ? nl[k] / nl[0] : NAN;
         }
-        recur_status st = recur_model_whh_sigma(m, l, -1, &out->sigma_whh[l], err);
+        st = recur_model_whh_sigma(m, l, -1, &out->sigma_whh[l], err);
         if (st != RECUR_OK) {
             gf_work_free(&w);
             free(start);

@@ -55,6 +55,11 @@ recur_status recur_ensemble_evaluate(const recur_model *const *models, int n_mod
         return recur_fail(err, RECUR_E_ARG, "an ensemble needs at least one model (got %d)", n_models);
     if (batch < 1 || seq < 1)
         return recur_fail(err, RECUR_E_ARG, "batch and seq must be positive (got %d and %d)", batch, seq);
+    for (int k = 0; k < n_models; k++) {
+        recur_status lm = model_require_lm(models[k], "an ensemble", err);
+        if (lm)
+            return lm;
+    }
     recur_status st = check_same_vocab(models, n_models, err);
     if (st)
         return st;
@@ -79,7 +84,7 @@ recur_status recur_ensemble_evaluate(const recur_model *const *models, int n_mod
     if (!ws || !state || !totals || !lp || !x || !y)
         st = recur_fail_nomem(err, "ensemble buffers");
     for (; !st && ready < K; ready++) {
-        st = net_workspace_init(&ws[ready], models[ready], T, batch, 0, err);
+        st = net_workspace_init(&ws[ready], models[ready], &(net_options){.T = T, .B = batch}, err);
         if (!st && (st = net_state_init(&state[ready], models[ready], batch, err)))
             net_workspace_free(&ws[ready]);
         if (st)
@@ -96,7 +101,8 @@ recur_status recur_ensemble_evaluate(const recur_model *const *models, int n_mod
                 y[t * batch + b] = stream[pos + t + 1];
             }
         for (int k = 0; k < K; k++) {
-            net_forward(models[k], &ws[k], x, NULL, steps, &state[k], NULL, 0.0f);
+            net_batch b = {.T = steps, .B = batch, .ids = x};
+            net_forward(models[k], &ws[k], &b, &state[k], NULL, 0.0f);
             target_log_probs(ws[k].logits, V, y, rows, lp + (size_t)k * TB);
         }
         for (size_t r = 0; r < rows; r++) {

@@ -67,6 +67,9 @@ recur_status recur_model_evaluate_watched(const recur_model *m, const int32_t *i
 {
     if (batch < 1 || seq < 1)
         return recur_fail(err, RECUR_E_ARG, "batch and seq must be positive (got %d and %d)", batch, seq);
+    recur_status lm = model_require_lm(m, "evaluation", err);
+    if (lm)
+        return lm;
     size_t stream_len = count / (size_t)batch;
     if (stream_len < 2)
         return recur_fail(err, RECUR_E_ARG, "the text has %zu tokens, too few for %d streams; lower --batch", count,
@@ -75,7 +78,7 @@ recur_status recur_model_evaluate_watched(const recur_model *m, const int32_t *i
         if (ids[k] < 0 || ids[k] >= m->cfg.vocab_size)
             return recur_fail(err, RECUR_E_ARG, "token %zu has id %d outside the vocabulary", k, (int)ids[k]);
     const size_t predictions = stream_len - 1; /* per stream */
-    if (batch == 1 && m->cfg.task == RECUR_TASK_LM && !m->cfg.bidirectional) {
+    if (batch == 1) {
         double total = 0.0;
         recur_status st = stepwise_loss(m, ids, count, &total, watch, err);
         if (st)
@@ -89,7 +92,7 @@ recur_status recur_model_evaluate_watched(const recur_model *m, const int32_t *i
     int T = (size_t)seq < predictions ? seq : (int)predictions;
     net_workspace ws;
     net_state state;
-    recur_status st = net_workspace_init(&ws, m, T, batch, 0, err);
+    recur_status st = net_workspace_init(&ws, m, &(net_options){.T = T, .B = batch}, err);
     if (st)
         return st;
     st = net_state_init(&state, m, batch, err);
@@ -107,7 +110,8 @@ recur_status recur_model_evaluate_watched(const recur_model *m, const int32_t *i
                 y[t * batch + b] = stream[pos + t + 1];
             }
         report(watch, pos * (size_t)batch, predictions * (size_t)batch);
-        total += net_forward(m, &ws, x, y, steps, &state, NULL, 0.0f);
+        net_batch b = {.T = steps, .B = batch, .ids = x, .targets = y};
+        total += net_forward(m, &ws, &b, &state, NULL, 0.0f);
         if (ws.cancelled || stop_requested(watch))
             st = recur_fail(err, RECUR_E_INTERRUPTED, "evaluation stopped on request");
     }

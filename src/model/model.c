@@ -131,6 +131,14 @@ int model_output_size(const recur_config *cfg)
     return cfg->task == RECUR_TASK_TAG || cfg->task == RECUR_TASK_CLASSIFY ? cfg->labels : cfg->vocab_size;
 }
 
+recur_status model_require_lm(const recur_model *m, const char *what, recur_error *err)
+{
+    if (m->cfg.task == RECUR_TASK_LM && !m->cfg.bidirectional)
+        return RECUR_OK;
+    return recur_fail(err, RECUR_E_ARG, "this is a %s%s model, not a language model: %s needs one",
+                      m->cfg.bidirectional ? "bidirectional " : "", recur_task_name(m->cfg.task), what);
+}
+
 const char *recur_task_name(recur_task task)
 {
     switch (task) {

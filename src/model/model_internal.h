@@ -48,6 +48,9 @@ struct recur_model {
 size_t model_param_total(const recur_config *cfg);
 /* Rows of the decoder: the label count for tag/classify, else vocab_size. */
 int model_output_size(const recur_config *cfg);
+/* RECUR_OK for a language model (one direction, next-token head); else an
+ * error saying what m is, for what (e.g. "evaluation") needs one. */
+recur_status model_require_lm(const recur_model *m, const char *what, recur_error *err);
 
 /* Checks a configuration (sizes, overflow, combinations). */
 recur_status model_config_check(const recur_config *cfg, recur_error *err);

@@ -8,7 +8,6 @@
 
 #include "core/error.h"
 #include "model/network.h"
-#include "model/seqnet.h"
 
 int recur_model_tensor_count(const recur_model *m) { return m->n_tensors; }
 
@@ -53,7 +52,7 @@ static recur_status lm_log_probs(const recur_model *m, const int32_t *ids, size_
     const int T = count < 256 ? (int)count : 256;
     net_workspace ws;
     net_state state;
-    recur_status st = net_workspace_init(&ws, m, T, 1, 0, err);
+    recur_status st = net_workspace_init(&ws, m, &(net_options){.T = T, .B = 1}, err);
     if (st)
         return st;
     if ((st = net_state_init(&state, m, 1, err))) {
@@ -62,7 +61,8 @@ static recur_status lm_log_probs(const recur_model *m, const int32_t *ids, size_
     }
     for (size_t pos = 0; pos < count; pos += (size_t)T) {
         int steps = count - pos < (size_t)T ? (int)(count - pos) : T;
-        net_forward(m, &ws, ids + pos, NULL, steps, &state, NULL, 0.0f);
+        net_batch b = {.T = steps, .B = 1, .ids = ids + pos};
+        net_forward(m, &ws, &b, &state, NULL, 0.0f);
         log_softmax_rows(ws.logits, (size_t)steps, V, out + pos * (size_t)V);
     }
     net_state_free(&state);
@@ -80,16 +80,16 @@ static recur_status seq_log_probs(const recur_model *m, const int32_t *ids, size
     if (count > (1u << 20))
         return recur_fail(err, RECUR_E_ARG, "a sequence of %zu tokens is longer than the 1048576 a task model reads at once",
                           count);
-    seqnet_ws ws;
-    recur_status st = seqnet_ws_init(&ws, m, (int)count, 1, 0, 0, err);
+    net_workspace ws;
+    recur_status st = net_workspace_init(&ws, m, &(net_options){.T = (int)count, .B = 1}, err);
     if (st)
         return st;
     int len = (int)count;
-    seq_batch b = {.T = (int)count, .B = 1, .ids = ids, .feats = NULL, .K = 0, .len = &len, .targets = NULL};
-    seqnet_forward(m, &ws, &b, NULL, 0.0f);
+    net_batch b = {.T = (int)count, .B = 1, .ids = ids, .feats = NULL, .K = 0, .len = &len, .targets = NULL};
+    net_forward(m, &ws, &b, NULL, NULL, 0.0f);
     size_t rows = m->cfg.task == RECUR_TASK_CLASSIFY ? 1 : count;
     log_softmax_rows(ws.logits, rows, model_output_size(&m->cfg), out);
-    seqnet_ws_free(&ws);
+    net_workspace_free(&ws);
     return RECUR_OK;
 }
 

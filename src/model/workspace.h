@@ -1,7 +1,6 @@
-/* Laying out a network's activations: what the language model's workspace
- * (model/network.c) and the sequence tasks' (model/seqnet.c) do alike. Each
- * lays its buffers out in one arena with one function, run twice: once to
- * count, once to slice. Internal to src/model. */
+/* Laying out a network's activations (model/network.c): the buffers go in
+ * one arena, laid out by one function run twice: once to count, once to
+ * slice. Internal to src/model. */
 #ifndef RECUR_MODEL_WORKSPACE_H
 #define RECUR_MODEL_WORKSPACE_H
 

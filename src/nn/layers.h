@@ -1,5 +1,6 @@
-/* The non-recurrent layers: embedding lookup, linear decoder, fused softmax
- * cross-entropy and inverted dropout. Rows are time-major [T*B] throughout. */
+/* The non-recurrent layers: embedding lookup (and summed bags of ids),
+ * linear decoder, fused softmax cross-entropy and inverted dropout. Rows are
+ * time-major [T*B] throughout. */
 #ifndef RECUR_NN_LAYERS_H
 #define RECUR_NN_LAYERS_H
 
@@ -12,6 +13,14 @@
 void embedding_forward(const float *table, int E, const int32_t *ids, size_t n, float *out);
 /* dtable[ids[r]] += dout[r]. */
 void embedding_backward(float *dtable, int E, const int32_t *ids, size_t n, const float *dout);
+/* The same with rows of out / dout ld >= E floats apart (more columns follow). */
+void embedding_forward_ld(const float *table, int E, const int32_t *ids, size_t n, float *out, size_t ld);
+void embedding_backward_ld(float *dtable, int E, const int32_t *ids, size_t n, const float *dout, size_t ld);
+/* A bag of K ids per row (ids [n][K], -1 an empty slot; ids NULL: all empty):
+ * out[r] = sum of table[ids[r][k]], rows of width F ld floats apart; and its
+ * backward, dtable[ids[r][k]] += dout[r]. */
+void embedding_bag_forward(const float *table, int F, const int32_t *ids, int K, size_t n, float *out, size_t ld);
+void embedding_bag_backward(float *dtable, int F, const int32_t *ids, int K, size_t n, const float *dout, size_t ld);
 
 /* y [n][O] = x [n][I] W^T + b, W [O][I] (PyTorch's nn.Linear layout). */
 void linear_forward(const float *w, const float *b, int I, int O, const float *x, size_t n, float *y);

@@ -8,51 +8,99 @@
 #include "model/model_internal.h"
 #include "nn/cells.h"
 
+panel_out packed_layer_out(const packed_model *p)
+{
+    /* panel g * U + u of group q holds gate g of units q * 16U + u * 16 .. + 16 */
+    panel_out o = {(size_t)p->unit_group, (size_t)p->Hp, p->unit_group / PANEL_LANES};
+    return o;
+}
+
+/* Row (gate g, unit j) of a layer: [W_ih row | W_hh row]. */
+static void layer_row(const packed_model *p, const packed_layer *pl, const rnn_weights *w, int I, int g, int j,
+                      float *row)
+{
+    size_t src = (size_t)g * p->H + j;
+    if (pl->in)
+        memcpy(row, w->w_ih + src * I, (size_t)I * sizeof *row);
+    memcpy(row + pl->in, w->w_hh + src * p->H, (size_t)p->H * sizeof *row);
+}
+
 static recur_status pack_layer(packed_model *p, int l, recur_sample_weights format, recur_error *err)
 {
     const recur_model *m = p->m;
-    const int G = p->G, H = p->H, E = m->cfg.embed;
+    const int G = p->G, H = p->H, Hp = p->Hp, E = m->cfg.embed, U = p->unit_group / PANEL_LANES;
     packed_layer *pl = &p->layers[l];
     rnn_weights w = model_layer_weights(m, l, m->params);
     const int I = m->layers[l].in;
     pl->in = l == 0 ? 0 : I;
     pl->width = pl->in + H;
-    pl->peep = m->layers[l].w_peep == MODEL_NO_TENSOR ? NULL : m->params + m->layers[l].w_peep;
-    float *rows = malloc((size_t)H * G * pl->width * sizeof *rows);
-    pl->bias = malloc((size_t)H * G * sizeof *pl->bias);
+    const size_t nrows = p->int_dot ? (size_t)H * G : (size_t)Hp * G;
+    float *rows = calloc(nrows * pl->width, sizeof *rows);
+    pl->bias = calloc((size_t)G * Hp, sizeof *pl->bias);
     pl->b_hn = malloc((size_t)H * sizeof *pl->b_hn);
-    if (!rows || !pl->bias || !pl->b_hn) {
+    int peep = m->layers[l].w_peep != MODEL_NO_TENSOR;
+    if (peep)
+        pl->peep = calloc((size_t)3 * Hp, sizeof *pl->peep);
+    if (!rows || !pl->bias || !pl->b_hn || (peep && !pl->peep)) {
         free(rows);
         return recur_fail_nomem(err, "the sampler's weights");
     }
     for (int j = 0; j < H; j++)
         for (int g = 0; g < G; g++) {
             size_t src = (size_t)g * H + j;
-            float *row = rows + ((size_t)j * G + g) * pl->width;
-            if (pl->in)
-                memcpy(row, w.w_ih + src * I, (size_t)I * sizeof *row);
-            memcpy(row + pl->in, w.w_hh + src * H, (size_t)H * sizeof *row);
             int gru_n = p->cell == RECUR_CELL_GRU && g == 2;
-            pl->bias[(size_t)j * G + g] = w.b_ih[src] + (gru_n ? 0.0f : w.b_hh[src]);
+            pl->bias[(size_t)g * Hp + j] = w.b_ih[src] + (gru_n ? 0.0f : w.b_hh[src]);
             if (gru_n)
                 pl->b_hn[j] = w.b_hh[src];
+            size_t r; /* where the row goes */
+            if (p->int_dot)
+                r = (size_t)j * G + g;
+            else {
+                int q = j / p->unit_group, u = j % p->unit_group / PANEL_LANES, lane = j % PANEL_LANES;
+                r = (((size_t)q * G + g) * U + u) * PANEL_LANES + lane;
+            }
+            layer_row(p, pl, &w, I, g, j, rows + r * pl->width);
         }
+    if (peep)
+        for (int k = 0; k < 3; k++)
+            memcpy(pl->peep + (size_t)k * Hp, m->params + m->layers[l].w_peep + (size_t)k * H,
+                   (size_t)H * sizeof *pl->peep);
     if (l == 0) {
         /* The table takes the input side and the biases. */
         for (int v = 0; v < p->V; v++) {
             const float *x = m->params + m->enc_w + (size_t)v * E;
-            for (int j = 0; j < H; j++)
-                for (int g = 0; g < G; g++) {
-                    size_t src = (size_t)g * H + j;
-                    p->table[((size_t)v * H + j) * G + g] =
-                        rows_dot_f32(w.w_ih + src * I, x, I) + pl->bias[(size_t)j * G + g];
+            for (int g = 0; g < G; g++)
+                for (int j = 0; j < H; j++) {
+                    size_t src = (size_t)g * H + j, at = (size_t)g * Hp + j;
+                    p->table[(size_t)v * G * Hp + at] = rows_dot_f32(w.w_ih + src * I, x, I) + pl->bias[at];
                 }
         }
     }
-    /* the float rows become the matrix itself, or are freed once converted */
-    recur_status st = rows_matrix_init(&pl->w, format, rows, (size_t)H * G, (size_t)pl->width, ROWS_TAKE, err);
-    if (!st)
-        st = rows_matrix_prepare_int(&pl->w, (size_t)pl->in, err);
+    recur_status st;
+    if (p->int_dot) {
+        /* the float rows become the matrix itself, or are freed once converted */
+        st = rows_matrix_init(&pl->w, format, rows, nrows, (size_t)pl->width, ROWS_TAKE, err);
+        if (!st)
+            st = rows_matrix_prepare_int(&pl->w, (size_t)pl->in, err);
+        if (!st && !pl->w.sum_hi)
+            st = recur_fail(err, RECUR_E_ARG, "int8 sampler: rows of %d weights are too wide for integer sums",
+                            pl->width);
+    } else {
+        st = panel_matrix_init(&pl->pw, format, rows, p->groups, G * U, pl->width, err);
+        free(rows);
+    }
+    return st;
+}
+
+static recur_status pack_decoder(packed_model *p, recur_sample_weights format, recur_error *err)
+{
+    const recur_model *m = p->m;
+    float *rows = calloc((size_t)p->Vp * p->H, sizeof *rows);
+    if (!rows)
+        return recur_fail_nomem(err, "the sampler's weights");
+    memcpy(rows, m->params + m->dec_w, (size_t)p->V * p->H * sizeof *rows);
+    recur_status st = panel_matrix_init(&p->dec, format, rows, p->Vp / PANEL_LANES, 1, p->H, err);
+    free(rows);
     return st;
 }
 
@@ -73,21 +121,27 @@ recur_status packed_model_init(packed_model *p, const recur_model *m, recur_samp
     p->H = c->hidden;
     p->L = c->layers;
     p->V = c->vocab_size;
+    /* four panels a group whatever the cell: enough independent sums to
+     * hide the FMA latency at one stream */
+    p->unit_group = PANEL_LANES * (p->G >= 3 ? 1 : PANEL_MAX_GROUP);
+    p->groups = (p->H + p->unit_group - 1) / p->unit_group;
+    p->Hp = p->groups * p->unit_group;
+    p->Vp = (p->V + PANEL_LANES - 1) / PANEL_LANES * PANEL_LANES;
+    p->int_dot = weights == RECUR_WEIGHTS_I8 && rows_int_available();
     p->dec_b = m->params + m->dec_b;
     p->layers = calloc((size_t)p->L, sizeof *p->layers);
-    p->table = malloc((size_t)p->V * p->G * p->H * sizeof *p->table);
+    p->table = calloc((size_t)p->V * p->G * p->Hp, sizeof *p->table);
     recur_status st = RECUR_OK;
     if (!p->layers || !p->table)
         st = recur_fail_nomem(err, "the sampler's weights");
     for (int l = 0; !st && l < p->L; l++)
         st = pack_layer(p, l, weights, err);
     if (!st)
-        st = rows_matrix_init(&p->dec, weights, m->params + m->dec_w, (size_t)p->V, (size_t)p->H, ROWS_BORROW, err);
+        st = pack_decoder(p, weights, err);
     if (st) {
         packed_model_free(p);
         return st;
     }
-    p->int_dot = p->layers[0].w.sum_hi != NULL;
     return RECUR_OK;
 }
 
@@ -95,11 +149,13 @@ void packed_model_free(packed_model *p)
 {
     for (int l = 0; p->layers && l < p->L; l++) {
         rows_matrix_free(&p->layers[l].w);
+        panel_matrix_free(&p->layers[l].pw);
         free(p->layers[l].bias);
         free(p->layers[l].b_hn);
+        free(p->layers[l].peep);
     }
     free(p->layers);
     free(p->table);
-    rows_matrix_free(&p->dec);
+    panel_matrix_free(&p->dec);
     memset(p, 0, sizeof *p);
 }

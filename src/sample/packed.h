@@ -1,40 +1,53 @@
 /* A language model's weights repacked for stepping one token at a time
  * (sampler and streams share one layout):
  *  - layer 0's input projection of every token is precomputed
- *    (embedding row x W_ih^T + biases, a [V][H][G] table), so that product
+ *    (embedding row x W_ih^T + biases, a [V][G][Hp] table), so that product
  *    disappears from each step;
- *  - every layer's rows are interleaved by unit: for unit j the G gate rows,
- *    each [W_ih row | W_hh row], lie together. A thread that owns units
- *    [j0, j1) computes their gates and updates their cells without waiting
- *    for anyone, so a step needs one barrier per layer;
+ *  - every layer's rows [W_ih row | W_hh row] are in panels (panels.h):
+ *    a group holds the G gates of 16 units (of 64 for a one-gate cell,
+ *    four panels a group), so a thread that owns whole groups computes
+ *    their gates and updates their cells without waiting for anyone, and a
+ *    step needs one barrier per layer;
+ *  - the pre-activations, biases and the table lie by gate, Hp apart, Hp
+ *    being H rounded up to whole groups;
  *  - with RECUR_WEIGHTS_F16 or _I8 the rows and the decoder are stored as
  *    halves or as 8-bit integers with a scale per row (the layer-0 table
- *    stays float: one row of it is read per step). */
+ *    stays float: one row of it is read per step). Where the CPU has the
+ *    integer products (rows_int.c), int8 layers keep plain rows instead,
+ *    interleaved by unit, for rows_matrix_group_int. */
 #ifndef RECUR_SAMPLE_PACKED_H
 #define RECUR_SAMPLE_PACKED_H
 
 #include "recur/sample.h"
+#include "sample/panels.h"
 #include "sample/rows.h"
 
 typedef struct packed_layer {
     int in;           /* input width read from x (0 for layer 0: the table has it) */
     int width;        /* in + H: the length of a packed row */
-    rows_matrix w;    /* [H][G] rows of [W_ih row | W_hh row] */
-    float *bias;      /* [H][G]: b_ih + b_hh (GRU: b_ih + b_hh for r, z; b_in for n) */
+    panel_matrix pw;  /* the rows in panels (unless int_dot) */
+    rows_matrix w;    /* int_dot: [H][G] rows, unit-interleaved */
+    float *bias;      /* [G][Hp]: b_ih + b_hh (GRU: b_ih + b_hh for r, z; b_in for n) */
     float *b_hn;      /* GRU: [H] */
-    const float *peep; /* LSTM peepholes [3][H] (the model's), or NULL */
+    float *peep;      /* LSTM peepholes [3][Hp], or NULL */
 } packed_layer;
 
 typedef struct packed_model {
     const recur_model *m;
     recur_cell cell;
     int G, H, L, V;
+    int unit_group;    /* units per group: 16, or 64 for a one-gate cell */
+    int groups, Hp;    /* groups a layer; groups * unit_group */
+    int Vp;            /* V rounded up to whole panels */
     packed_layer *layers;
-    float *table;      /* [V][H][G]: layer 0's input side and biases, unit-interleaved */
-    rows_matrix dec;   /* [V][H] decoder */
+    float *table;      /* [V][G][Hp]: layer 0's input side and biases */
+    panel_matrix dec;  /* the decoder's V rows in panels of one */
     const float *dec_b; /* [V] (the model's) */
     int int_dot;       /* the layers' int8 rows take quantised inputs (rows_matrix_group_int) */
 } packed_model;
+
+/* Where a layer's products land: by gate, Hp apart. */
+panel_out packed_layer_out(const packed_model *p);
 
 /* Checks that m is a left-to-right language model and packs its weights. */
 recur_status packed_model_init(packed_model *p, const recur_model *m, recur_sample_weights weights,

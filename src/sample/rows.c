@@ -132,7 +132,7 @@ void rows_dot_group2_i8(const int8_t *rows, size_t stride, int G, const float *x
     DISPATCH(i8)
 }
 
-static void quantize_row(const float *w, size_t n, int8_t *q, float *scale)
+void rows_quantize(const float *w, size_t n, int8_t *q, float *scale)
 {
     float big = 0.0f;
     for (size_t j = 0; j < n; j++)
@@ -179,7 +179,7 @@ recur_status rows_matrix_init(rows_matrix *m, recur_sample_weights format, float
         m->scale = malloc(count * sizeof *m->scale);
         if ((ok = m->i8 && m->scale))
             for (size_t r = 0; r < count; r++)
-                quantize_row(src + r * width, width, m->i8 + r * width, m->scale + r);
+                rows_quantize(src + r * width, width, m->i8 + r * width, m->scale + r);
         break;
     }
     if (source == ROWS_TAKE)

@@ -58,6 +58,10 @@ typedef enum rows_source {
                         converted (and on failure) */
 } rows_source;
 
+/* One row of n weights as 8-bit integers q with scale *scale (largest
+ * |w| / 127): w ~ q * scale. */
+void rows_quantize(const float *w, size_t n, int8_t *q, float *scale);
+
 /* Stores src (count x width floats) in the format. */
 recur_status rows_matrix_init(rows_matrix *m, recur_sample_weights format, float *src, size_t count, size_t width,
                               rows_source source, recur_error *err);
@@ -65,12 +69,6 @@ void rows_matrix_free(rows_matrix *m);
 /* out[g] = W[row + g][col .. col + nx) . x + W[row + g][col + nx .. col + nx + nh) . h for g < G. */
 void rows_matrix_group(const rows_matrix *m, size_t row, size_t col, int G, const float *x, int nx, const float *h,
                        int nh, float *out);
-/* The same for S input sets, out[s * G + g] (many streams): each weight is
- * read once for all of them, and each set's sums are bitwise those that
- * rows_matrix_group gives it alone. x holds S pointers (NULLs when nx is
- * 0); h may be NULL when nh is 0. */
-void rows_matrix_group_multi(const rows_matrix *m, size_t row, size_t col, int G, int S, const float *const *x,
-                             int nx, const float *const *h, int nh, float *out);
 /* W[row] . x over the whole width. */
 float rows_matrix_dot(const rows_matrix *m, size_t row, const float *x);
 

@@ -1,6 +1,6 @@
-/* The vector types and loads the sampler's kernels share (rows.c, one set
- * of inputs; rows_multi.c, many): AVX-512 (16 floats), AVX2 with F16C (8),
- * or none (ROWS_W undefined: plain C). Included by those two files only. */
+/* The vector types and loads the sampler's kernels share (rows.c, rows of
+ * weights; panels.c, panels of them): AVX-512 (16 floats), AVX2 with F16C (8),
+ * or none (ROWS_W undefined: plain C). Included by the kernel files only. */
 #ifndef RECUR_SAMPLE_ROWS_SIMD_H
 #define RECUR_SAMPLE_ROWS_SIMD_H
 
@@ -23,6 +23,9 @@ ALWAYS_INLINE vec vload_half(const uint16_t *p) { return _mm512_cvtph_ps(_mm256_
 ALWAYS_INLINE vec vfma(vec a, vec b, vec c) { return _mm512_fmadd_ps(a, b, c); }
 ALWAYS_INLINE vec vadd(vec a, vec b) { return _mm512_add_ps(a, b); }
 ALWAYS_INLINE float vsum(vec a) { return _mm512_reduce_add_ps(a); }
+ALWAYS_INLINE vec vset1(float a) { return _mm512_set1_ps(a); }
+ALWAYS_INLINE vec vmul(vec a, vec b) { return _mm512_mul_ps(a, b); }
+ALWAYS_INLINE void vstore(float *p, vec a) { _mm512_storeu_ps(p, a); }
 #elif defined(__AVX2__) && defined(__FMA__) && defined(__F16C__)
 #define ROWS_W 8
 typedef __m256 vec;
@@ -31,6 +34,9 @@ ALWAYS_INLINE vec vload(const float *p) { return _mm256_loadu_ps(p); }
 ALWAYS_INLINE vec vload_half(const uint16_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
 ALWAYS_INLINE vec vfma(vec a, vec b, vec c) { return _mm256_fmadd_ps(a, b, c); }
 ALWAYS_INLINE vec vadd(vec a, vec b) { return _mm256_add_ps(a, b); }
+ALWAYS_INLINE vec vset1(float a) { return _mm256_set1_ps(a); }
+ALWAYS_INLINE vec vmul(vec a, vec b) { return _mm256_mul_ps(a, b); }
+ALWAYS_INLINE void vstore(float *p, vec a) { _mm256_storeu_ps(p, a); }
 ALWAYS_INLINE float vsum(vec a)
 {
     __m128 q = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));

@@ -1,13 +1,15 @@
 /* Many recurrent states over one packed model, advanced together: a feed
- * walks the weights once, and each packed row, once loaded, is applied to
- * every fed stream's input (rows_matrix_group_multi). Batch-1 generation is
- * bound by reading the weights, so S streams cost little more than one
- * until the arithmetic catches up with the memory traffic.
+ * walks the weights once, and each group of packed rows, once loaded, is
+ * applied to every fed stream's input (panel_products, a small matrix
+ * product). Batch-1 generation is bound by reading the weights, so S
+ * streams cost little more than one until the arithmetic catches up with
+ * the memory traffic.
  *
- * A stream's numbers never depend on the others: the kernels keep each
- * (row, stream) pair's additions in the one-stream order, and the cell
- * nonlinearities work element by element, so a stream's logits are bitwise
- * the same whichever streams are fed with it, and the same as the batch-1
+ * A stream's numbers never depend on the others: every product is one
+ * chain over the columns in the same order whatever the other streams
+ * (panels.h), and the cell nonlinearities work element by element over
+ * the same unit ranges, so a stream's logits are bitwise the same
+ * whichever streams are fed with it, and the same as the batch-1
  * sampler's (which is this code with one stream). */
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +24,12 @@
 #include <omp.h>
 #endif
 
-/* Streams per kernel call: the unit's gate rows (16 KB for a 2 x 512 LSTM's
- * second layer) stay in L1 while the kernel walks this many inputs. */
-enum { CHUNK = 16 };
+/* Streams per kernel call (the int8 rows' kernel takes 16; the panels'
+ * park 64 streams' sums). */
+enum { CHUNK = 16, PANEL_CHUNK = 64 };
+/* Groups a thread takes at a time: 2 are 128 units, 512 KB of a 2 x 512
+ * LSTM's second layer. */
+enum { TASK_GROUPS = 2 };
 
 struct recur_streams {
     packed_model pm;
@@ -34,8 +39,10 @@ struct recur_streams {
     float *h;              /* [cap][h_stride]: two buffers of LH, the h of every layer */
     unsigned char *cur;    /* [cap]: which of a slot's two h buffers is current */
     float *c;              /* [cap][LH] */
-    float *logits;         /* [cap][V] */
-    float *pre;            /* [cap][G + 1][H]: a step's gate pre-activations by gate */
+    float *logits;         /* [cap][Vp] */
+    size_t pre_size;       /* 2 G Hp */
+    float *pre;            /* [cap][2][G][Hp]: a step's gate pre-activations by gate (the GRU's
+                              hidden-side products in the second half) */
     unsigned char *mark;   /* [cap]: feed's check that slots are distinct */
     int max_threads;
     uint8_t *qbuf;         /* int_dot: [max_threads][CHUNK][2H] quantised inputs */
@@ -71,8 +78,9 @@ recur_status recur_streams_create(const recur_model *m, int capacity, recur_samp
     st->h = calloc(C * st->h_stride, sizeof *st->h);
     st->cur = calloc(C, 1);
     st->c = calloc(C * st->LH, sizeof *st->c);
-    st->logits = calloc(C * p->V, sizeof *st->logits);
-    st->pre = calloc(C * (size_t)(p->G + 1) * p->H, sizeof *st->pre);
+    st->logits = calloc(C * p->Vp, sizeof *st->logits);
+    st->pre_size = (size_t)2 * p->G * p->Hp;
+    st->pre = calloc(C * st->pre_size, sizeof *st->pre);
     st->mark = calloc(C, 1);
     if (p->int_dot)
         st->qbuf = malloc((size_t)st->max_threads * CHUNK * 2 * p->H);
@@ -112,7 +120,7 @@ void recur_streams_reset(recur_streams *st, int slot)
         return;
     memset(h_of(st, slot, 0), 0, 2 * st->LH * sizeof(float));
     memset(st->c + (size_t)slot * st->LH, 0, st->LH * sizeof(float));
-    memset(st->logits + (size_t)slot * st->pm.V, 0, (size_t)st->pm.V * sizeof(float));
+    memset(st->logits + (size_t)slot * st->pm.Vp, 0, (size_t)st->pm.Vp * sizeof(float));
     st->cur[slot] = 0;
 }
 
@@ -141,14 +149,14 @@ void recur_streams_copy(recur_streams *st, int from, int to)
         return;
     memcpy(h_of(st, to, 0), h_of(st, from, 0), 2 * st->LH * sizeof(float));
     memcpy(st->c + (size_t)to * st->LH, st->c + (size_t)from * st->LH, st->LH * sizeof(float));
-    memcpy(st->logits + (size_t)to * st->pm.V, st->logits + (size_t)from * st->pm.V,
-           (size_t)st->pm.V * sizeof(float));
+    memcpy(st->logits + (size_t)to * st->pm.Vp, st->logits + (size_t)from * st->pm.Vp,
+           (size_t)st->pm.Vp * sizeof(float));
     st->cur[to] = st->cur[from];
 }
 
 const float *recur_streams_logits(const recur_streams *st, int slot)
 {
-    return st->logits + (size_t)slot * st->pm.V;
+    return st->logits + (size_t)slot * st->pm.Vp;
 }
 
 /* This thread's share [lo, hi) of n items. */
@@ -164,23 +172,24 @@ static void share(int n, int *lo, int *hi)
 }
 
 /* The cell of one stream over units [j0, j1), from its pre-activations
- * (gates H apart) with the vector nonlinearities. */
+ * (gates Hp apart; the GRU's W_hn h + b_hn in the second half) with the
+ * vector nonlinearities. */
 static void cell_units(const packed_model *p, const packed_layer *pl, float *pre, const float *h_prev, float *h_new,
                        float *c, int j0, int j1)
 {
-    const int H = p->H;
+    const int Hp = p->Hp;
     const size_t n = (size_t)(j1 - j0);
-    float *a0 = pre + j0, *a1 = a0 + H, *a2 = a1 + H;
+    float *a0 = pre + j0, *a1 = a0 + Hp, *a2 = a1 + Hp;
     float *hj = h_new + j0, *cj = c + j0;
     const float *hp = h_prev + j0;
     switch (p->cell) {
     case RECUR_CELL_LSTM:
-        /* gates i, f, g, o in a0..a3, H apart; tanh(c) goes where g was */
-        lstm_cell((int)n, (size_t)H, a0, pl->peep ? pl->peep + j0 : NULL, cj, cj, a2, hj);
+        /* gates i, f, g, o in a0..a3, Hp apart; tanh(c) goes where g was */
+        lstm_cell((int)n, (size_t)Hp, a0, pl->peep ? pl->peep + j0 : NULL, cj, cj, a2, hj);
         break;
     case RECUR_CELL_GRU: {
-        /* r, z, and the candidate's input side in a0..a2; W_hn h + b_hn after the gates */
-        const float *hnj = pre + (size_t)p->G * H + j0;
+        /* r, z, and the candidate's input side in a0..a2 */
+        const float *hnj = pre + (size_t)(p->G + 2) * Hp + j0;
         recur_vsigmoid(a0, a0, n);
         recur_vsigmoid(a1, a1, n);
         for (size_t k = 0; k < n; k++)
@@ -200,89 +209,139 @@ static void cell_units(const packed_model *p, const packed_layer *pl, float *pre
     }
 }
 
-/* Units [j0, j1) of layer l for k <= CHUNK fed streams: their gate
- * pre-activations from the packed rows (each row loaded once for all k),
- * then each stream's cell. qbuf is this thread's CHUNK * 2H bytes for the
- * quantised inputs of int8 rows. */
-static void layer_units(recur_streams *st, int l, int k, const int *slots, const int32_t *ids, int j0, int j1,
-                        uint8_t *qbuf)
+/* A stream's pre-activations of units [j0, j1) from the products: base
+ * (the table's row or the biases) + input side + hidden side; the GRU's
+ * candidate keeps its hidden side apart, with b_hn. */
+static void combine(const packed_model *p, const packed_layer *pl, const float *base, float *pre, int j0, int j1)
+{
+    const size_t Hp = (size_t)p->Hp, half = (size_t)p->G * Hp;
+    if (p->cell != RECUR_CELL_GRU) {
+        for (int g = 0; g < p->G; g++)
+            for (int j = j0; j < j1; j++)
+                pre[g * Hp + j] = base[g * Hp + j] + pre[g * Hp + j];
+        return;
+    }
+    float *hs = pre + half;
+    for (int g = 0; g < 2; g++)
+        for (int j = j0; j < j1; j++)
+            pre[g * Hp + j] = base[g * Hp + j] + pre[g * Hp + j] + hs[g * Hp + j];
+    for (int j = j0; j < j1; j++) {
+        pre[2 * Hp + j] = base[2 * Hp + j] + pre[2 * Hp + j];
+        hs[2 * Hp + j] += pl->b_hn[j];
+    }
+}
+
+/* The products of units [j0, j1) of layer l from int8 rows with quantised
+ * inputs, k <= CHUNK fed streams, into their pre (the layout of the
+ * panels' products). qbuf is this thread's CHUNK * 2H bytes. */
+static void int_products(recur_streams *st, int l, int k, const int *slots, int j0, int j1, uint8_t *qbuf)
 {
     const packed_model *p = &st->pm;
     const packed_layer *pl = &p->layers[l];
     const int G = p->G, H = p->H;
+    const size_t Hp = (size_t)p->Hp;
     const int gru = p->cell == RECUR_CELL_GRU;
-    const size_t pre_size = (size_t)(G + 1) * H;
-    const float *xp[CHUNK], *hp[CHUNK];
     rows_qvec qx[CHUNK], qh[CHUNK];
     for (int s = 0; s < k; s++) {
         int slot = slots[s];
-        xp[s] = l ? h_of(st, slot, st->cur[slot] ^ 1) + (size_t)(l - 1) * H : NULL;
-        hp[s] = h_of(st, slot, st->cur[slot]) + (size_t)l * H;
-        if (p->int_dot) {
-            /* Each thread quantises the whole vectors for itself: 2H
-             * bytes a stream, cheaper than another barrier. */
-            qh[s].q = qbuf + (size_t)s * 2 * H;
-            qx[s].q = qh[s].q + H;
-            rows_qvec_set(&qh[s], hp[s], H);
-            if (pl->in)
-                rows_qvec_set(&qx[s], xp[s], pl->in);
-        }
+        /* Each thread quantises the whole vectors for itself: 2H bytes a
+         * stream, cheaper than another barrier. */
+        qh[s].q = qbuf + (size_t)s * 2 * H;
+        qx[s].q = qh[s].q + H;
+        rows_qvec_set(&qh[s], h_of(st, slot, st->cur[slot]) + (size_t)l * H, H);
+        if (pl->in)
+            rows_qvec_set(&qx[s], h_of(st, slot, st->cur[slot] ^ 1) + (size_t)(l - 1) * H, pl->in);
     }
     for (int j = j0; j < j1; j++) {
-        const size_t first = (size_t)j * G;
         float xs[CHUNK * 4], hs[CHUNK * 4];
-        if (p->int_dot)
-            rows_matrix_group_int_multi(&pl->w, first, G, k, pl->in ? qx : NULL, qh, xs, hs);
-        else if (!gru)
-            /* one pass over [W_ih | W_hh] rows against [x | h_prev] */
-            rows_matrix_group_multi(&pl->w, first, 0, G, k, xp, pl->in, hp, H, hs);
-        else {
-            if (pl->in)
-                rows_matrix_group_multi(&pl->w, first, 0, G, k, xp, pl->in, NULL, 0, xs);
-            rows_matrix_group_multi(&pl->w, first, (size_t)pl->in, G, k, hp, H, NULL, 0, hs);
-        }
+        rows_matrix_group_int_multi(&pl->w, (size_t)j * G, G, k, pl->in ? qx : NULL, qh, xs, hs);
         for (int s = 0; s < k; s++) {
-            float *pre = st->pre + (size_t)slots[s] * pre_size;
-            const float *base = l == 0 ? p->table + ((size_t)ids[s] * H + j) * G : pl->bias + first;
-            float xin[4] = {0, 0, 0, 0}, hid[4];
+            float *pre = st->pre + (size_t)slots[s] * st->pre_size;
             for (int g = 0; g < G; g++) {
-                float xv = p->int_dot || (gru && pl->in) ? xs[s * G + g] : 0.0f, hv = hs[s * G + g];
-                xin[g] = gru ? xv : 0.0f;
-                hid[g] = gru || !p->int_dot ? hv : xv + hv;
+                float xv = pl->in ? xs[s * G + g] : 0.0f, hv = hs[s * G + g];
+                if (gru) {
+                    pre[g * Hp + j] = xv;
+                    pre[(G + g) * Hp + j] = hv;
+                } else
+                    pre[g * Hp + j] = xv + hv;
             }
-            if (gru) {
-                pre[(size_t)G * H + j] = hid[2] + pl->b_hn[j];
-                hid[2] = 0.0f;
-            }
-            for (int g = 0; g < G; g++)
-                pre[(size_t)g * H + j] = base[g] + xin[g] + hid[g];
         }
-    }
-    for (int s = 0; s < k; s++) {
-        int slot = slots[s];
-        size_t o = (size_t)l * H;
-        cell_units(p, pl, st->pre + (size_t)slot * pre_size, h_of(st, slot, st->cur[slot]) + o,
-                   h_of(st, slot, st->cur[slot] ^ 1) + o, st->c + (size_t)slot * st->LH + o, j0, j1);
     }
 }
 
-/* Decoder rows [v0, v1) for k <= CHUNK fed streams, four rows a call. */
-static void decode_rows(recur_streams *st, int k, const int *slots, int v0, int v1)
+/* Groups [q0, q1) of layer l (units [j0, j1)) for k <= PANEL_CHUNK fed
+ * streams: their gate products (each group's weights loaded once for all
+ * k), pre-activations, then each stream's cell. */
+static void layer_chunk(recur_streams *st, int l, int k, const int *slots, const int32_t *ids, int q0, int q1,
+                        uint8_t *qbuf)
 {
     const packed_model *p = &st->pm;
-    const float *top[CHUNK];
-    for (int s = 0; s < k; s++)
-        top[s] = h_of(st, slots[s], st->cur[slots[s]] ^ 1) + (size_t)(p->L - 1) * p->H;
-    for (int v = v0; v < v1; v += 4) {
-        const int G = v1 - v < 4 ? v1 - v : 4;
-        float out[CHUNK * 4];
-        rows_matrix_group_multi(&p->dec, (size_t)v, 0, G, k, top, p->H, NULL, 0, out);
+    const packed_layer *pl = &p->layers[l];
+    const int H = p->H;
+    const int j0 = q0 * p->unit_group, j1 = q1 * p->unit_group < H ? q1 * p->unit_group : H;
+    if (j0 >= j1)
+        return;
+    const int gru = p->cell == RECUR_CELL_GRU;
+    if (p->int_dot) {
+        for (int c0 = 0; c0 < k; c0 += CHUNK)
+            int_products(st, l, k - c0 < CHUNK ? k - c0 : CHUNK, slots + c0, j0, j1, qbuf);
+    } else {
+        const float *xp[PANEL_CHUNK], *hp[PANEL_CHUNK];
+        float *out[PANEL_CHUNK], *out_h[PANEL_CHUNK];
         for (int s = 0; s < k; s++) {
-            float *z = st->logits + (size_t)slots[s] * p->V;
-            for (int g = 0; g < G; g++)
-                z[v + g] = p->dec_b[v + g] + out[s * G + g];
+            int slot = slots[s];
+            xp[s] = l ? h_of(st, slot, st->cur[slot] ^ 1) + (size_t)(l - 1) * H : NULL;
+            hp[s] = h_of(st, slot, st->cur[slot]) + (size_t)l * H;
+            out[s] = st->pre + (size_t)slot * st->pre_size;
+            out_h[s] = out[s] + (size_t)p->G * p->Hp;
         }
+        /* x then h in one sum, but the GRU's sides apart (its candidate
+         * needs them so) */
+        panel_out where = packed_layer_out(p);
+        panel_products(&pl->pw, q0, q1, k, xp, pl->in, hp, H, gru, out, out_h, &where);
     }
+    for (int s = 0; s < k; s++) {
+        int slot = slots[s];
+        float *pre = st->pre + (size_t)slot * st->pre_size;
+        const float *base = l == 0 ? p->table + (size_t)ids[s] * p->G * p->Hp : pl->bias;
+        combine(p, pl, base, pre, j0, j1);
+        size_t o = (size_t)l * H;
+        cell_units(p, pl, pre, h_of(st, slot, st->cur[slot]) + o, h_of(st, slot, st->cur[slot] ^ 1) + o,
+                   st->c + (size_t)slot * st->LH + o, j0, j1);
+    }
+}
+
+/* Decoder groups [q0, q1) (rows 16 q0 .. 16 q1) for k <= PANEL_CHUNK fed
+ * streams. */
+static void decode_chunk(recur_streams *st, int k, const int *slots, int q0, int q1)
+{
+    const packed_model *p = &st->pm;
+    const float *top[PANEL_CHUNK];
+    float *z[PANEL_CHUNK];
+    for (int s = 0; s < k; s++) {
+        top[s] = h_of(st, slots[s], st->cur[slots[s]] ^ 1) + (size_t)(p->L - 1) * p->H;
+        z[s] = st->logits + (size_t)slots[s] * p->Vp;
+    }
+    panel_out where = {PANEL_LANES, 0, 1};
+    panel_products(&p->dec, q0, q1, k, NULL, 0, top, p->H, 0, z, NULL, &where);
+    const int v0 = q0 * PANEL_LANES, v1 = q1 * PANEL_LANES < p->V ? q1 * PANEL_LANES : p->V;
+    for (int s = 0; s < k; s++)
+        for (int v = v0; v < v1; v++)
+            z[s][v] = p->dec_b[v] + z[s][v];
+}
+
+/* The same for any number of fed streams, PANEL_CHUNK at a time. */
+static void layer_units(recur_streams *st, int l, int n, const int *slots, const int32_t *ids, int q0, int q1,
+                        uint8_t *qbuf)
+{
+    for (int c0 = 0; c0 < n; c0 += PANEL_CHUNK)
+        layer_chunk(st, l, n - c0 < PANEL_CHUNK ? n - c0 : PANEL_CHUNK, slots + c0, ids + c0, q0, q1, qbuf);
+}
+
+static void decode_rows(recur_streams *st, int n, const int *slots, int q0, int q1)
+{
+    for (int c0 = 0; c0 < n; c0 += PANEL_CHUNK)
+        decode_chunk(st, n - c0 < PANEL_CHUNK ? n - c0 : PANEL_CHUNK, slots + c0, q0, q1);
 }
 
 recur_status recur_streams_feed(recur_streams *st, int n, const int *slots, const int32_t *ids, recur_error *err)
@@ -311,23 +370,36 @@ recur_status recur_streams_feed(recur_streams *st, int n, const int *slots, cons
      * (the rule is the sampler's at one stream). */
     long work = (long)p->G * H * (H * 2) * n;
     int threads = work >= 262144 ? st->max_threads : 1;
+    /* The float layers' groups and the decoder's are handed out a few at
+     * a time from a shared counter (a dynamic loop) rather than in fixed
+     * halves: a thread whose core is busy with another process takes
+     * fewer, instead of holding up the barrier. The int8 rows keep fixed
+     * shares: each thread quantises the inputs once for its whole share. */
+    const int tasks = (p->groups + TASK_GROUPS - 1) / TASK_GROUPS, dec_groups = p->Vp / PANEL_LANES;
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
-        int j0, j1, v0, v1;
-        share(H, &j0, &j1);
-        share(p->V, &v0, &v1);
 #ifdef RECUR_HAVE_OPENMP
         uint8_t *qbuf = st->qbuf ? st->qbuf + (size_t)omp_get_thread_num() * CHUNK * 2 * H : NULL;
 #else
         uint8_t *qbuf = st->qbuf;
 #endif
         for (int l = 0; l < p->L; l++) {
-            for (int c0 = 0; c0 < n; c0 += CHUNK)
-                layer_units(st, l, n - c0 < CHUNK ? n - c0 : CHUNK, slots + c0, ids + c0, j0, j1, qbuf);
+            if (p->int_dot) {
+                int q0, q1;
+                share(p->groups, &q0, &q1);
+                layer_units(st, l, n, slots, ids, q0, q1, qbuf);
 #pragma omp barrier
+            } else {
+#pragma omp for schedule(dynamic, 1)
+                for (int t = 0; t < tasks; t++) {
+                    int q1 = (t + 1) * TASK_GROUPS < p->groups ? (t + 1) * TASK_GROUPS : p->groups;
+                    layer_units(st, l, n, slots, ids, t * TASK_GROUPS, q1, qbuf);
+                }
+            }
         }
-        for (int c0 = 0; c0 < n; c0 += CHUNK)
-            decode_rows(st, n - c0 < CHUNK ? n - c0 : CHUNK, slots + c0, v0, v1);
+#pragma omp for schedule(dynamic, 1)
+        for (int q = 0; q < dec_groups; q++)
+            decode_rows(st, n, slots, q, q + 1);
     }
     for (int k = 0; k < n; k++)
         st->cur[slots[k]] ^= 1;

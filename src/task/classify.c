@@ -271,15 +271,15 @@ recur_status recur_classify_text(const recur_model *m, const char *text, size_t 
         free(ids);
         return recur_fail(err, RECUR_E_ARG, "an empty text has no class");
     }
-    seqnet_ws ws;
-    if ((st = seqnet_ws_init(&ws, m, n, 1, 0, 0, err))) {
+    net_workspace ws;
+    if ((st = net_workspace_init(&ws, m, &(net_options){.T = n, .B = 1}, err))) {
         free(ids);
         return st;
     }
-    seq_batch b = {n, 1, ids, NULL, 0, &n, NULL};
-    seqnet_forward(m, &ws, &b, NULL, 0.0f);
+    net_batch b = {n, 1, ids, NULL, 0, &n, NULL};
+    net_forward(m, &ws, &b, NULL, NULL, 0.0f);
     softmax_probs(ws.logits, model_output_size(&m->cfg), probs);
-    seqnet_ws_free(&ws);
+    net_workspace_free(&ws);
     free(ids);
     return RECUR_OK;
 }

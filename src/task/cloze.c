@@ -215,16 +215,16 @@ recur_status recur_cloze_fill(const recur_model *m, const char *text, size_t len
         n++;
         i += used ? used : 1;
     }
-    seqnet_ws ws = {0};
+    net_workspace ws = {0};
     float *probs = NULL;
     if (!st)
-        st = seqnet_ws_init(&ws, m, n, 1, 0, 0, err);
+        st = net_workspace_init(&ws, m, &(net_options){.T = n, .B = 1}, err);
     const int V = m->cfg.vocab_size;
     if (!st && !(probs = malloc((size_t)FILL_MAX_BLANK * V * sizeof *probs)))
         st = recur_fail_nomem(err, "the probabilities");
     if (!st) {
-        seq_batch batch = {n, 1, ids, NULL, 0, &n, NULL};
-        seqnet_forward(m, &ws, &batch, NULL, 0.0f);
+        net_batch batch = {n, 1, ids, NULL, 0, &n, NULL};
+        net_forward(m, &ws, &batch, NULL, NULL, 0.0f);
         for (int k = 0; k < nb; k++) {
             for (int i = 0; i < out[k].length; i++)
                 softmax_probs(ws.logits + (size_t)(blank_at[k] + i) * V, V, probs + (size_t)i * V);
@@ -232,7 +232,7 @@ recur_status recur_cloze_fill(const recur_model *m, const char *text, size_t len
         }
     }
     free(probs);
-    seqnet_ws_free(&ws);
+    net_workspace_free(&ws);
     free(ids);
     free(blank_at);
     if (st) {

@@ -1,7 +1,7 @@
 /* Sequence data, the training loop and batched prediction of the task
  * models. Batches group sequences of similar length (sorted by length, cut
  * into batches, the batch order shuffled every epoch) so little padding is
- * computed; seqnet makes the padding exact. */
+ * computed; the network makes the padding exact. */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "task/seqdata.h"
 
@@ -176,7 +176,7 @@ static void batch_buf_free(batch_buf *bb)
 
 /* Fills bb with sequences idx[0..B) and returns the batch. Cloze inputs are
  * masked from rng. */
-static seq_batch fill_batch(const recur_model *m, const task_data *d, const int *idx, int B, batch_buf *bb,
+static net_batch fill_batch(const recur_model *m, const task_data *d, const int *idx, int B, batch_buf *bb,
                             recur_rng *rng, float mask_rate, int max_span)
 {
     int T = 0;
@@ -207,7 +207,7 @@ static seq_batch fill_batch(const recur_model *m, const task_data *d, const int 
         if (task == RECUR_TASK_CLASSIFY)
             bb->targets[s] = q->label;
     }
-    seq_batch b = {T, B, bb->ids, K ? bb->feats : NULL, K, bb->len, bb->targets};
+    net_batch b = {T, B, bb->ids, K ? bb->feats : NULL, K, bb->len, bb->targets};
     return b;
 }
 
@@ -218,7 +218,7 @@ static double seconds_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static size_t count_targets(const seq_batch *b, recur_task task)
+static size_t count_targets(const net_batch *b, recur_task task)
 {
     if (task == RECUR_TASK_CLASSIFY)
         return (size_t)b->B;
@@ -242,7 +242,7 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
     recur_status st = batcher_init(&bt, d, tc->train.batch, err);
     if (st)
         return st;
-    seqnet_ws ws;
+    net_workspace ws;
     batch_buf bb = {0};
     optim_state opt = {0};
     float *grads = calloc(m->n_params, sizeof *grads);
@@ -251,13 +251,14 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
         st = recur_fail_nomem(err, "the gradients");
         goto out_nows;
     }
-    if ((st = seqnet_ws_init(&ws, m, bt.max_T, bt.max_B, d->K, 1, err)))
+    if ((st = net_workspace_init(&ws, m, &(net_options){.T = bt.max_T, .B = bt.max_B, .K = d->K, .training = 1}, err)))
         goto out_nows;
     if ((st = batch_buf_init(&bb, bt.max_T, bt.max_B, d->K, err)) || (st = optim_init(&opt, &tc->train, m->n_params, err)))
         goto out;
     recur_rng rng, drop_rng;
     recur_rng_seed(&rng, tc->train.seed ^ 0x5eedf00dULL);
     recur_rng_seed(&drop_rng, tc->train.seed);
+    net_dropout drop = {.rng = &drop_rng};
     double t0 = seconds_now();
     int64_t step = 0;
     int64_t skipped_in_a_row = 0;
@@ -275,15 +276,15 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
         size_t epoch_n = 0;
         for (int k = 0; k < bt.n_batches; k++) {
             int b0 = bt.start[order[k]], B = bt.start[order[k] + 1] - b0;
-            seq_batch b = fill_batch(m, d, bt.idx + b0, B, &bb, &rng, tc->mask_rate, tc->max_span);
+            net_batch b = fill_batch(m, d, bt.idx + b0, B, &bb, &rng, tc->mask_rate, tc->max_span);
             size_t n = count_targets(&b, m->cfg.task);
             if (!n)
                 continue;
             /* grads is all zero: calloc'd, then cleared by each update. */
-            double loss = seqnet_forward(m, &ws, &b, m->cfg.dropout > 0 ? &drop_rng : NULL, 1.0f / (float)n);
+            double loss = net_forward(m, &ws, &b, NULL, m->cfg.dropout > 0 ? &drop : NULL, 1.0f / (float)n);
             train_update u;
             if (isfinite(loss)) {
-                seqnet_backward(m, &ws, grads);
+                net_backward(m, &ws, grads);
                 train_update_apply(m, &tc->train, &opt, NULL, lr, grads, &u);
             } else {
                 train_update_skip(m, grads, &u);
@@ -312,7 +313,7 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
         }
     }
 out:
-    seqnet_ws_free(&ws);
+    net_workspace_free(&ws);
 out_nows:
     batch_buf_free(&bb);
     optim_free(&opt);
@@ -347,9 +348,10 @@ recur_status task_predict(const recur_model *m, const task_data *d, int batch, u
     offset[0] = 0;
     for (int i = 0; i < d->n; i++)
         offset[i + 1] = offset[i] + (m->cfg.task == RECUR_TASK_CLASSIFY ? 1 : (size_t)d->seqs[i].len);
-    seqnet_ws ws;
+    net_workspace ws;
     batch_buf bb = {0};
-    if ((st = seqnet_ws_init(&ws, m, bt.max_T ? bt.max_T : 1, bt.max_B ? bt.max_B : 1, d->K, 0, err))) {
+    net_options wo = {.T = bt.max_T ? bt.max_T : 1, .B = bt.max_B ? bt.max_B : 1, .K = d->K};
+    if ((st = net_workspace_init(&ws, m, &wo, err))) {
         free(offset);
         batcher_free(&bt);
         return st;
@@ -362,10 +364,10 @@ recur_status task_predict(const recur_model *m, const task_data *d, int batch, u
     recur_rng_seed(&rng, cloze_seed);
     for (int k = 0; k < bt.n_batches && !st; k++) {
         int b0 = bt.start[k], B = bt.start[k + 1] - b0;
-        seq_batch b = fill_batch(m, d, bt.idx + b0, B, &bb, &rng, mask_rate, 3);
-        seq_batch fwd = b;
+        net_batch b = fill_batch(m, d, bt.idx + b0, B, &bb, &rng, mask_rate, 3);
+        net_batch fwd = b;
         fwd.targets = NULL;
-        seqnet_forward(m, &ws, &fwd, NULL, 0.0f);
+        net_forward(m, &ws, &fwd, NULL, NULL, 0.0f);
         for (int s = 0; s < B; s++) {
             int i = bt.idx[b0 + s];
             int steps = m->cfg.task == RECUR_TASK_CLASSIFY ? 1 : d->seqs[i].len;
@@ -396,7 +398,7 @@ recur_status task_predict(const recur_model *m, const task_data *d, int batch, u
     if (correct)
         *correct = n_correct;
     batch_buf_free(&bb);
-    seqnet_ws_free(&ws);
+    net_workspace_free(&ws);
     free(offset);
     batcher_free(&bt);
     return st;

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/seqnet.h"
+#include "model/network.h"
 #include "recur/task.h"
 
 typedef struct task_seq {

@@ -247,14 +247,14 @@ recur_status recur_tagger_tag(const recur_model *m, const char *const *words, in
     task_seq q = {0};
     if ((st = encode_sentence(m, &c, 0, 0, &q, err)))
         return st;
-    seqnet_ws ws;
-    if ((st = seqnet_ws_init(&ws, m, n, 1, q.feats ? TAG_FEATURES : 0, 0, err))) {
+    net_workspace ws;
+    if ((st = net_workspace_init(&ws, m, &(net_options){.T = n, .B = 1, .K = q.feats ? TAG_FEATURES : 0}, err))) {
         free(q.ids);
         free(q.feats);
         return st;
     }
-    seq_batch b = {n, 1, q.ids, q.feats, q.feats ? TAG_FEATURES : 0, &n, NULL};
-    seqnet_forward(m, &ws, &b, NULL, 0.0f);
+    net_batch b = {n, 1, q.ids, q.feats, q.feats ? TAG_FEATURES : 0, &n, NULL};
+    net_forward(m, &ws, &b, NULL, NULL, 0.0f);
     const int O = model_output_size(&m->cfg);
     for (int t = 0; t < n; t++) {
         const float *z = ws.logits + (size_t)t * O;
@@ -265,7 +265,7 @@ recur_status recur_tagger_tag(const recur_model *m, const char *const *words, in
         if (probs)
             softmax_probs(z, O, probs + (size_t)t * O);
     }
-    seqnet_ws_free(&ws);
+    net_workspace_free(&ws);
     free(q.ids);
     free(q.feats);
     return RECUR_OK;

@@ -295,6 +295,7 @@ static recur_status setup(recur_run *r, recur_error *err)
         o->epochs = 10;
     o->train.lr_decay = run_lr_decay(o);
     o->train.seed = (uint64_t)o->seed;
+    o->train.noise_blank_token = -1;
     /* With ranks and no --threads the caller has shared the cores out. */
     if (o->threads || !distributed(r))
         recur_set_threads(o->threads);
@@ -303,6 +304,16 @@ static recur_status setup(recur_run *r, recur_error *err)
         st = load_data_and_model(r, err);
     if ((st = agree(r, st, err)))
         return st;
+    if (o->train.noise_blank > 0.0f) {
+        /* The blank needs an embedding row that means "a token was here":
+         * the word vocabulary's <unk> (a character vocabulary has none). */
+        const recur_vocab *v = recur_model_vocab(r->model);
+        o->train.noise_blank_token = v ? recur_vocab_unk(v) : -1;
+        if (o->train.noise_blank_token < 0)
+            return recur_fail(err, RECUR_E_ARG, "--noise-blank %g needs a blank token, and this vocabulary has no <unk> "
+                              "(a character vocabulary never has one); use --noise-unigram",
+                              (double)o->train.noise_blank);
+    }
     if ((st = recur_trainer_create_comm(r->model, &o->train, r->train_ids, r->n_train, r->comm, &r->trainer, err)))
         return recur_error_prefix(err, "%s", o->data);
     recur_trainer_set_cancel(r->trainer, r->cancel);

@@ -67,6 +67,10 @@
     X(NUM, "clip", FLOAT, 0, 1e9, "X", "clip the gradient's global norm; 0: off (default 5)", train.clip) \
     X(NUM, "l2", FLOAT, 0, 1e3, "X", "L2 penalty l2/2*|W|^2 on weight matrices (default 0)", train.l2) \
     X(NUM, "l1", FLOAT, 0, 1e3, "X", "L1 penalty l1*|W| on weight matrices (default 0)", train.l1) \
+    X(NUM, "noise-unigram", FLOAT, 0, 1, "P", "data noising: replace each input token by a draw from the training " \
+        "text's unigram distribution with probability P (Xie et al. 2017; default 0)", train.noise_unigram) \
+    X(NUM, "noise-blank", FLOAT, 0, 1, "P", "data noising: replace each input token by a blank, <unk>, with " \
+        "probability P (word level, a vocabulary with <unk>; default 0)", train.noise_blank) \
     X(CHOICE, "lr-schedule", "constant|step|exp|plateau", \
            "constant, step (decay after --decay-after epochs), exp (every epoch) or plateau (decay when a " \
            "validation is no better than the best; default constant)", train.schedule) \

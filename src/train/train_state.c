@@ -25,11 +25,12 @@ static void train_config_to_json(const recur_train_config *tc, recur_strbuf *b)
                         "{\"batch\":%d,\"seq\":%d,\"optimizer\":%d,\"lr\":%.9g,\"momentum\":%.9g,\"beta1\":%.9g,"
                         "\"beta2\":%.9g,\"eps\":%.9g,\"rms_alpha\":%.9g,\"clip\":%.9g,\"l2\":%.9g,\"l1\":%.9g,"
                         "\"schedule\":%d,\"lr_decay\":%.9g,\"decay_after\":%d,\"loss_scale\":%d,\"seed\":\"%" PRIu64
-                        "\"}",
+                        "\",\"noise_unigram\":%.9g,\"noise_blank\":%.9g,\"noise_blank_token\":%d}",
                         tc->batch, tc->seq, (int)tc->optimizer, (double)tc->lr, (double)tc->momentum,
                         (double)tc->beta1, (double)tc->beta2, (double)tc->eps, (double)tc->rms_alpha,
                         (double)tc->clip, (double)tc->l2, (double)tc->l1, (int)tc->schedule, (double)tc->lr_decay,
-                        tc->decay_after, (int)tc->loss_scale, tc->seed);
+                        tc->decay_after, (int)tc->loss_scale, tc->seed, (double)tc->noise_unigram,
+                        (double)tc->noise_blank, (int)tc->noise_blank_token);
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -77,6 +78,17 @@ static recur_status train_config_from_json(const json_value *o, recur_train_conf
     tc->l2 = (float)d[7];
     tc->l1 = (float)d[8];
     tc->lr_decay = (float)d[9];
+    /* Data noising came later: a state without it had none. */
+    double nu = 0.0, nb = 0.0;
+    int64_t blank = -1;
+    if ((json_get(o, "noise_unigram") && json_get_double(o, "noise_unigram", &nu)) ||
+        (json_get(o, "noise_blank") && json_get_double(o, "noise_blank", &nb)) ||
+        (json_get(o, "noise_blank_token") && json_get_int64(o, "noise_blank_token", &blank)) || blank < -1 ||
+        blank > INT32_MAX)
+        return recur_fail(err, RECUR_E_FORMAT, "the data noising settings in the state are malformed");
+    tc->noise_unigram = (float)nu;
+    tc->noise_blank = (float)nb;
+    tc->noise_blank_token = (int32_t)blank;
     if ((unsigned)tc->schedule > RECUR_LR_PLATEAU || (unsigned)tc->loss_scale > RECUR_LOSS_SUM_STEPS)
         return recur_fail(err, RECUR_E_FORMAT, "unknown schedule or loss scaling in the state");
     recur_status st = recur_train_config_check(tc, err);

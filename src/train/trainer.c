@@ -29,6 +29,7 @@ void recur_train_config_default(recur_train_config *tc)
     tc->decay_after = 1;
     tc->loss_scale = RECUR_LOSS_MEAN;
     tc->seed = 1;
+    tc->noise_blank_token = -1;
 }
 
 recur_status recur_train_config_check(const recur_train_config *tc, recur_error *err)
@@ -59,6 +60,9 @@ recur_status recur_train_config_check(const recur_train_config *tc, recur_error 
         return recur_fail(err, RECUR_E_ARG, "--lr-decay must be in (0, 1], got %g", (double)tc->lr_decay);
     if (tc->decay_after < 0)
         return recur_fail(err, RECUR_E_ARG, "--decay-after must be >= 0");
+    if (!(tc->noise_unigram >= 0.0f && tc->noise_blank >= 0.0f && tc->noise_unigram + tc->noise_blank <= 1.0f))
+        return recur_fail(err, RECUR_E_ARG, "--noise-unigram %g and --noise-blank %g must be >= 0 with a sum <= 1",
+                          (double)tc->noise_unigram, (double)tc->noise_blank);
     return RECUR_OK;
 }
 
@@ -100,10 +104,12 @@ static recur_status create_local(recur_model *m, const recur_train_config *tc, c
     /* The window is this rank's B streams; the sparse rows are the whole
      * window's, since every rank applies the same update. */
     size_t TB = (size_t)t->B * tc->seq, TB_all = (size_t)tc->batch * tc->seq;
-    if ((st = net_workspace_init(&t->ws, m, tc->seq, t->B, 1, err)) ||
+    if ((st = net_workspace_init(&t->ws, m, &(net_options){.T = tc->seq, .B = t->B, .training = 1}, err)) ||
         (st = net_state_init(&t->state, m, t->B, err)) || (st = net_state_init(&t->before, m, t->B, err)) ||
         (st = optim_init(&t->opt, tc, m->n_params, err)) ||
-        (st = sparse_rows_init(&t->sparse, m, tc, TB_all, err))) {
+        (st = sparse_rows_init(&t->sparse, m, tc, TB_all, err)) ||
+        (st = data_noise_init(&t->noise, tc->noise_unigram, tc->noise_blank, tc->noise_blank_token, ids, count,
+                              m->cfg.vocab_size, err))) {
         recur_trainer_free(t);
         return st;
     }
@@ -169,6 +175,7 @@ void recur_trainer_free(recur_trainer *t)
     if (!t)
         return;
     net_workspace_free(&t->ws);
+    data_noise_free(&t->noise);
     net_state_free(&t->state);
     net_state_free(&t->before);
     optim_free(&t->opt);
@@ -198,6 +205,11 @@ static void gather_window(recur_trainer *t)
             for (int b = 0; b < all; b++)
                 t->x_all[s * all + b] = t->ids[(size_t)b * t->stream_len + start + (size_t)s];
     }
+    /* The targets stay clean: noise smooths what the model reads. */
+    uint64_t key = data_noise_key(t->tc.seed, t->step);
+    data_noise_window(&t->noise, key, t->x, T, B, t->first);
+    if (t->x_all)
+        data_noise_window(&t->noise, key, t->x_all, T, t->tc.batch, 0);
 }
 
 /* Sums a block over the ranks (nothing to do alone). */
@@ -257,9 +269,10 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
     /* t->grads is all zero here: calloc'd, then cleared by optim_step or
      * below when a step is skipped. */
     float grad_scale = t->tc.loss_scale == RECUR_LOSS_SUM_STEPS ? 1.0f / (float)B : (float)(1.0 / tokens);
-    dropout_streams drop = {dropout_window_key(t->tc.seed, t->step), t->first};
-    double loss_sum = net_forward(m, &t->ws, t->x, t->y, T, &t->state, m->cfg.dropout > 0.0f ? &drop : NULL,
-                                  grad_scale);
+    dropout_streams streams = {dropout_window_key(t->tc.seed, t->step), t->first};
+    net_dropout drop = {.streams = &streams};
+    net_batch b = {.T = T, .B = t->B, .ids = t->x, .targets = t->y};
+    double loss_sum = net_forward(m, &t->ws, &b, &t->state, m->cfg.dropout > 0.0f ? &drop : NULL, grad_scale);
     if (t->ws.cancelled)
         return undo_cancelled_step(t, err);
     /* Every decision below reads figures summed over the ranks, so every

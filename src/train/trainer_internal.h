@@ -5,6 +5,7 @@
 
 #include "model/network.h"
 #include "recur/dist.h"
+#include "train/noise.h"
 #include "train/optim.h"
 #include "train/sparse_rows.h"
 
@@ -22,6 +23,7 @@ struct recur_trainer {
     net_state state;         /* this rank's streams' */
     float *grads;            /* laid out like m->params */
     optim_state opt;
+    data_noise noise;        /* --noise-unigram / --noise-blank on the inputs */
     sparse_rows sparse;      /* plain SGD: the embedding rows of the window (sparse.seen NULL otherwise) */
     int32_t *x, *y;          /* the current window of this rank's streams, [T][B] */
     int32_t *x_all;          /* the whole window's inputs [T][tc.batch] (sparse rows on several ranks), or NULL */
