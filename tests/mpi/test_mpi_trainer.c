@@ -18,7 +18,7 @@
 /* A word vocabulary "w0" .. "w{V-1}". */
 static recur_vocab *numbered_vocab(int V)
 {
-    char names[512][8];
+    char names[512][16];
     const char *tokens[512];
     for (int i = 0; i < V; i++) {
         snprintf(names[i], sizeof names[i], "w%d", i);
