@@ -178,7 +178,7 @@ recur_status recur_model_evaluate_watched(const recur_model *m, const int32_t *i
  * one thread per call, so call this once before training or evaluating. */
 void recur_set_threads(int threads);
 
-/* Ensemble evaluation (src/model/ensemble.c): every model reads ids with its
+/* Ensemble evaluation (src/eval/ensemble.c): every model reads ids with its
  * own carried state, laid out as recur_model_evaluate does (batch streams,
  * windows of seq steps), and the ensemble predicts the mean of their
  * probabilities. each (may be NULL) receives each model's own result, in
