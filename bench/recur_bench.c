@@ -12,6 +12,9 @@
  *       (S independent samples stepped together on recur_streams, each drawn
  *       by its own picker: aggregate chars/s, S x length / seconds)
  *   recur_bench sgemm  [--n 2048] [--reps 10] [--threads N]
+ *   recur_bench fma    [--threads N]
+ *       (the FMA peak: GFMA/s of independent float multiply-adds, what bounds
+ *       the many-stream sampler once the weights are read once for all)
  *   recur_bench read   [--bytes N] [--reps 15] [--threads N]
  *       (a STREAM-like read: GB/s summing a buffer of N bytes, by default
  *       the f32 weights a 2x512 char LSTM's sampler reads per character, so
@@ -408,6 +411,47 @@ static void bench_sgemm(const args *a)
     free(z);
 }
 
+/* 256 independent multiply-add chains (the compiler makes vector FMAs of
+ * them, more chains than the latency needs), n steps each. */
+static float fma_chains(long n, float b, float c)
+{
+    float a[256];
+    for (int k = 0; k < 256; k++)
+        a[k] = (float)k * 1e-3f;
+    for (long i = 0; i < n; i++)
+        for (int k = 0; k < 256; k++)
+            a[k] = fmaf(a[k], b, c);
+    float s = 0;
+    for (int k = 0; k < 256; k++)
+        s += a[k];
+    return s;
+}
+
+static void bench_fma(const args *a)
+{
+    int threads = a->threads;
+#ifdef _OPENMP
+    if (threads <= 0)
+        threads = omp_get_max_threads();
+#endif
+    threads = threads > 0 ? threads : 1;
+    const long n = 2000000; /* 512 M FMAs a thread */
+    volatile float sink = 0;
+    double t0 = now();
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+#endif
+    {
+        float r = fma_chains(n, 0.999f, 1e-6f);
+#ifdef _OPENMP
+#pragma omp critical
+#endif
+        sink += r;
+    }
+    double dt = now() - t0;
+    printf("{\"mode\":\"fma\",\"gfma_per_s\":%.2f,\"threads\":%d}\n", 256.0 * n * threads / dt * 1e-9, threads);
+}
+
 /* Sums 64-bit words (the compiler vectorises the loop: one load an add). */
 static uint64_t read_sum(const uint64_t *p, size_t n)
 {
@@ -473,6 +517,7 @@ int main(int argc, char **argv)
     args a;
     parse(&a, argc, argv);
     recur_set_threads(a.threads);
+    recur_pin_threads(); /* as the recur command does for train and sample */
     if (!strcmp(a.mode, "train"))
         bench_train(&a);
     else if (!strcmp(a.mode, "sample"))
@@ -485,8 +530,10 @@ int main(int argc, char **argv)
         bench_fidelity(&a);
     else if (!strcmp(a.mode, "read"))
         bench_read(&a);
+    else if (!strcmp(a.mode, "fma"))
+        bench_fma(&a);
     else {
-        fprintf(stderr, "recur_bench: mode must be train, sample, streams, sgemm, read or fidelity\n");
+        fprintf(stderr, "recur_bench: mode must be train, sample, streams, sgemm, read, fma or fidelity\n");
         return 2;
     }
     return 0;

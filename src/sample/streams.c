@@ -27,6 +27,9 @@
 /* Streams per kernel call (the int8 rows' kernel takes 16; the panels'
  * park 64 streams' sums). */
 enum { CHUNK = 16, PANEL_CHUNK = 64 };
+/* Groups a thread takes at a time: 2 are 128 units, 512 KB of a 2 x 512
+ * LSTM's second layer. */
+enum { TASK_GROUPS = 2 };
 
 struct recur_streams {
     packed_model pm;
@@ -269,7 +272,7 @@ static void int_products(recur_streams *st, int l, int k, const int *slots, int 
 /* Groups [q0, q1) of layer l (units [j0, j1)) for k <= PANEL_CHUNK fed
  * streams: their gate products (each group's weights loaded once for all
  * k), pre-activations, then each stream's cell. */
-static void layer_units(recur_streams *st, int l, int k, const int *slots, const int32_t *ids, int q0, int q1,
+static void layer_chunk(recur_streams *st, int l, int k, const int *slots, const int32_t *ids, int q0, int q1,
                         uint8_t *qbuf)
 {
     const packed_model *p = &st->pm;
@@ -310,7 +313,7 @@ static void layer_units(recur_streams *st, int l, int k, const int *slots, const
 
 /* Decoder groups [q0, q1) (rows 16 q0 .. 16 q1) for k <= PANEL_CHUNK fed
  * streams. */
-static void decode_rows(recur_streams *st, int k, const int *slots, int q0, int q1)
+static void decode_chunk(recur_streams *st, int k, const int *slots, int q0, int q1)
 {
     const packed_model *p = &st->pm;
     const float *top[PANEL_CHUNK];
@@ -325,6 +328,20 @@ static void decode_rows(recur_streams *st, int k, const int *slots, int q0, int 
     for (int s = 0; s < k; s++)
         for (int v = v0; v < v1; v++)
             z[s][v] = p->dec_b[v] + z[s][v];
+}
+
+/* The same for any number of fed streams, PANEL_CHUNK at a time. */
+static void layer_units(recur_streams *st, int l, int n, const int *slots, const int32_t *ids, int q0, int q1,
+                        uint8_t *qbuf)
+{
+    for (int c0 = 0; c0 < n; c0 += PANEL_CHUNK)
+        layer_chunk(st, l, n - c0 < PANEL_CHUNK ? n - c0 : PANEL_CHUNK, slots + c0, ids + c0, q0, q1, qbuf);
+}
+
+static void decode_rows(recur_streams *st, int n, const int *slots, int q0, int q1)
+{
+    for (int c0 = 0; c0 < n; c0 += PANEL_CHUNK)
+        decode_chunk(st, n - c0 < PANEL_CHUNK ? n - c0 : PANEL_CHUNK, slots + c0, q0, q1);
 }
 
 recur_status recur_streams_feed(recur_streams *st, int n, const int *slots, const int32_t *ids, recur_error *err)
@@ -353,23 +370,36 @@ recur_status recur_streams_feed(recur_streams *st, int n, const int *slots, cons
      * (the rule is the sampler's at one stream). */
     long work = (long)p->G * H * (H * 2) * n;
     int threads = work >= 262144 ? st->max_threads : 1;
+    /* The float layers' groups and the decoder's are handed out a few at
+     * a time from a shared counter (a dynamic loop) rather than in fixed
+     * halves: a thread whose core is busy with another process takes
+     * fewer, instead of holding up the barrier. The int8 rows keep fixed
+     * shares: each thread quantises the inputs once for its whole share. */
+    const int tasks = (p->groups + TASK_GROUPS - 1) / TASK_GROUPS, dec_groups = p->Vp / PANEL_LANES;
 #pragma omp parallel num_threads(threads) if (threads > 1)
     {
-        int q0, q1, v0, v1;
-        share(p->groups, &q0, &q1);
-        share(p->Vp / PANEL_LANES, &v0, &v1);
 #ifdef RECUR_HAVE_OPENMP
         uint8_t *qbuf = st->qbuf ? st->qbuf + (size_t)omp_get_thread_num() * CHUNK * 2 * H : NULL;
 #else
         uint8_t *qbuf = st->qbuf;
 #endif
         for (int l = 0; l < p->L; l++) {
-            for (int c0 = 0; c0 < n; c0 += PANEL_CHUNK)
-                layer_units(st, l, n - c0 < PANEL_CHUNK ? n - c0 : PANEL_CHUNK, slots + c0, ids + c0, q0, q1, qbuf);
+            if (p->int_dot) {
+                int q0, q1;
+                share(p->groups, &q0, &q1);
+                layer_units(st, l, n, slots, ids, q0, q1, qbuf);
 #pragma omp barrier
+            } else {
+#pragma omp for schedule(dynamic, 1)
+                for (int t = 0; t < tasks; t++) {
+                    int q1 = (t + 1) * TASK_GROUPS < p->groups ? (t + 1) * TASK_GROUPS : p->groups;
+                    layer_units(st, l, n, slots, ids, t * TASK_GROUPS, q1, qbuf);
+                }
+            }
         }
-        for (int c0 = 0; c0 < n; c0 += PANEL_CHUNK)
-            decode_rows(st, n - c0 < PANEL_CHUNK ? n - c0 : PANEL_CHUNK, slots + c0, v0, v1);
+#pragma omp for schedule(dynamic, 1)
+        for (int q = 0; q < dec_groups; q++)
+            decode_rows(st, n, slots, q, q + 1);
     }
     for (int k = 0; k < n; k++)
         st->cur[slots[k]] ^= 1;

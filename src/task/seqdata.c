@@ -255,8 +255,8 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
     double t0 = monotonic_seconds();
     int64_t step = 0;
     int64_t skipped_in_a_row = 0;
+    const double run_steps = (double)tc->epochs * bt.n_batches;
     for (int epoch = 1; epoch <= tc->epochs; epoch++) {
-        const float lr = (float)train_lr_for_epoch(&tc->train, epoch);
         for (int k = 0; k < bt.n_batches; k++)
             order[k] = k;
         for (int k = bt.n_batches - 1; k > 0; k--) {
@@ -275,6 +275,8 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
                 continue;
             /* grads is all zero: calloc'd, then cleared by each update. */
             double loss = net_forward(m, &ws, &b, NULL, m->cfg.dropout > 0 ? &drop : NULL, 1.0f / (float)n);
+            const float lr = (float)train_lr_at(&tc->train, epoch, step,
+                                                train_progress(&tc->train, step, (double)step / run_steps));
             train_update u;
             if (isfinite(loss)) {
                 net_backward(m, &ws, grads);

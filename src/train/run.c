@@ -38,6 +38,7 @@ struct recur_run {
     int validated;                 /* a finite validation loss was seen: best holds its weights */
     double t0;
     int64_t target, per_epoch, start_step;
+    double elapsed_s;              /* this run's time at the last stop check (the slowest rank's) */
     recur_strbuf notes;            /* for the caller: what reading the data found */
     recur_run_callback cb;
     void *user;
@@ -311,6 +312,7 @@ static recur_status setup(recur_run *r, recur_error *err)
     if ((st = recur_trainer_create_comm(r->model, &o->train, r->train_ids, r->n_train, r->comm, &r->trainer, err)))
         return recur_error_prefix(err, "%s", o->data);
     recur_trainer_set_cancel(r->trainer, r->cancel);
+    recur_trainer_set_grad_sum(r->trainer, (recur_grad_sum)o->allreduce);
     if (r->state) {
         st = recur_trainer_restore(r->trainer, r->state, err);
         recur_train_state_free(r->state);
@@ -732,10 +734,28 @@ static int stop_rule(recur_run *r, recur_error *err)
 {
     if (r->target && recur_trainer_step_count(r->trainer) >= r->target)
         return STOP_TARGET; /* the same step on every rank */
-    int64_t flags[2] = {stop_level(r) != 0, r->o.minutes > 0 && monotonic_seconds() - r->t0 >= r->o.minutes * 60.0};
-    if (distributed(r) && r->comm->allreduce(r->comm, flags, 2, RECUR_DT_I64, RECUR_REDUCE_MAX, err))
+    /* The slowest rank's clock is everyone's: the schedule's progress below
+     * must be the same number on every rank. */
+    double elapsed = monotonic_seconds() - r->t0;
+    int64_t flags[3] = {stop_level(r) != 0, r->o.minutes > 0 && elapsed >= r->o.minutes * 60.0,
+                        (int64_t)(elapsed * 1e6)};
+    if (distributed(r) && r->comm->allreduce(r->comm, flags, 3, RECUR_DT_I64, RECUR_REDUCE_MAX, err))
         return STOP_REQUEST; /* a broken communicator: save what can be saved */
+    r->elapsed_s = (double)flags[2] * 1e-6;
     return flags[0] ? STOP_REQUEST : flags[1] ? STOP_MINUTES : GO_ON;
+}
+
+/* The share of the run done, for the cosine and linear schedules: steps
+ * against the target, or this run's time against --minutes, whichever is
+ * further. */
+static void tell_progress(recur_run *r)
+{
+    double p = r->target ? (double)recur_trainer_step_count(r->trainer) / (double)r->target : 0.0;
+    if (r->o.minutes > 0) {
+        double by_time = r->elapsed_s / (r->o.minutes * 60.0);
+        p = by_time > p ? by_time : p;
+    }
+    recur_trainer_set_progress(r->trainer, p);
 }
 
 recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, recur_error *err)
@@ -764,6 +784,8 @@ recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, re
     r->p.parameters = recur_model_param_count(r->model);
     r->p.resumed = r->o.resume;
     r->p.fine_tuning = r->o.init_from != NULL;
+    r->elapsed_s = 0.0;
+    tell_progress(r);
     r->p.lr = recur_trainer_lr(t);
     r->t0 = monotonic_seconds();
     r->rate_t = r->t0;
@@ -782,6 +804,7 @@ recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, re
     recur_step_info info = {0};
     int validated_now = 0, why = GO_ON;
     while (!st && (why = stop_rule(r, err)) == GO_ON) {
+        tell_progress(r);
         st = run_step(r, &info, err);
         if (st)
             break;
