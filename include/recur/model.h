@@ -195,7 +195,7 @@ void recur_set_threads(int threads);
  * recur_set_threads; returns 1 when the threads were bound. */
 int recur_pin_threads(void);
 
-/* Ensemble evaluation (src/model/ensemble.c): every model reads ids with its
+/* Ensemble evaluation (src/eval/ensemble.c): every model reads ids with its
  * own carried state, laid out as recur_model_evaluate does (batch streams,
  * windows of seq steps), and the ensemble predicts the mean of their
  * probabilities. each (may be NULL) receives each model's own result, in

@@ -79,15 +79,14 @@ static recur_status create_local(recur_model *m, const recur_train_config *tc, c
     if (tc->batch < ranks)
         return recur_fail(err, RECUR_E_ARG, "--batch %d gives fewer streams than the %d ranks; raise --batch or run fewer ranks",
                           tc->batch, ranks);
-    size_t stream_len = count / (size_t)tc->batch;
-    if (stream_len < (size_t)tc->seq + 1)
+    const token_streams streams = token_streams_cut(ids, count, tc->batch);
+    if (streams.len < (size_t)tc->seq + 1)
         return recur_fail(err, RECUR_E_ARG,
                           "the training text has %zu tokens, too few for --batch %d x --seq %d (needs at least %lld); "
                           "lower --batch or --seq",
                           count, tc->batch, tc->seq, (long long)tc->batch * (tc->seq + 1));
-    for (size_t k = 0; k < count; k++)
-        if (ids[k] < 0 || ids[k] >= m->cfg.vocab_size)
-            return recur_fail(err, RECUR_E_ARG, "token %zu has id %d outside the vocabulary", k, (int)ids[k]);
+    if ((st = token_ids_check(ids, count, m->cfg.vocab_size, err)))
+        return st;
     recur_trainer *t = calloc(1, sizeof *t);
     if (!t)
         return recur_fail_nomem(err, "the trainer");
@@ -95,10 +94,10 @@ static recur_status create_local(recur_model *m, const recur_train_config *tc, c
     t->tc = *tc;
     t->ids = ids;
     t->count = count;
-    t->stream_len = stream_len;
+    t->streams = streams;
     t->comm = comm;
     recur_comm_split(tc->batch, comm ? comm->rank : 0, ranks, &t->first, &t->B);
-    t->epoch_steps = (int64_t)((stream_len - 1) / (size_t)tc->seq);
+    t->epoch_steps = (int64_t)((streams.len - 1) / (size_t)tc->seq);
     t->data_hash = recur_hash_bytes((const char *)ids, count * sizeof *ids);
     t->epoch = 1;
     t->lr_scale = 1.0;
@@ -199,18 +198,9 @@ static void gather_window(recur_trainer *t)
 {
     const int T = t->tc.seq, B = t->B;
     size_t start = (size_t)t->pos * (size_t)T;
-    for (int s = 0; s < T; s++)
-        for (int b = 0; b < B; b++) {
-            const int32_t *stream = t->ids + (size_t)(t->first + b) * t->stream_len;
-            t->x[s * B + b] = stream[start + (size_t)s];
-            t->y[s * B + b] = stream[start + (size_t)s + 1];
-        }
-    if (t->x_all) {
-        const int all = t->tc.batch;
-        for (int s = 0; s < T; s++)
-            for (int b = 0; b < all; b++)
-                t->x_all[s * all + b] = t->ids[(size_t)b * t->stream_len + start + (size_t)s];
-    }
+    token_streams_window(&t->streams, t->first, B, start, T, t->x, t->y);
+    if (t->x_all)
+        token_streams_window(&t->streams, 0, t->tc.batch, start, T, t->x_all, NULL);
     /* The targets stay clean: noise smooths what the model reads. */
     uint64_t key = data_noise_key(t->tc.seed, t->step);
     data_noise_window(&t->noise, key, t->x, T, B, t->first);

@@ -4,6 +4,7 @@
 #define RECUR_TRAIN_TRAINER_INTERNAL_H
 
 #include "model/network.h"
+#include "model/token_streams.h"
 #include "recur/dist.h"
 #include "train/grad_sum.h"
 #include "train/noise.h"
@@ -15,10 +16,10 @@ struct recur_trainer {
     recur_train_config tc;
     const int32_t *ids;
     size_t count;
-    size_t stream_len;       /* tokens per stream: count / batch */
+    token_streams streams;   /* the ids cut into tc.batch streams */
     recur_comm *comm;        /* the ranks training this model together; NULL alone */
     int first, B;            /* this rank's streams [first, first + B) of tc.batch */
-    int64_t epoch_steps;     /* (stream_len - 1) / seq, as ptb_producer */
+    int64_t epoch_steps;     /* (streams.len - 1) / seq, as ptb_producer */
     uint64_t data_hash;      /* of the ids, so a resume can check its data */
     net_workspace ws;
     net_state state;         /* this rank's streams' */
