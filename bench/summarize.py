@@ -25,7 +25,8 @@ def figure(d):
     if d.get("mode") == "fma":
         return d["gfma_per_s"], "GFMA/s"
     if d["name"].startswith("sample") or d.get("mode") == "streams":
-        v = d.get("chars_per_s") or d.get("sample", {}).get("chars_per_s")
+        # oneDNN's batch-1 LSTM reports steps/s: a step is a character.
+        v = d.get("chars_per_s") or d.get("sample", {}).get("chars_per_s") or d.get("steps_per_s")
         return v, "chars/s"
     v = d.get("tokens_per_s") or d.get("bench", {}).get("tokens_per_s") or d.get("bench", {}).get("words_per_s")
     return v, "tokens/s"
@@ -48,14 +49,22 @@ for d in rows:
 summary = {}
 for n in names:
     entry = {}
-    for side in ("recur", "torch"):
+    for side in ("recur", "recur-1", "torch", "onednn"):
         vals = [figure(d)[0] for d in rows if d["name"] == n and d["side"] == side and figure(d)[0]]
         rss = [d.get("max_rss_kb", 0) / 1024 for d in rows if d["name"] == n and d["side"] == side]
+        load = [d["others_cores"] for d in rows if d["name"] == n and d["side"] == side
+                and d.get("others_cores") is not None]
+        nice = [d["others_nice_cores"] for d in rows if d["name"] == n and d["side"] == side
+                and d.get("others_nice_cores") is not None]
         if vals:
             entry[side] = {"median": statistics.median(vals), "runs": vals, "unit": figure(
-                next(d for d in rows if d["name"] == n))[1], "peak_rss_mb": max(rss) if rss else None}
+                next(d for d in rows if d["name"] == n))[1], "peak_rss_mb": max(rss) if rss else None,
+                "others_cores": load, "others_nice_cores": nice}
     if "recur" in entry and "torch" in entry:
         entry["ratio"] = entry["recur"]["median"] / entry["torch"]["median"]
+    for side, key in (("recur-1", "ratio_to_one_thread"), ("onednn", "ratio_to_onednn")):
+        if "recur" in entry and side in entry:
+            entry[key] = entry["recur"]["median"] / entry[side]["median"]
     summary[n] = entry
 
 peak = summary.get("sgemm2048", {}).get("recur", {}).get("median")
@@ -70,6 +79,30 @@ for n, e in summary.items():
         if gm:
             e["recur"]["gflops_model_median"] = statistics.median(gm)
             e["recur"]["pct_of_sgemm_peak_model_count"] = 100 * statistics.median(gm) / peak
+
+contend = int(os.environ.get("CONTEND", "0") or 0)
+if contend:
+    def med(xs):
+        return f"{statistics.median(xs):.2f}" if xs else ""
+    print(f"Contention: {contend} competing busy process(es) on {os.cpu_count()} cores; "
+          "others = median CPU cores in use by other processes during the runs (competing ones included) / nice'd")
+    print("| workload | recur default | recur --threads 1 | default / 1 thread | PyTorch | recur / PyTorch "
+          "| oneDNN | recur / oneDNN | others (recur runs) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n, e in summary.items():
+        r = e.get("recur")
+        if not r:
+            continue
+        cells = [f"{n} ({r['unit']})", f"{r['median']:,.0f}"]
+        one = e.get("recur-1")
+        cells += [f"{one['median']:,.0f}", f"{e['ratio_to_one_thread']:.2f}x"] if one else ["", ""]
+        t = e.get("torch")
+        cells += [f"{t['median']:,.0f}", f"{e['ratio']:.2f}x"] if t else ["", ""]
+        o = e.get("onednn")
+        cells += [f"{o['median']:,.0f}", f"{e['ratio_to_onednn']:.2f}x"] if o else ["", ""]
+        cells.append(f"{med(r['others_cores'])} / {med(r['others_nice_cores'])}")
+        print("| " + " | ".join(cells) + " |")
+    print()
 
 print("| workload | recur | PyTorch | ratio | % of sgemm peak (products run / model count) | peak RSS recur / PyTorch (MB) |")
 print("|---|---:|---:|---:|---:|---:|")
@@ -123,9 +156,11 @@ blas = next((d.get("blas") for d in rows if d.get("blas")), "")
 record = {
     "commit": commit, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cpu": cpu_model(),
     "cores": os.cpu_count(), "blas": blas, "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", ""),
-    "threads": {"recur": 2, "torch": "2, GOMP_SPINCOUNT=0"}, "summary": summary, "raw": rows,
+    "threads": ({"recur": "default", "recur-1": 1, "torch": "default, GOMP_SPINCOUNT=0", "onednn": "default"}
+                if contend else {"recur": 2, "torch": "2, GOMP_SPINCOUNT=0"}),
+    "contenders": contend, "summary": summary, "raw": rows,
 }
-path = os.path.join(outdir, "bench-" + time.strftime("%Y%m%d-%H%M%S") + ".json")
+path = os.path.join(outdir, ("contend%d-" % contend if contend else "bench-") + time.strftime("%Y%m%d-%H%M%S") + ".json")
 with open(path, "w") as f:
     json.dump(record, f, indent=1)
 print(f"\nwritten {path}")

@@ -79,16 +79,39 @@ void recur_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, con
 #ifdef RECUR_HAVE_OPENMP
     /* recur keeps the BLAS to one thread per call (recur_set_threads) so
      * that its own threads never fight the BLAS's pool; a large product
-     * outside a parallel region is then cut into one slab of C per thread. */
+     * outside a parallel region is then cut into slabs of C that the
+     * threads take in turn. Several slabs a thread, not one: a thread whose
+     * core is shared with another process takes fewer of them instead of
+     * holding the others back (with fixed halves, 2 threads on 2 cores and
+     * one competing process ran no faster than 1). */
     int threads = omp_get_max_threads();
     if (threads > 1 && !omp_in_parallel() && (double)m * n * k >= 1e6 && recur_gemm_concurrent_ok()) {
         int split_rows = m >= n;
         int len = split_rows ? m : n;
-#pragma omp parallel num_threads(threads)
-        {
-            int nt = omp_get_num_threads(), id = omp_get_thread_num();
-            /* Slab edges on multiples of 16 keep the kernels' full tiles. */
-            int lo = (int)((long)len * id / nt) & ~15, hi = id == nt - 1 ? len : (int)((long)len * (id + 1) / nt) & ~15;
+        /* Slabs of whole 16-row (or column) tiles, the kernels' full ones.
+         * OpenBLAS runs products below about 1e6 multiply-adds through its
+         * small-matrix kernels, which sum in another order: each slab keeps
+         * above that (SLAB_MIN) unless even halves fall below it, and then
+         * the cut is the halves' as before, so that a product's numbers
+         * stay what they were on that many threads. */
+        const double SLAB_MIN = 1.1e6, work = (double)m * n * k;
+        int tiles = (len + 15) / 16, slabs = 4 * threads;
+        if (slabs > work / SLAB_MIN)
+            slabs = (int)(work / SLAB_MIN);
+        if (slabs > tiles)
+            slabs = tiles;
+        if (slabs < threads)
+            slabs = threads;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        for (int i = 0; i < slabs; i++) {
+            int lo, hi;
+            if (slabs == threads) { /* the even cut on 16-multiples */
+                lo = (int)((long)len * i / slabs) & ~15;
+                hi = i == slabs - 1 ? len : (int)((long)len * (i + 1) / slabs) & ~15;
+            } else {
+                lo = (int)((long)tiles * i / slabs) * 16;
+                hi = i == slabs - 1 ? len : (int)((long)tiles * (i + 1) / slabs) * 16;
+            }
             if (hi > lo) {
                 if (split_rows)
                     cblas_call(trans_a, trans_b, hi - lo, n, k, alpha, trans_a ? a + lo : a + (size_t)lo * lda, lda,

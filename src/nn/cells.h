@@ -6,9 +6,10 @@
 
 #include "nn/recurrent.h"
 
-/* The streams are independent through the whole recurrence, so each thread
- * runs the step loop for its own range of streams [b0, b1) with no
- * synchronisation between steps. */
+/* The streams are independent through the whole recurrence, so the step
+ * loop of a window is cut into tasks, a range of streams [b0, b1) over a
+ * range of steps [t0, t1), that threads take in turn (step_tasks.h); a
+ * task needs only the one before it on the same streams. */
 
 /* C (m x n) += A (m x k) x W, where W is W_hh^T in forward and W_hh in
  * backward: through the packed copy when the cache has one, else a plain
@@ -32,22 +33,25 @@ void rnn_fill_bias_rows(const rnn_shape *s, const rnn_weights *w, float *gates, 
 /* dst[j] += sum over rows of m[r][j], in one order whatever the thread count. */
 void rnn_add_column_sums(float *dst, const float *m, size_t rows, int cols);
 
-/* Forward over T steps; the input projection (with biases) is already in
- * cache->gates. */
-void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c, int b0, int b1);
-void lstm_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c, int b0, int b1);
-void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c, int b0, int b1);
+/* Forward over steps [t0, t1) of streams [b0, b1); the input projection
+ * (with biases) is already in cache->gates, and the state of step t0 in the
+ * cache. */
+void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c, int b0, int b1, int t0, int t1);
+void lstm_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c, int b0, int b1, int t0, int t1);
+void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *c, int b0, int b1, int t0, int t1);
 
-/* Backward over T steps: fills dgx (gradients of the input-side
+/* Backward over steps [t0, t1) of streams [b0, b1), latest first, after
+ * the steps from t1 on: fills dgx (gradients of the input-side
  * pre-activations, T*B*G*H) and dgh (hidden-side; the same array as dgx
  * except for the GRU) and propagates dh. dh0 / dc0 (may be NULL) receive the
- * gradient at the initial state. */
+ * gradient at the initial state. The LSTM's dc_scratch (B*H) carries dL/dc
+ * from one range of steps to the one before. */
 void elman_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *c, float *dh,
-                          float *dgx, float *dh0, int b0, int b1);
+                          float *dgx, float *dh0, int b0, int b1, int t0, int t1);
 void lstm_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *c, float *dh,
-                         float *dgx, float *dc_scratch, float *dh0, float *dc0, int b0, int b1);
+                         float *dgx, float *dc_scratch, float *dh0, float *dc0, int b0, int b1, int t0, int t1);
 void gru_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *c, float *dh,
-                        float *dgx, float *dgh, float *dh0, int b0, int b1);
+                        float *dgx, float *dgh, float *dh0, int b0, int b1, int t0, int t1);
 /* Peephole weight gradients from the gate gradients and cell states. */
 void lstm_peephole_grads(const rnn_shape *s, const rnn_cache *c, const float *dgx, float *g_peep);
 

@@ -17,11 +17,11 @@ void elman_cell(int H, recur_cell cell, const float *g, float *h)
     }
 }
 
-void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache, int b0, int b1)
+void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache, int b0, int b1, int t0, int t1)
 {
     const int B = s->B, H = s->H;
     const size_t BH = (size_t)B * H, o0 = (size_t)b0 * H;
-    for (int t = 0; t < s->T; t++) {
+    for (int t = t0; t < t1; t++) {
         float *g = cache->gates + t * BH + o0;
         rnn_hidden_product(cache, 1, b1 - b0, H, H, cache->hs + t * BH + o0, H, w->w_hh, g, H);
         elman_cell((b1 - b0) * H, s->cell, g, cache->hs + (t + 1) * BH + o0);
@@ -29,12 +29,12 @@ void elman_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *ca
 }
 
 void elman_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *cache, float *dh,
-                          float *dgx, float *dh0, int b0, int b1)
+                          float *dgx, float *dh0, int b0, int b1, int t0, int t1)
 {
     const int B = s->B, H = s->H, nb = b1 - b0;
     const size_t BH = (size_t)B * H, o0 = (size_t)b0 * H, n = (size_t)nb * H;
     const int relu = s->cell == RECUR_CELL_RNN_RELU;
-    for (int t = s->T - 1; t >= 0; t--) {
+    for (int t = t1 - 1; t >= t0; t--) {
         const float *h = cache->hs + (t + 1) * BH + o0;
         const float *d = dh + t * BH + o0;
         float *da = dgx + t * BH + o0;

@@ -31,11 +31,11 @@ void gru_cell(int H, float *gx, const float *gh, const float *b_hn, const float 
         h[j] = (1.0f - z[j]) * n[j] + z[j] * h_prev[j];
 }
 
-void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache, int b0, int b1)
+void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache, int b0, int b1, int t0, int t1)
 {
     const int B = s->B, H = s->H, G3 = 3 * H;
     const size_t BH = (size_t)B * H;
-    for (int t = 0; t < s->T; t++) {
+    for (int t = t0; t < t1; t++) {
         const float *h_prev = cache->hs + t * BH;
         float *gh = cache->step;
         memset(gh + (size_t)b0 * G3, 0, (size_t)(b1 - b0) * G3 * sizeof *gh);
@@ -73,11 +73,11 @@ static void gru_cell_backward(int H, const float *restrict g, const float *restr
 }
 
 void gru_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *cache, float *dh,
-                        float *dgx, float *dgh, float *dh0, int b0, int b1)
+                        float *dgx, float *dgh, float *dh0, int b0, int b1, int t0, int t1)
 {
     const int B = s->B, H = s->H, G3 = 3 * H;
     const size_t BH = (size_t)B * H;
-    for (int t = s->T - 1; t >= 0; t--) {
+    for (int t = t1 - 1; t >= t0; t--) {
         /* dL/dh_{t-1}: the direct path z * dh lands here, W_hh's path below. */
         float *dprev = t > 0 ? dh + (t - 1) * BH : dh0;
         if (t == 0 && dh0)

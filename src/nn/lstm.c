@@ -38,11 +38,11 @@ void lstm_cell(int n, size_t stride, float *g, const float *w_peep, const float 
         h[j] = go[j] * tanh_c[j];
 }
 
-void lstm_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache, int b0, int b1)
+void lstm_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache, int b0, int b1, int t0, int t1)
 {
     const int B = s->B, H = s->H, G4 = 4 * H;
     const size_t BH = (size_t)B * H;
-    for (int t = 0; t < s->T; t++) {
+    for (int t = t0; t < t1; t++) {
         float *g = cache->gates + ((size_t)t * B + b0) * G4;
         const float *h_prev = cache->hs + t * BH + (size_t)b0 * H;
         rnn_hidden_product(cache, 1, b1 - b0, G4, H, h_prev, H, w->w_hh, g, G4);
@@ -94,13 +94,14 @@ static void lstm_cell_backward_peephole(int H, const float *restrict g, const fl
 }
 
 void lstm_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cache *cache, float *dh, float *dgx,
-                         float *dc_next, float *dh0, float *dc0, int b0, int b1)
+                         float *dc_next, float *dh0, float *dc0, int b0, int b1, int t0, int t1)
 {
     const int B = s->B, H = s->H, G4 = 4 * H, nb = b1 - b0;
     const size_t BH = (size_t)B * H, o0 = (size_t)b0 * H;
-    for (size_t k = o0; k < (size_t)b1 * H; k++)
-        dc_next[k] = 0.0f;
-    for (int t = s->T - 1; t >= 0; t--) {
+    if (t1 == s->T) /* dc_next carries dL/dc from one block of steps to the one before */
+        for (size_t k = o0; k < (size_t)b1 * H; k++)
+            dc_next[k] = 0.0f;
+    for (int t = t1 - 1; t >= t0; t--) {
         for (int b = b0; b < b1; b++) {
             size_t o = (size_t)b * H, row = (size_t)t * B + b;
             const float *g = cache->gates + row * G4, *c_prev = cache->cs + t * BH + o;
@@ -119,7 +120,7 @@ void lstm_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_cac
             rnn_hidden_product(cache, 0, nb, H, G4, dgt, G4, w->w_hh, dh0 + o0, H);
         }
     }
-    if (dc0)
+    if (dc0 && t0 == 0)
         for (size_t k = o0; k < (size_t)b1 * H; k++)
             dc0[k] = dc_next[k];
 }

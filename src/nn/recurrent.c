@@ -8,22 +8,7 @@
 #include "core/gemm.h"
 #include "core/gemm_packed.h"
 #include "nn/cells.h"
-
-#ifdef RECUR_HAVE_OPENMP
-#include <omp.h>
-#endif
-
-/* This thread's share [b0, b1) of the B streams. */
-static void stream_share(int B, int *b0, int *b1)
-{
-#ifdef RECUR_HAVE_OPENMP
-    int nt = omp_get_num_threads(), id = omp_get_thread_num();
-#else
-    int nt = 1, id = 0;
-#endif
-    *b0 = (int)((long)B * id / nt);
-    *b1 = (int)((long)B * (id + 1) / nt);
-}
+#include "nn/step_tasks.h"
 
 /* Splitting the streams pays only when each share still makes a useful
  * matrix product per step. */
@@ -89,23 +74,44 @@ void rnn_fill_bias_rows(const rnn_shape *s, const rnn_weights *w, float *gates, 
         memcpy(gates + r * (size_t)GH, bias, (size_t)GH * sizeof *gates);
 }
 
+/* What a task of the step loop needs besides its ranges (step_tasks.h). */
+typedef struct steps_job {
+    const rnn_shape *s;
+    const rnn_weights *w;
+    rnn_cache *cache;            /* forward */
+    const rnn_cache *kept;       /* backward */
+    float *dh, *dgx, *extra, *dgh, *dh0, *dc0;
+} steps_job;
+
+static void forward_task(void *ctx, int b0, int b1, int t0, int t1)
+{
+    const steps_job *j = ctx;
+    switch (j->s->cell) {
+    case RECUR_CELL_LSTM: lstm_forward_steps(j->s, j->w, j->cache, b0, b1, t0, t1); break;
+    case RECUR_CELL_GRU: gru_forward_steps(j->s, j->w, j->cache, b0, b1, t0, t1); break;
+    default: elman_forward_steps(j->s, j->w, j->cache, b0, b1, t0, t1); break;
+    }
+}
+
+static void backward_task(void *ctx, int b0, int b1, int t0, int t1)
+{
+    const steps_job *j = ctx;
+    switch (j->s->cell) {
+    case RECUR_CELL_LSTM:
+        lstm_backward_steps(j->s, j->w, j->kept, j->dh, j->dgx, j->extra, j->dh0, j->dc0, b0, b1, t0, t1);
+        break;
+    case RECUR_CELL_GRU: gru_backward_steps(j->s, j->w, j->kept, j->dh, j->dgx, j->dgh, j->dh0, b0, b1, t0, t1); break;
+    default: elman_backward_steps(j->s, j->w, j->kept, j->dh, j->dgx, j->dh0, b0, b1, t0, t1); break;
+    }
+}
+
 void rnn_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache)
 {
     int GH = rnn_gate_count(s->cell) * s->H;
     if (cache->packed) /* the steps compute h W_hh^T: pack W_hh^T (H x GH) once */
         recur_pack_b(1, s->H, GH, w->w_hh, s->H, cache->packed);
-#pragma omp parallel if (parallel_worth(s))
-    {
-        int b0, b1;
-        stream_share(s->B, &b0, &b1);
-        if (b1 > b0) {
-            switch (s->cell) {
-            case RECUR_CELL_LSTM: lstm_forward_steps(s, w, cache, b0, b1); break;
-            case RECUR_CELL_GRU: gru_forward_steps(s, w, cache, b0, b1); break;
-            default: elman_forward_steps(s, w, cache, b0, b1); break;
-            }
-        }
-    }
+    steps_job job = {.s = s, .w = w, .cache = cache};
+    rnn_run_step_tasks(s->B, s->T, 0, parallel_worth(s), forward_task, &job);
 }
 
 void rnn_forward(const rnn_shape *s, const rnn_weights *w, const float *x, rnn_cache *cache)
@@ -143,18 +149,9 @@ float *rnn_backward_steps(const rnn_shape *s, const rnn_weights *w, rnn_grads *g
     float *dgh = s->cell == RECUR_CELL_GRU ? extra : dgx;
     if (cache->packed) /* the steps compute dG W_hh: pack W_hh (GH x H) once */
         recur_pack_b(0, GH, s->H, w->w_hh, s->H, cache->packed);
-#pragma omp parallel if (parallel_worth(s))
-    {
-        int b0, b1;
-        stream_share(s->B, &b0, &b1);
-        if (b1 > b0) {
-            switch (s->cell) {
-            case RECUR_CELL_LSTM: lstm_backward_steps(s, w, cache, dh, dgx, extra, dh0, dc0, b0, b1); break;
-            case RECUR_CELL_GRU: gru_backward_steps(s, w, cache, dh, dgx, dgh, dh0, b0, b1); break;
-            default: elman_backward_steps(s, w, cache, dh, dgx, dh0, b0, b1); break;
-            }
-        }
-    }
+    steps_job job = {.s = s, .w = w, .kept = cache, .dh = dh, .dgx = dgx, .extra = extra, .dgh = dgh, .dh0 = dh0,
+                     .dc0 = dc0};
+    rnn_run_step_tasks(s->B, s->T, 1, parallel_worth(s), backward_task, &job);
     if (g->w_peep)
         lstm_peephole_grads(s, cache, dgx, g->w_peep);
     /* dW_hh += dGh^T [h_0 .. h_{T-1}], b_hh by column sums. */
