@@ -517,6 +517,7 @@ int main(int argc, char **argv)
     args a;
     parse(&a, argc, argv);
     recur_set_threads(a.threads);
+    recur_pin_threads(); /* as the recur command does for train and sample */
     if (!strcmp(a.mode, "train"))
         bench_train(&a);
     else if (!strcmp(a.mode, "sample"))

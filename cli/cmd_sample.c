@@ -183,6 +183,7 @@ int cmd_sample(int argc, char **argv)
     }
     set.seed = (uint64_t)seed;
     recur_set_threads(threads);
+    recur_pin_threads(); /* a core a thread: see recur/model.h */
     recur_model *m = NULL;
     if (recur_model_load(model_path, &m, &err)) {
         cli_list_free(&stops);

@@ -351,6 +351,8 @@ static int train_main(int argc, char **argv, cli_dist *dist)
         install_signal_handlers();
         if (recur_run_create_comm(&o, state, dist->comm, &stop_requests, &run, &err))
             rc = (print_run_error(dist, err.msg), 1);
+        else
+            recur_pin_threads(); /* after the run set the thread count; see recur/model.h */
         state = NULL; /* the run took it */
     }
     if (!rc) {

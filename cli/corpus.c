@@ -54,8 +54,6 @@ void text_notes_flush(text_options *t)
     t->notes[0] = '\0';
 }
 
-static double percent(size_t part, size_t whole) { return whole ? 100.0 * (double)part / (double)whole : 0.0; }
-
 int corpus_read_text(const char *command, const char *path, text_options *t, char **text, size_t *len)
 {
     recur_error err = {0};
@@ -82,40 +80,13 @@ int corpus_read_text(const char *command, const char *path, text_options *t, cha
 void corpus_note_unknown(const char *command, const char *what, const recur_vocab *vocab,
                          const recur_encode_stats *st, text_options *t)
 {
-    size_t unknown = st->unk_mapped + st->skipped;
-    if (!unknown)
+    size_t n = recur_encode_stats_note(st, vocab, what, NULL, 0);
+    char *line = n ? malloc(n + 1) : NULL;
+    if (!line)
         return;
-    int word = recur_vocab_level(vocab) == RECUR_LEVEL_WORD;
-    char examples[512] = "";
-    size_t used = 0;
-    for (int i = 0; i < st->n_examples && i < 5 && used < sizeof examples; i++) {
-        const recur_unknown_token *e = &st->examples[i];
-        int n;
-        if (word) {
-            n = snprintf(examples + used, sizeof examples - used, "%s\"%s\" x %zu", i ? ", " : "", e->text, e->count);
-        } else {
-            char cp[16];
-            snprintf(cp, sizeof cp, "U+%04X", (unsigned)e->cp);
-            /* Control characters are shown by number only. */
-            n = snprintf(examples + used, sizeof examples - used, "%s%s%s%s%s x %zu", i ? ", " : "",
-                         e->cp >= 0x20 ? "'" : "", e->cp >= 0x20 ? e->text : "", e->cp >= 0x20 ? "' " : "", cp,
-                         e->count);
-        }
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
-    if (st->unk_mapped)
-        text_note(t, "%s: %s: %zu of %zu %s (%.2f%%) are not in the model's vocabulary and became <unk>", command,
-                what, st->unk_mapped, st->tokens, word ? "words" : "tokens", percent(st->unk_mapped, st->tokens));
-    else
-        text_note(t, "%s: %s: %zu of %zu %s (%.2f%%) are not in the model's vocabulary and were skipped", command,
-                what, st->skipped, st->tokens, word ? "words" : "characters", percent(st->skipped, st->tokens));
-    text_note(t, ", %zu distinct: %s%s", st->unknown_types, examples,
-            st->unknown_types > 5 && st->n_examples > 5 ? ", ..." : "");
-    if (st->unk_total > st->unk_mapped)
-        text_note(t, "; with the text's own <unk>, %.2f%% of the tokens are <unk>", percent(st->unk_total, st->tokens));
-    text_note(t, "\n");
+    recur_encode_stats_note(st, vocab, what, line, n + 1);
+    text_note(t, "%s: %s\n", command, line);
+    free(line);
 }
 
 /* The error line for a text that does not fit the vocabulary, with the way out. */

@@ -37,7 +37,7 @@ static void check_same_step(void)
     recur_error err = {0};
     sparse_rows sr;
     const int32_t ids[12] = {7, 3, 7, 49, 0, 3, 12, 12, 31, 7, 0, 20};
-    CHECK(sparse_rows_init(&sr, m, &tc, 12, &err) == RECUR_OK);
+    CHECK(sparse_rows_init(&sr, m, &tc, 12, 12, &err) == RECUR_OK);
     CHECK(sr.seen != NULL);
     sparse_rows_collect(&sr, ids, 12);
     CHECK(sr.count == 7);
@@ -105,7 +105,7 @@ static void check_choice(void)
         tc.optimizer = cases[i].opt;
         tc.momentum = cases[i].momentum;
         tc.l2 = cases[i].l2;
-        CHECK(sparse_rows_init(&sr, cases[i].model, &tc, cases[i].window, &err) == RECUR_OK);
+        CHECK(sparse_rows_init(&sr, cases[i].model, &tc, cases[i].window, cases[i].window, &err) == RECUR_OK);
         CHECK_MSG((sr.seen != NULL) == cases[i].want, "case %zu", i);
         sparse_rows_free(&sr);
     }

@@ -85,6 +85,32 @@ int main(void)
     CHECK_CLOSE(train_lr_for_epoch(&tc, 1), 0.5, 1e-12);
     CHECK_CLOSE(train_lr_for_epoch(&tc, 3), 0.125, 1e-12);
 
+    /* Cosine and linear fall to 0 over the run's progress; the warm-up ramp
+     * multiplies any schedule over its first steps. */
+    tc.lr = 0.8f;
+    tc.schedule = RECUR_LR_COSINE;
+    CHECK_CLOSE(train_lr_at(&tc, 1, 100, 0.0), 0.8, 1e-7);
+    CHECK_CLOSE(train_lr_at(&tc, 1, 100, 0.5), 0.4, 1e-7);
+    CHECK_CLOSE(train_lr_at(&tc, 1, 100, 0.25), 0.4 * (1.0 + cos(3.14159265358979 / 4)), 1e-7);
+    CHECK_CLOSE(train_lr_at(&tc, 9, 100, 1.0), 0.0, 1e-12);
+    CHECK_CLOSE(train_lr_at(&tc, 9, 100, 1.7), 0.0, 1e-12); /* past the end: clamped */
+    tc.schedule = RECUR_LR_LINEAR;
+    CHECK_CLOSE(train_lr_at(&tc, 1, 100, 0.75), 0.2, 1e-7);
+    tc.warmup_steps = 4;
+    CHECK_CLOSE(train_lr_at(&tc, 1, 0, 0.0), 0.2, 1e-7);  /* the first step: 1/4 of the rate */
+    CHECK_CLOSE(train_lr_at(&tc, 1, 3, 0.0), 0.8, 1e-7);  /* the 4th: all of it */
+    CHECK_CLOSE(train_lr_at(&tc, 1, 1, 0.5), 0.2, 1e-7);  /* 2/4 of the linear rate at half way */
+    tc.schedule = RECUR_LR_EXP; /* the ramp over an epoch schedule too */
+    CHECK_CLOSE(train_lr_at(&tc, 2, 1, 0.0), 0.8 * 0.5 * 0.5, 1e-7);
+    tc.schedule = RECUR_LR_CONSTANT;
+    CHECK_CLOSE(train_lr_at(&tc, 1, 10, 0.9), 0.8, 1e-7); /* progress leaves the others alone */
+    /* Progress: the steps against decay_steps, or the caller's count. */
+    tc.decay_steps = 200;
+    CHECK_CLOSE(train_progress(&tc, 50, 0.0), 0.25, 1e-12);
+    CHECK_CLOSE(train_progress(&tc, 50, 0.6), 0.6, 1e-12);
+    tc.decay_steps = 0;
+    CHECK_CLOSE(train_progress(&tc, 50, 0.1), 0.1, 1e-12);
+
     optim_free(&opt);
     free(grads);
     free(before);

@@ -2,10 +2,11 @@
  *
  *   dist_bench train --data FILE [--level char|word] [--cell lstm] [--layers 2] [--hidden 512]
  *                    [--batch 50] [--seq 50] [--optimizer adam|sgd] [--dropout P] [--steps 10]
- *                    [--warmup 2] [--threads N]
+ *                    [--warmup 2] [--threads N] [--allreduce block|layers]
  *       tokens/s of the whole run (all ranks' streams), seconds per step, and
  *       the seconds per step each rank spends inside the gradient's
- *       all-reduce and the bytes it sums;
+ *       all-reduce and the bytes it sums (with layers: the time inside
+ *       starting and waiting for the slices, the rest overlapping backward);
  *   dist_bench allreduce [--max-mb 64] [--reps 20]
  *       the time of one all-reduce of 4 B .. max-mb MB of floats on the
  *       transport mpirun chose (run with --mca btl tcp,self for TCP), from
@@ -47,6 +48,26 @@ static recur_status timed_allreduce(recur_comm *c, void *data, size_t count, rec
     return st;
 }
 
+static recur_status timed_start(recur_comm *c, void *data, size_t count, recur_dtype type, recur_reduce_op op,
+                                void **req, recur_error *err)
+{
+    timed_comm *t = c->ctx;
+    double t0 = now();
+    recur_status st = t->inner->allreduce_start(t->inner, data, count, type, op, req, err);
+    t->allreduce_s += now() - t0;
+    t->allreduce_bytes += (double)count * (type == RECUR_DT_F32 ? 4 : 8);
+    return st;
+}
+
+static recur_status timed_wait(recur_comm *c, void *req, recur_error *err)
+{
+    timed_comm *t = c->ctx;
+    double t0 = now();
+    recur_status st = t->inner->allreduce_wait(t->inner, req, err);
+    t->allreduce_s += now() - t0;
+    return st;
+}
+
 static recur_status timed_broadcast(recur_comm *c, void *data, size_t bytes, int root, recur_error *err)
 {
     timed_comm *t = c->ctx;
@@ -77,6 +98,10 @@ static void timed_wrap(timed_comm *t, recur_comm *inner)
     t->base.broadcast = timed_broadcast;
     t->base.gather = timed_gather;
     t->base.abort = timed_abort;
+    if (inner->allreduce_start) {
+        t->base.allreduce_start = timed_start;
+        t->base.allreduce_wait = timed_wait;
+    }
 }
 
 static void die(const recur_error *err)
@@ -86,14 +111,14 @@ static void die(const recur_error *err)
 }
 
 typedef struct args {
-    const char *mode, *data, *level, *cell, *optimizer;
+    const char *mode, *data, *level, *cell, *optimizer, *allreduce;
     int layers, hidden, batch, seq, steps, warmup, threads, reps, max_mb;
     double dropout;
 } args;
 
 static void parse(int argc, char **argv, args *a)
 {
-    *a = (args){argc > 1 ? argv[1] : "", NULL, "char", "lstm", "adam", 2, 512, 50, 50, 10, 2, 1, 20, 64, 0.0};
+    *a = (args){argc > 1 ? argv[1] : "", NULL, "char", "lstm", "adam", "block", 2, 512, 50, 50, 10, 2, 1, 20, 64, 0.0};
     for (int i = 2; i < argc; i++) {
         const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
@@ -105,6 +130,7 @@ static void parse(int argc, char **argv, args *a)
         else if (!strcmp(f, "--level")) a->level = v;
         else if (!strcmp(f, "--cell")) a->cell = v;
         else if (!strcmp(f, "--optimizer")) a->optimizer = v;
+        else if (!strcmp(f, "--allreduce")) a->allreduce = v;
         else if (!strcmp(f, "--layers")) a->layers = atoi(v);
         else if (!strcmp(f, "--hidden")) a->hidden = atoi(v);
         else if (!strcmp(f, "--batch")) a->batch = atoi(v);
@@ -176,6 +202,8 @@ static int bench_train(const args *a, recur_comm *mpi)
     recur_trainer *t = NULL;
     if (recur_trainer_create_comm(m, &tc, ids, n, &timed.base, &t, &err))
         die(&err);
+    int by_layers = strcmp(a->allreduce, "layers") == 0;
+    recur_trainer_set_grad_sum(t, by_layers ? RECUR_GRAD_SUM_LAYERS : RECUR_GRAD_SUM_BLOCK);
     recur_step_info info;
     double loss_first = 0;
     for (int s = 0; s < a->warmup; s++)
@@ -203,12 +231,14 @@ static int bench_train(const args *a, recur_comm *mpi)
     MPI_Allreduce(MPI_IN_PLACE, &ar_min, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
     double med = median(step_s, a->steps);
     if (mpi->rank == 0)
-        printf("{\"mode\":\"train\",\"ranks\":%d,\"threads\":%d,\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,\"vocab\":%d,"
+        printf("{\"mode\":\"train\",\"allreduce\":\"%s\",\"ranks\":%d,\"threads\":%d,\"cell\":\"%s\","
+               "\"layers\":%d,\"hidden\":%d,\"vocab\":%d,"
                "\"batch\":%d,\"seq\":%d,\"optimizer\":\"%s\",\"dropout\":%g,\"params\":%zu,\"steps\":%d,"
                "\"tokens_per_s\":%.1f,\"step_s_median\":%.5f,\"allreduce_s_per_step_max\":%.5f,"
                "\"allreduce_s_per_step_min\":%.5f,\"allreduce_bytes_per_step\":%.0f,\"loss_first\":%.6f,"
                "\"loss_last\":%.6f}\n",
-               mpi->size, a->threads, a->cell, a->layers, a->hidden, recur_vocab_size(recur_model_vocab(m)),
+               a->allreduce, mpi->size, a->threads, a->cell, a->layers, a->hidden,
+               recur_vocab_size(recur_model_vocab(m)),
                a->batch, a->seq, a->optimizer, a->dropout, recur_model_param_count(m), a->steps,
                (double)a->batch * a->seq * a->steps / total, med, ar_max, ar_min, ar_bytes / a->steps, loss_first,
                info.loss);

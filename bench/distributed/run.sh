@@ -1,6 +1,7 @@
 #!/bin/bash
 # Data-parallel figures on this machine: tokens/s of 1 rank x 1 thread,
-# 1 rank x 2 threads and 2 ranks x 1 thread (shared memory and TCP) for
+# 1 rank x 2 threads and 2 ranks x 1 thread (shared memory and TCP; the
+# gradient summed in one block, and layer by layer during backward) for
 # LSTM 2x512 (characters) and PTB small; the per-step compute of PTB medium
 # and large; all-reduce time against message size on loopback TCP and on
 # shared memory. Writes bench/results/distributed-DATE.jsonl (one JSON object
@@ -46,7 +47,9 @@ PY
             "${MPI[@]}" -n 1 "$BENCH" "${args[@]}" --threads 1 | tag 1x1
             "${MPI[@]}" -n 1 "$BENCH" "${args[@]}" --threads 2 | tag 1x2
             "${MPI[@]}" -n 2 "$BENCH" "${args[@]}" --threads 1 | tag 2x1-shm
+            "${MPI[@]}" -n 2 "$BENCH" "${args[@]}" --threads 1 --allreduce layers | tag 2x1-shm-layers
             "${MPI[@]}" -n 2 "${TCP[@]}" "$BENCH" "${args[@]}" --threads 1 | tag 2x1-tcp
+            "${MPI[@]}" -n 2 "${TCP[@]}" "$BENCH" "${args[@]}" --threads 1 --allreduce layers | tag 2x1-tcp-layers
         done
     done
     # A node's compute per step for the larger PTB models (one rank, both cores).

@@ -15,19 +15,57 @@ on a 2-core machine shared with other work copies more slowly than any of
 the links modelled, so it cannot stand for a node's network. It predicts
 the efficiency t_compute / (t_compute + t_allreduce) for 2-64 nodes.
 
+The PTB models train with plain SGD, whose all-reduce carries only the
+embedding rows the whole window read: bytes = 4 x (parameters - V x E +
+rows(N) x E), where rows(N) is the mean count of distinct words in a window
+of 20N streams x 35 steps, counted on ptb.train.txt cut as the trainer cuts it.
+
     scaling_model.py RESULTS.jsonl [--markdown OUT.md]
 """
 import json
+import os
 import statistics
 import sys
+
+PTB_TRAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data", "ptb", "ptb.train.txt")
 
 PTB_TRAIN_TOKENS = 929589  # ptb.train.txt with <eos>: what ptb_producer cuts
 MODELS = {  # parameters (floats summed per step) and Zaremba's schedule
     "lstm": {"name": "LSTM 2x512 (chars)"},
-    "small": {"name": "PTB small", "params": 4651200, "epochs": 13, "decay_after": 4},
-    "medium": {"name": "PTB medium", "params": 19780400, "epochs": 39, "decay_after": 6},
-    "large": {"name": "PTB large", "params": 66034000, "epochs": 55, "decay_after": 14},
+    "small": {"name": "PTB small", "params": 4651200, "epochs": 13, "decay_after": 4, "embed": 200},
+    "medium": {"name": "PTB medium", "params": 19780400, "epochs": 39, "decay_after": 6, "embed": 650},
+    "large": {"name": "PTB large", "params": 66034000, "epochs": 55, "decay_after": 14, "embed": 1500},
 }
+PTB_VOCAB = 10000
+
+
+def ptb_ids():
+    """ptb.train.txt as the trainer reads it: words, <eos> at each line end."""
+    index, ids = {}, []
+    with open(PTB_TRAIN) as f:
+        for line in f:
+            for w in line.split() + ["<eos>"]:
+                ids.append(index.setdefault(w, len(index)))
+    return ids
+
+
+def window_rows(ids, streams, seq=35, samples=40):
+    """Mean distinct ids in a window of `streams` streams x seq steps."""
+    length = len(ids) // streams
+    windows = (length - 1) // seq
+    counts = []
+    for k in range(samples):
+        at = (k * windows // samples) * seq
+        counts.append(len({ids[b * length + at + t] for b in range(streams) for t in range(seq)}))
+    return statistics.mean(counts)
+
+
+def step_bytes(w, n, ids):
+    """Bytes one all-reduce sums on n nodes (20 streams each)."""
+    m = MODELS[w]
+    if "embed" not in m or ids is None:
+        return 4 * m["params"]
+    return 4 * (m["params"] - PTB_VOCAB * m["embed"] + window_rows(ids, 20 * n) * m["embed"])
 
 
 def load(path):
@@ -85,29 +123,36 @@ def main():
         g = groups.get((w, layout))
         return statistics.median(r[key] for r in g) if g else None
 
+    ids = ptb_ids() if os.path.exists(PTB_TRAIN) else None
     out.append("\n## Measured throughput (medians of %d runs)\n" % max(len(g) for g in groups.values()))
-    out.append("| workload | params | bytes/step | layout | tokens/s | s/step | all-reduce s/step (slowest rank) |"
-               " model's all-reduce s | model's tokens/s |")
+    out.append("| workload | params | MB summed/step (measured; model) | layout | tokens/s | s/step | "
+               "all-reduce s/step (slowest rank) | model's all-reduce s | model's tokens/s |")
     out.append("|---|---|---|---|---|---|---|---|---|")
     for w in ("lstm", "small"):
         if (w, "1x1") not in groups:
             continue
         params = groups[(w, "1x1")][0]["params"]
         MODELS[w]["params"] = params
-        nbytes = 4 * params
         t11 = med(w, "1x1", "step_s_median")
         tokens = groups[(w, "1x1")][0]["batch"] * groups[(w, "1x1")][0]["seq"]
-        for layout in ("1x1", "1x2", "2x1-shm", "2x1-tcp"):
+        # The char model is one stream set of 50; the model counts PTB windows of 20 x 35, so PTB small's
+        # 20 x 20 windows are counted here directly.
+        if w == "small" and ids is not None:
+            model_bytes = 4 * (params - PTB_VOCAB * 200 + window_rows(ids, 20, seq=20) * 200)
+        else:
+            model_bytes = 4 * params
+        for layout in ("1x1", "1x2", "2x1-shm", "2x1-shm-layers", "2x1-tcp", "2x1-tcp-layers"):
             if (w, layout) not in groups:
                 continue
-            pred_ar, pred_tps = "", ""
+            pred_ar, pred_tps, sent = "", "", "-"
             if layout.startswith("2x1"):
-                f = tcp if layout.endswith("tcp") else shm
-                ar = ring(2, nbytes, f["bandwidth_Bps"], f["latency_s"])
+                f = tcp if "tcp" in layout else shm
+                ar = ring(2, model_bytes, f["bandwidth_Bps"], f["latency_s"])
                 pred_ar = "%.4f" % ar
                 pred_tps = "%.0f" % (tokens / (t11 / 2 + ar))
-            out.append("| %s | %d | %.1f MB | %s | %.0f | %.3f | %s | %s | %s |" % (
-                MODELS[w]["name"], params, nbytes / 1e6, layout, med(w, layout, "tokens_per_s"),
+                sent = "%.1f; %.1f" % (med(w, layout, "allreduce_bytes_per_step") / 1e6, model_bytes / 1e6)
+            out.append("| %s | %d | %s | %s | %.0f | %.3f | %s | %s | %s |" % (
+                MODELS[w]["name"], params, sent, layout, med(w, layout, "tokens_per_s"),
                 med(w, layout, "step_s_median"),
                 "%.4f" % med(w, layout, "allreduce_s_per_step_min") if layout.startswith("2") else "-",
                 pred_ar or "-", pred_tps or "-"))
@@ -132,22 +177,27 @@ def main():
                " | 16 nodes x10 |")
     out.append("|---|---|---|---|" + "---|" * (len(nodes) + 1))
     results = {}
+    sizes = {}
     for w in ("lstm", "medium", "large"):
         if w not in compute:
             continue
-        nbytes = 4 * MODELS[w]["params"]
+        sizes[w] = {n: step_bytes(w, n, ids) for n in nodes}
         for rate in rates:
             bw = rate / 8.0 * 1e9
             effs = []
             for n in nodes:
-                ar = ring(n, nbytes, bw, tcp["latency_s"])
+                ar = ring(n, sizes[w][n], bw, tcp["latency_s"])
                 effs.append(compute[w] / (compute[w] + ar))
-            ar16 = ring(16, nbytes, bw, tcp["latency_s"])
+            ar16 = ring(16, sizes[w][16], bw, tcp["latency_s"])
             fast = (compute[w] / 10) / (compute[w] / 10 + ar16)
             results[(w, rate)] = effs
-            out.append("| %s | %.1f | %.2f | %d | %s | %.0f%% |" % (
-                MODELS[w]["name"], nbytes / 1e6, compute[w], rate, " | ".join("%.0f%%" % (100 * e) for e in effs),
-                100 * fast))
+            out.append("| %s | %.1f-%.1f | %.2f | %d | %s | %.0f%% |" % (
+                MODELS[w]["name"], sizes[w][nodes[0]] / 1e6, sizes[w][nodes[-1]] / 1e6, compute[w], rate,
+                " | ".join("%.0f%%" % (100 * e) for e in effs), 100 * fast))
+    if ids is not None and "medium" in sizes:
+        out.append("\nMB summed a step for PTB medium (plain SGD: the window's embedding rows only), by nodes: " +
+                   ", ".join("%d: %.1f" % (n, sizes["medium"][n] / 1e6) for n in nodes) +
+                   " (the whole block: %.1f).\n" % (4 * MODELS["medium"]["params"] / 1e6))
     if ("medium", 25) in results:
         e16 = results[("medium", 25)][nodes.index(16)]
         out.append("\nTarget: PTB medium at 16 nodes on 25 Gb/s: %.1f%% modelled (target >= 90%%): %s.\n" % (

@@ -45,6 +45,15 @@ struct recur_comm {
     void (*abort)(recur_comm *c, int code);
     /* Frees what the implementation allocated, c included (recur_comm_free). */
     void (*destroy)(recur_comm *c);
+    /* Optional (NULL when the transport has none): a nonblocking allreduce.
+     * start begins the in-place reduction of data and returns at once with
+     * *req naming it; data must not be read or written until wait(req)
+     * has returned. A trainer summing its gradient layer by layer starts
+     * each layer's slice while backward runs on the layers below; without
+     * these it sums each slice with allreduce as it comes. */
+    recur_status (*allreduce_start)(recur_comm *c, void *data, size_t count, recur_dtype type, recur_reduce_op op,
+                                    void **req, recur_error *err);
+    recur_status (*allreduce_wait)(recur_comm *c, void *req, recur_error *err);
 };
 
 void recur_comm_free(recur_comm *c);

@@ -178,7 +178,17 @@ recur_status recur_model_evaluate_watched(const recur_model *m, const int32_t *i
  * one thread per call, so call this once before training or evaluating. */
 void recur_set_threads(int threads);
 
-/* Ensemble evaluation (src/model/ensemble.c): every model reads ids with its
+/* Binds each thread of the team to a core of its own, when the team has one
+ * thread per core the process may use (Linux; not when OMP_PROC_BIND,
+ * OMP_PLACES or GOMP_CPU_AFFINITY choose a placement). On a machine with
+ * other busy processes, Linux otherwise tends to stack recur's threads on
+ * one core. Threads created afterwards inherit the caller's core, so it is
+ * for programs whose work is recur's team (the recur command's train and
+ * sample), not for a host that runs threads of its own. Call after
+ * recur_set_threads; returns 1 when the threads were bound. */
+int recur_pin_threads(void);
+
+/* Ensemble evaluation (src/eval/ensemble.c): every model reads ids with its
  * own carried state, laid out as recur_model_evaluate does (batch streams,
  * windows of seq steps), and the ensemble predicts the mean of their
  * probabilities. each (may be NULL) receives each model's own result, in

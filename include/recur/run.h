@@ -68,6 +68,7 @@ typedef struct recur_run_options {
     int max_skips;
     int64_t seed;
     int threads;                /* 0: one per core */
+    int allreduce;              /* a recur_grad_sum: how several ranks sum the gradient */
     int resume;                 /* continue out + ".state" with its saved options */
     int force;                  /* replace an existing model at out */
     int quiet;                  /* the caller prints nothing but errors (the library never prints) */

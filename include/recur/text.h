@@ -144,6 +144,14 @@ typedef struct recur_encode_stats {
 recur_status recur_vocab_encode_with(const recur_vocab *v, const char *text, size_t len,
                                      recur_unknown unknown, int32_t **ids, size_t *count,
                                      recur_encode_stats *stats, recur_error *err);
+/* The sentence that says what encoding a text mapped to <unk> or skipped,
+ * for a user: 'WHAT: 6 of 12 words (50.00%) are not in the model's
+ * vocabulary and became <unk>, 5 distinct: "foo" x 1, ...' (no newline), or
+ * "" when it mapped and skipped nothing. Writes at most size bytes (the NUL
+ * included) into out and returns the length of the whole sentence, as
+ * snprintf does. */
+size_t recur_encode_stats_note(const recur_encode_stats *st, const recur_vocab *vocab, const char *what, char *out,
+                               size_t size);
 /* "error" or "skip" (for flags and messages). */
 const char *recur_unknown_name(recur_unknown unknown);
 recur_status recur_unknown_parse(const char *name, recur_unknown *out, recur_error *err);

@@ -20,9 +20,11 @@ typedef enum recur_schedule {
     RECUR_LR_CONSTANT = 0,
     RECUR_LR_STEP,  /* multiply by lr_decay at the end of every epoch >= decay_after (PTB) */
     RECUR_LR_EXP,   /* multiply by lr_decay at the end of every epoch (char-rnn-tensorflow) */
-    RECUR_LR_PLATEAU /* multiply by lr_decay after a validation that is no better than the best so far
-                        (PyTorch word_language_model's main.py divides by 4); see
-                        recur_trainer_observe_validation */
+    RECUR_LR_PLATEAU, /* multiply by lr_decay after a validation that is no better than the best so far
+                         (PyTorch word_language_model's main.py divides by 4); see
+                         recur_trainer_observe_validation */
+    RECUR_LR_COSINE,  /* fall from lr to 0 along half a cosine over the run (Loshchilov and Hutter 2017) */
+    RECUR_LR_LINEAR   /* fall from lr to 0 in a straight line over the run */
 } recur_schedule;
 
 typedef enum recur_loss_scale {
@@ -44,6 +46,10 @@ typedef struct recur_train_config {
     recur_schedule schedule;
     float lr_decay;
     int decay_after;         /* first epoch (1-based) whose end decays, RECUR_LR_STEP */
+    int64_t warmup_steps;    /* any schedule: the rate rises linearly over the first N steps (0: none) */
+    int64_t decay_steps;     /* cosine/linear: the run's length in steps (recur_run sets it from --steps or
+                              * --epochs); 0: the caller tells the progress (recur_trainer_set_progress),
+                              * as a --minutes budget does */
     recur_loss_scale loss_scale;
     uint64_t seed;           /* dropout: each stream's masks are drawn from (seed, step, stream) */
     /* Data noising (Xie et al. 2017), drawn like the dropout masks: each input
@@ -82,6 +88,24 @@ void recur_trainer_free(recur_trainer *t);
 typedef struct recur_comm recur_comm;
 recur_status recur_trainer_create_comm(recur_model *m, const recur_train_config *tc, const int32_t *ids,
                                        size_t count, recur_comm *comm, recur_trainer **out, recur_error *err);
+
+/* For cosine and linear schedules over a budget the trainer cannot count
+ * in steps (wall time): the share of the run done, 0 to 1, before the next
+ * step. With decay_steps set too, the further of the two counts. Every rank
+ * of a distributed run must pass the same value. */
+void recur_trainer_set_progress(recur_trainer *t, double progress);
+
+/* How a trainer over several ranks sums its gradient block. */
+typedef enum recur_grad_sum {
+    RECUR_GRAD_SUM_BLOCK = 0, /* one allreduce over the whole block after backward (the default) */
+    RECUR_GRAD_SUM_LAYERS     /* each layer's slice as soon as backward has finished it, the decoder's
+                               * first and the embedding's last, overlapped with the layers below
+                               * where the communicator has a nonblocking allreduce */
+} recur_grad_sum;
+
+/* Chooses how the gradient is summed (no effect alone). Both give the same
+ * sums up to the order of the additions within MPI. */
+void recur_trainer_set_grad_sum(recur_trainer *t, recur_grad_sum mode);
 
 typedef struct recur_step_info {
     double loss;          /* mean nats per token of this window (before the update): the data term */

@@ -73,3 +73,12 @@ float recur_fmax(const float *x, size_t n)
         best = x[i] > best ? x[i] : best;
     return best;
 }
+
+int recur_argmax(const float *x, int n)
+{
+    int best = 0;
+    for (int j = 1; j < n; j++)
+        if (x[j] > x[best])
+            best = j;
+    return best;
+}

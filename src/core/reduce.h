@@ -16,4 +16,8 @@ double recur_dsum_squares(const float *x, size_t n);
  * as is any softmax of such a row) */
 float recur_fmax(const float *x, size_t n);
 
+/* The index of the first largest of x[0..n), n >= 1 (greedy decoding and
+ * every prediction's best label). */
+int recur_argmax(const float *x, int n);
+
 #endif

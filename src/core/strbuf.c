@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 void recur_strbuf_init(recur_strbuf *b)
 {
     b->data = NULL;
@@ -94,34 +96,9 @@ void recur_strbuf_printf(recur_strbuf *b, const char *fmt, ...)
 
 size_t recur_utf8_seq_len(const unsigned char *s, size_t avail)
 {
-    unsigned c = s[0];
-    size_t n;
+    size_t pos = 0;
     uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (avail < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
+    return recur_utf8_decode(s, avail, &pos, &cp) == RECUR_UTF8_OK ? pos : 0;
 }
 
 void recur_strbuf_json_string(recur_strbuf *b, const char *s, size_t len)

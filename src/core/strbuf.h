@@ -28,7 +28,8 @@ void recur_strbuf_json_string(recur_strbuf *b, const char *s, size_t len);
 void recur_strbuf_clear(recur_strbuf *b);
 /* Length (1..4) of the valid UTF-8 sequence at s, which has avail >= 1 bytes,
  * or 0 if the bytes there are not one: overlong forms, surrogates and code
- * points above U+10FFFF are invalid, as RFC 3629 says. */
+ * points above U+10FFFF are invalid, as RFC 3629 says (core/utf8.h's
+ * decoder decides). */
 size_t recur_utf8_seq_len(const unsigned char *s, size_t avail);
 
 #endif

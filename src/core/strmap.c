@@ -106,3 +106,40 @@ int64_t recur_strmap_intern(recur_strmap *m, const char *key, size_t len, int *i
         *inserted = 1;
     return (int64_t)id;
 }
+
+typedef struct ranked {
+    int64_t count, id;
+    const char *key;
+} ranked;
+
+static int by_count_then_bytes(const void *pa, const void *pb)
+{
+    const ranked *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return strcmp(a->key, b->key);
+}
+
+int64_t *recur_strmap_rank(const recur_strmap *m, const int64_t *counts, size_t first, int64_t min_count,
+                           size_t *kept)
+{
+    *kept = 0;
+    size_t n = m->count > first ? m->count - first : 0;
+    ranked *items = malloc((n ? n : 1) * sizeof *items);
+    int64_t *ids = malloc((n ? n : 1) * sizeof *ids);
+    if (!items || !ids) {
+        free(items);
+        free(ids);
+        return NULL;
+    }
+    size_t k = 0;
+    for (size_t id = first; id < m->count; id++)
+        if (counts[id] >= min_count)
+            items[k++] = (ranked){counts[id], (int64_t)id, m->keys[id]};
+    qsort(items, k, sizeof *items, by_count_then_bytes);
+    for (size_t i = 0; i < k; i++)
+        ids[i] = items[i].id;
+    free(items);
+    *kept = k;
+    return ids;
+}

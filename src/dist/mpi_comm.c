@@ -9,8 +9,13 @@
 #include "core/error.h"
 #include "recur/dist.h"
 
+/* Nonblocking allreduces in flight at once (a trainer starts one a layer). */
+enum { MAX_PENDING = 64 };
+
 typedef struct mpi_ctx {
     MPI_Comm comm;
+    MPI_Request pending[MAX_PENDING]; /* MPI_REQUEST_NULL where free */
+    int busy[MAX_PENDING];            /* handed out and not yet waited for */
 } mpi_ctx;
 
 static MPI_Comm comm_of(recur_comm *c) { return ((mpi_ctx *)c->ctx)->comm; }
@@ -60,6 +65,51 @@ static recur_status mpi_allreduce(recur_comm *c, void *data, size_t count, recur
             return mpi_fail(err, rc, "MPI_Allreduce");
     }
     return RECUR_OK;
+}
+
+/* Open MPI moves a nonblocking collective on only inside MPI calls (it has
+ * no progress thread by default): each start also tests the slices already
+ * in flight, so they advance while the caller's backward pass runs. */
+static void progress_pending(mpi_ctx *x)
+{
+    for (int i = 0; i < MAX_PENDING; i++)
+        if (x->busy[i] && x->pending[i] != MPI_REQUEST_NULL) {
+            int done = 0;
+            MPI_Test(&x->pending[i], &done, MPI_STATUS_IGNORE);
+        }
+}
+
+static recur_status mpi_allreduce_start(recur_comm *c, void *data, size_t count, recur_dtype type,
+                                        recur_reduce_op op, void **req, recur_error *err)
+{
+    mpi_ctx *x = c->ctx;
+    *req = NULL;
+    progress_pending(x);
+    int slot = 0;
+    while (slot < MAX_PENDING && x->busy[slot])
+        slot++;
+    /* No free slot, or a slice too long for one MPI call: summed now. */
+    if (slot == MAX_PENDING || count > MAX_PIECE)
+        return mpi_allreduce(c, data, count, type, op, err);
+    size_t elem;
+    MPI_Datatype dt = mpi_type(type, &elem);
+    int rc = MPI_Iallreduce(MPI_IN_PLACE, data, (int)count, dt, mpi_op(op), x->comm, &x->pending[slot]);
+    if (rc != MPI_SUCCESS)
+        return mpi_fail(err, rc, "MPI_Iallreduce");
+    x->busy[slot] = 1;
+    *req = &x->pending[slot];
+    return RECUR_OK;
+}
+
+static recur_status mpi_allreduce_wait(recur_comm *c, void *req, recur_error *err)
+{
+    mpi_ctx *x = c->ctx;
+    if (!req)
+        return RECUR_OK;
+    MPI_Request *r = req;
+    int rc = MPI_Wait(r, MPI_STATUS_IGNORE);
+    x->busy[r - x->pending] = 0;
+    return rc == MPI_SUCCESS ? RECUR_OK : mpi_fail(err, rc, "MPI_Wait");
 }
 
 static recur_status mpi_broadcast(recur_comm *c, void *data, size_t bytes, int root, recur_error *err)
@@ -127,6 +177,9 @@ recur_status recur_comm_mpi(MPI_Comm comm, recur_comm **out, recur_error *err)
         return recur_fail(err, RECUR_E_ARG, "MPI is not initialised (call MPI_Init first)");
     recur_comm *c = calloc(1, sizeof *c);
     mpi_ctx *x = calloc(1, sizeof *x);
+    if (x)
+        for (int i = 0; i < MAX_PENDING; i++)
+            x->pending[i] = MPI_REQUEST_NULL;
     if (!c || !x) {
         free(c);
         free(x);
@@ -144,6 +197,8 @@ recur_status recur_comm_mpi(MPI_Comm comm, recur_comm **out, recur_error *err)
     c->ctx = x;
     c->allreduce = mpi_allreduce;
     c->broadcast = mpi_broadcast;
+    c->allreduce_start = mpi_allreduce_start;
+    c->allreduce_wait = mpi_allreduce_wait;
     c->gather = mpi_gather;
     c->abort = mpi_abort;
     c->destroy = mpi_destroy;

@@ -395,6 +395,12 @@ static void tap(net_workspace *ws, int l, const float *dh, int H)
         ws->tap.dh(ws->tap.ctx, l, dh, ws->batch.T, ws->batch.B, H);
 }
 
+static void grads_final_from(net_workspace *ws, size_t from)
+{
+    if (ws->grads_ready)
+        ws->grads_ready(ws->grads_ready_ctx, from);
+}
+
 void net_backward(const recur_model *m, net_workspace *ws, float *grads)
 {
     const recur_config *cfg = &m->cfg;
@@ -413,6 +419,8 @@ void net_backward(const recur_model *m, net_workspace *ws, float *grads)
         linear_backward(m->params + m->dec_w, grads + m->dec_w, grads + m->dec_b, DH, O, ws->inputs.in[L], TB,
                         ws->logits, d);
     }
+    /* A tied decoder shares the embedding's rows, which layer 0 finishes. */
+    grads_final_from(ws, cfg->tied ? m->dec_b : m->dec_w);
     for (int l = L - 1; l >= 0; l--) {
         if (net_stop_requested(ws))
             return;
@@ -429,11 +437,13 @@ void net_backward(const recur_model *m, net_workspace *ws, float *grads)
                 rnn_tokens tok = first_layer_tokens(m, ws);
                 rnn_backward_tokens(&s, &w, &g, &tok, &ws->cache[0], d, grads + m->enc_w, ws->scratch);
                 tap(ws, l, d, H);
+                grads_final_from(ws, 0);
                 return;
             }
             rnn_backward(&s, &w, &g, ws->inputs.in[l], &ws->cache[l], d, d_next, ws->scratch, NULL, NULL);
             tap(ws, l, d, H);
         }
+        grads_final_from(ws, m->layers[l * D].w_ih);
         float *tmp = d;
         d = d_next;
         d_next = tmp;
@@ -443,4 +453,5 @@ void net_backward(const recur_model *m, net_workspace *ws, float *grads)
     embedding_backward_ld(grads + m->enc_w, cfg->embed, b->ids, TB, d, E0);
     if (cfg->feature_embed)
         embedding_bag_backward(grads + m->feat_w, cfg->feature_embed, b->feats, b->K, TB, d + cfg->embed, E0);
+    grads_final_from(ws, 0);
 }

@@ -126,6 +126,11 @@ typedef struct net_workspace {
      * cancelled; its results are then meaningless. */
     const volatile sig_atomic_t *cancel;
     int cancelled;
+    /* Optional: told during net_backward that grads[from, end of the block)
+     * are final (nothing later in the pass adds to them), so that a caller
+     * can start summing them over ranks. from only decreases, to 0 last. */
+    void (*grads_ready)(void *ctx, size_t from);
+    void *grads_ready_ctx;
 } net_workspace;
 
 recur_status net_workspace_init(net_workspace *ws, const recur_model *m, const net_options *o, recur_error *err);

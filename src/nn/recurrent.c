@@ -172,25 +172,3 @@ void rnn_backward(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const 
     if (dx)
         recur_sgemm(0, 0, rows, s->I, GH, 1.0f, dgx, GH, w->w_ih, s->I, 0.0f, dx, s->I);
 }
-
-void rnn_step(const rnn_shape *s, const rnn_weights *w, float *pre, float *hh, float *h, float *c)
-{
-    int H = s->H, GH = rnn_gate_count(s->cell) * H;
-    for (int b = 0; b < s->B; b++) {
-        float *p = pre + (size_t)b * GH, *q = hh + (size_t)b * GH, *hb = h + (size_t)b * H;
-        /* hh = W_hh h (the GRU adds b_hh itself; the others take it here). */
-        recur_sgemv(0, GH, H, 1.0f, w->w_hh, H, hb, 0.0f, q);
-        if (s->cell == RECUR_CELL_GRU) {
-            for (int j = 0; j < 2 * H; j++)
-                q[j] += w->b_hh[j];
-            gru_cell(H, p, q, w->b_hh + 2 * H, hb, q + 2 * H, hb);
-            continue;
-        }
-        for (int j = 0; j < GH; j++)
-            p[j] += q[j] + w->b_hh[j];
-        if (s->cell == RECUR_CELL_LSTM)
-            lstm_cell(H, (size_t)H, p, w->w_peep, c + (size_t)b * H, c + (size_t)b * H, q, hb);
-        else
-            elman_cell(H, s->cell, p, hb);
-    }
-}

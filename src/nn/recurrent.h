@@ -96,9 +96,4 @@ void rnn_forward_tokens(const rnn_shape *s, const rnn_weights *w, const rnn_toke
 void rnn_backward_tokens(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const rnn_tokens *tok,
                          const rnn_cache *cache, float *dh, float *d_emb, float *scratch);
 
-/* One step for batch-1 (or small-batch) generation, without caches:
- * pre holds x W_ih^T + b_ih (G*H per stream) on entry and is scratch;
- * hh scratch of G*H per stream; h and c (LSTM) are updated in place. */
-void rnn_step(const rnn_shape *s, const rnn_weights *w, float *pre, float *hh, float *h, float *c);
-
 #endif

@@ -4,15 +4,6 @@
 #include <math.h>
 #include <string.h>
 
-int32_t draw_argmax(const float *v, int n)
-{
-    int32_t best = 0;
-    for (int j = 1; j < n; j++)
-        if (v[j] > v[best])
-            best = j;
-    return best;
-}
-
 float draw_kth_largest(const float *v, float *scratch, int n, int k)
 {
     memcpy(scratch, v, (size_t)n * sizeof *scratch);
@@ -44,7 +35,7 @@ float draw_kth_largest(const float *v, float *scratch, int n, int k)
 int32_t draw_weighted(recur_rng *rng, const float *z, int n, float cutoff, float temperature, float *p,
                       double *sum_out)
 {
-    float zmax = z[draw_argmax(z, n)];
+    float zmax = z[recur_argmax(z, n)];
     double sum = 0.0;
     for (int j = 0; j < n; j++) {
         p[j] = z[j] >= cutoff ? expf((z[j] - zmax) / temperature) : 0.0f;

@@ -5,10 +5,10 @@
 
 #include <stdint.h>
 
+#include "core/reduce.h"
 #include "core/rng.h"
 
-/* The index of the largest of v[0..n) (the first of equals). */
-int32_t draw_argmax(const float *v, int n);
+/* The largest is core's recur_argmax (the first of equals). */
 /* The k-th largest value of v (1-based k <= n), by partial selection on
  * scratch (n floats). */
 float draw_kth_largest(const float *v, float *scratch, int n, int k);

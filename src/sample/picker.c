@@ -160,7 +160,7 @@ static float threshold(recur_picker *p, const float *z)
     if (p->s.top_p >= 1.0f && p->s.min_p <= 0.0f)
         return cut;
     /* the candidates top-k left, at temperature 1 */
-    const float zmax = z[draw_argmax(z, V)];
+    const float zmax = z[recur_argmax(z, V)];
     int n = 0;
     double total = 0.0;
     for (int j = 0; j < V; j++)
@@ -198,7 +198,7 @@ int32_t recur_picker_pick(recur_picker *p, const float *logits)
 {
     const float *z = penalised(p, logits);
     if (picks_argmax(p))
-        return draw_argmax(z, p->V);
+        return recur_argmax(z, p->V);
     return draw_weighted(&p->rng, z, p->V, threshold(p, z), p->s.temperature, p->p, NULL);
 }
 
@@ -207,7 +207,7 @@ void recur_picker_distribution(recur_picker *p, const float *logits, float *prob
     const float *z = penalised(p, logits);
     if (picks_argmax(p)) {
         memset(probs, 0, (size_t)p->V * sizeof *probs);
-        probs[draw_argmax(z, p->V)] = 1.0f;
+        probs[recur_argmax(z, p->V)] = 1.0f;
         return;
     }
     double sum;

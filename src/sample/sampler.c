@@ -90,11 +90,11 @@ int32_t recur_sampler_pick(recur_sampler *s, recur_sample_mode mode, float tempe
     switch (mode) {
     case RECUR_SAMPLE_ARGMAX:
     case RECUR_SAMPLE_BEAM: /* one stream: the best next token */
-        return draw_argmax(z, s->V);
+        return recur_argmax(z, s->V);
     case RECUR_SAMPLE_SPACE:
         /* char-rnn's sampling type 2: choose freely only at word starts. */
         if (s->last != s->space_id || s->space_id < 0)
-            return draw_argmax(z, s->V);
+            return recur_argmax(z, s->V);
         return draw(s, temperature, top_k);
     default:
         return draw(s, temperature, top_k);

@@ -36,40 +36,22 @@ recur_status counter_add(str_counter *c, const char *s, size_t len, recur_error 
     return RECUR_OK;
 }
 
-typedef struct counted {
-    int64_t count;
-    const char *key;
-} counted;
-
-static int by_count(const void *a, const void *b)
-{
-    const counted *x = a, *y = b;
-    if (x->count != y->count)
-        return x->count > y->count ? -1 : 1;
-    return strcmp(x->key, y->key);
-}
-
 recur_status counter_vocab(const str_counter *c, int min_count, const char *const *lead, int n_lead,
                            recur_level level, recur_vocab **out, recur_error *err)
 {
-    size_t n = c->map.count;
-    counted *ids = malloc((n + 1) * sizeof *ids);
+    size_t n = c->map.count, k = 0;
+    int64_t *ids = recur_strmap_rank(&c->map, c->count, 0, min_count, &k);
     const char **tokens = malloc((n + (size_t)n_lead + 1) * sizeof *tokens);
     if (!ids || !tokens) {
         free(ids);
         free(tokens);
         return recur_fail_nomem(err, "a vocabulary");
     }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (c->count[i] >= min_count)
-            ids[k++] = (counted){c->count[i], c->map.keys[i]};
-    qsort(ids, k, sizeof *ids, by_count);
     int m = 0;
     for (int i = 0; i < n_lead; i++)
         tokens[m++] = lead[i];
     for (size_t i = 0; i < k; i++) {
-        const char *key = ids[i].key;
+        const char *key = c->map.keys[ids[i]];
         int dup = 0;
         for (int j = 0; j < n_lead; j++)
             dup |= strcmp(key, lead[j]) == 0;

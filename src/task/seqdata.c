@@ -2,15 +2,15 @@
  * models. Batches group sequences of similar length (sorted by length, cut
  * into batches, the batch order shuffled every epoch) so little padding is
  * computed; the network makes the padding exact. */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "task/seqdata.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/error.h"
+#include "core/reduce.h"
 #include "core/rng.h"
 #include "recur/train.h"
 #include "train/optim.h"
@@ -211,13 +211,6 @@ static net_batch fill_batch(const recur_model *m, const task_data *d, const int 
     return b;
 }
 
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static size_t count_targets(const net_batch *b, recur_task task)
 {
     if (task == RECUR_TASK_CLASSIFY)
@@ -259,11 +252,11 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
     recur_rng_seed(&rng, tc->train.seed ^ 0x5eedf00dULL);
     recur_rng_seed(&drop_rng, tc->train.seed);
     net_dropout drop = {.rng = &drop_rng};
-    double t0 = seconds_now();
+    double t0 = monotonic_seconds();
     int64_t step = 0;
     int64_t skipped_in_a_row = 0;
+    const double run_steps = (double)tc->epochs * bt.n_batches;
     for (int epoch = 1; epoch <= tc->epochs; epoch++) {
-        const float lr = (float)train_lr_for_epoch(&tc->train, epoch);
         for (int k = 0; k < bt.n_batches; k++)
             order[k] = k;
         for (int k = bt.n_batches - 1; k > 0; k--) {
@@ -282,6 +275,8 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
                 continue;
             /* grads is all zero: calloc'd, then cleared by each update. */
             double loss = net_forward(m, &ws, &b, NULL, m->cfg.dropout > 0 ? &drop : NULL, 1.0f / (float)n);
+            const float lr = (float)train_lr_at(&tc->train, epoch, step,
+                                                train_progress(&tc->train, step, (double)step / run_steps));
             train_update u;
             if (isfinite(loss)) {
                 net_backward(m, &ws, grads);
@@ -307,7 +302,7 @@ recur_status task_train(recur_model *m, const task_data *d, const recur_task_tra
             }
             if (progress && (k + 1 == bt.n_batches || (tc->log_every > 0 && step % tc->log_every == 0))) {
                 recur_task_progress p = {epoch, tc->epochs, step, k + 1, bt.n_batches, epoch_n ? epoch_loss / (double)epoch_n : NAN,
-                                         seconds_now() - t0, k + 1 == bt.n_batches};
+                                         monotonic_seconds() - t0, k + 1 == bt.n_batches};
                 progress(ctx, &p);
             }
         }
@@ -321,15 +316,6 @@ out_nows:
     free(order);
     batcher_free(&bt);
     return st;
-}
-
-static int argmax(const float *z, int n)
-{
-    int best = 0;
-    for (int j = 1; j < n; j++)
-        if (z[j] > z[best])
-            best = j;
-    return best;
 }
 
 recur_status task_predict(const recur_model *m, const task_data *d, int batch, uint64_t cloze_seed, float mask_rate,
@@ -374,7 +360,7 @@ recur_status task_predict(const recur_model *m, const task_data *d, int batch, u
             for (int t = 0; t < steps; t++) {
                 size_t r = m->cfg.task == RECUR_TASK_CLASSIFY ? (size_t)s : (size_t)t * B + s;
                 float *z = ws.logits + r * O;
-                int best = argmax(z, O);
+                int best = recur_argmax(z, O);
                 double sum = 0;
                 for (int j = 0; j < O; j++)
                     sum += exp((double)(z[j] - z[best]));

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "task/tagdata.h"
+#include "text/word_space.h"
 
 /* Our own reading of the Brown tag manual onto the universal tagset of
  * Petrov, Das and McDonald (2012): headline/title/cited suffixes (-hl, -tl,
@@ -91,7 +92,6 @@ static recur_status end_sentence(recur_tagged_corpus *c, recur_error *err)
     return RECUR_OK;
 }
 
-static int is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f'; }
 
 /* Parses one file's text in place: NULs end the words and tags. */
 static recur_status parse_file(recur_tagged_corpus *c, const char *path, char *text, size_t len, recur_tagset tagset,
@@ -105,12 +105,12 @@ static recur_status parse_file(recur_tagged_corpus *c, const char *path, char *t
             *eol = '\0';
         size_t before = c->n_tokens;
         for (size_t i = pos; i < end;) {
-            while (i < end && is_space(text[i]))
+            while (i < end && recur_is_word_space((unsigned char)text[i]))
                 i++;
             if (i == end)
                 break;
             size_t start = i;
-            while (i < end && !is_space(text[i]))
+            while (i < end && !recur_is_word_space((unsigned char)text[i]))
                 i++;
             char *tok = text + start;
             size_t tlen = i - start;

@@ -4,6 +4,7 @@
 
 #include "core/strmap.h"
 #include "recur/text.h"
+#include "text/word_space.h"
 
 #include <stdint.h>
 
@@ -43,12 +44,5 @@ recur_status recur_char_encode(const recur_vocab *v, const char *text, size_t le
                                int32_t **ids, size_t *count, recur_encode_stats *stats, recur_error *err);
 recur_status recur_word_encode(const recur_vocab *v, const char *text, size_t len, recur_unknown unknown,
                                int32_t **ids, size_t *count, recur_encode_stats *stats, recur_error *err);
-
-/* Word splitting: the bytes that separate words (ASCII space, tab, CR, VT, FF;
- * the newline ends a line and so a word too). */
-static inline int recur_is_word_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f' || c == '\n';
-}
 
 #endif

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "recur/dist.h"
@@ -37,6 +38,7 @@ struct recur_run {
     int validated;                 /* a finite validation loss was seen: best holds its weights */
     double t0;
     int64_t target, per_epoch, start_step;
+    double elapsed_s;              /* this run's time at the last stop check (the slowest rank's) */
     recur_strbuf notes;            /* for the caller: what reading the data found */
     recur_run_callback cb;
     void *user;
@@ -49,13 +51,6 @@ struct recur_run {
     int64_t epoch_steps;
     int consecutive_skips;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int stop_level(const recur_run *r) { return r->cancel ? (int)*r->cancel : 0; }
 
@@ -70,7 +65,7 @@ static recur_status agree(recur_run *r, recur_status st, recur_error *err)
 static void report(recur_run *r, recur_run_event e)
 {
     r->p.event = e;
-    r->p.elapsed_s = r->t0 > 0 ? now_s() - r->t0 : 0.0;
+    r->p.elapsed_s = r->t0 > 0 ? monotonic_seconds() - r->t0 : 0.0;
     r->p.best_val_loss = r->best_val;
     if (r->cb)
         r->cb(r->user, &r->p);
@@ -317,6 +312,7 @@ static recur_status setup(recur_run *r, recur_error *err)
     if ((st = recur_trainer_create_comm(r->model, &o->train, r->train_ids, r->n_train, r->comm, &r->trainer, err)))
         return recur_error_prefix(err, "%s", o->data);
     recur_trainer_set_cancel(r->trainer, r->cancel);
+    recur_trainer_set_grad_sum(r->trainer, (recur_grad_sum)o->allreduce);
     if (r->state) {
         st = recur_trainer_restore(r->trainer, r->state, err);
         recur_train_state_free(r->state);
@@ -505,7 +501,7 @@ static recur_status validate(recur_run *r, int *have, recur_error *err)
     r->p.val_seq = r->o.train.seq;
     r->p.val_done = 0;
     r->p.val_total = 0;
-    double t0 = now_s();
+    double t0 = monotonic_seconds();
     recur_error verr = {0};
     /* Over ranks each evaluates its share of the streams (a collective
      * without progress reports or a stop request). */
@@ -518,7 +514,7 @@ static recur_status validate(recur_run *r, int *have, recur_error *err)
         return recur_fail(err, st, "%s", verr.msg);
     if (st)
         return RECUR_OK; /* reported as a missing figure */
-    r->p.val_seconds = now_s() - t0;
+    r->p.val_seconds = monotonic_seconds() - t0;
     r->p.val_loss = res.loss;
     r->p.val_bits = res.bits_per_token;
     r->p.val_ppl = res.perplexity;
@@ -530,7 +526,7 @@ static recur_status validate(recur_run *r, int *have, recur_error *err)
         recur_model_copy_weights(r->best, r->model, NULL);
     }
     if (r->log)
-        metrics_log_val_row(r->log, r->p.step, r->p.epoch, now_s() - r->t0, res.loss, res.tokens, B);
+        metrics_log_val_row(r->log, r->p.step, r->p.epoch, monotonic_seconds() - r->t0, res.loss, res.tokens, B);
     report(r, RECUR_RUN_VALIDATED);
     if (recur_trainer_observe_validation(r->trainer, res.loss)) {
         r->p.lr = recur_trainer_lr(r->trainer);
@@ -566,11 +562,11 @@ static recur_status run_step(recur_run *r, recur_step_info *info, recur_error *e
         r->p.lr = recur_trainer_lr(t);
         report(r, RECUR_RUN_EPOCH_START);
     }
-    double t_step = now_s();
+    double t_step = monotonic_seconds();
     recur_status st = recur_trainer_step(t, info, err);
     if (st)
         return st;
-    double now = now_s();
+    double now = monotonic_seconds();
     r->epoch_seconds += now - t_step;
     r->p.step = info->step;
     r->p.epoch = info->epoch;
@@ -605,7 +601,7 @@ static recur_status run_step(recur_run *r, recur_step_info *info, recur_error *e
 /* The metrics line and the step report, with the ETA to the first stop rule. */
 static void report_step(recur_run *r, const recur_step_info *info)
 {
-    double elapsed = now_s() - r->t0;
+    double elapsed = monotonic_seconds() - r->t0;
     if (r->log && info->step % r->o.log_every == 0)
         metrics_log_train_row(r->log, info->step, info->epoch, info->lr, info->loss, info->grad_norm, info->clipped,
                               info->skipped, r->p.tokens_per_s, elapsed);
@@ -634,7 +630,7 @@ static void report_epoch(recur_run *r, const recur_step_info *info, int have_val
         r->p.val_ppl = NAN;
     if (r->log)
         metrics_log_epoch_row(r->log, info->epoch, info->step, info->lr, r->p.train_ppl, r->p.val_ppl,
-                              r->p.words_per_s, r->epoch_seconds, now_s() - r->t0);
+                              r->p.words_per_s, r->epoch_seconds, monotonic_seconds() - r->t0);
     report(r, RECUR_RUN_EPOCH_END);
     r->epoch_loss_sum = r->epoch_seconds = 0.0;
     r->epoch_steps = 0;
@@ -673,12 +669,12 @@ static recur_status run_test(recur_run *r, recur_error *err)
     recur_eval_watch watch = {NULL, NULL, r->cancel};
     recur_eval_result one, batched;
     int B = eval_streams(r, r->n_test), T = r->o.train.seq;
-    double t0 = now_s();
+    double t0 = monotonic_seconds();
     recur_status st = recur_model_evaluate_watched(keep, r->test_ids, r->n_test, 1, 1, &watch, &one, err);
-    double t1 = now_s();
+    double t1 = monotonic_seconds();
     if (!st)
         st = recur_model_evaluate_watched(keep, r->test_ids, r->n_test, B, T, &watch, &batched, err);
-    double t2 = now_s();
+    double t2 = monotonic_seconds();
     if (st)
         return recur_error_prefix(err, "%s", r->o.test);
     r->p.test_ppl = one.perplexity;
@@ -691,7 +687,7 @@ static recur_status run_test(recur_run *r, recur_error *err)
     r->p.test_seq = T;
     if (r->log)
         metrics_log_test_row(r->log, one.perplexity, one.tokens, t1 - t0, batched.perplexity, batched.tokens, t2 - t1,
-                             B, T, now_s() - r->t0);
+                             B, T, monotonic_seconds() - r->t0);
     report(r, RECUR_RUN_TESTED);
     return RECUR_OK;
 }
@@ -725,7 +721,7 @@ static void log_settings(recur_run *r)
                         o->train.decay_after, loss_scale, o->epochs, (long long)o->seed, o->threads,
                         recur_model_param_count(r->model));
     if (!b.oom)
-        metrics_log_settings_row(r->log, b.data, recur_trainer_step_count(r->trainer), now_s() - r->t0);
+        metrics_log_settings_row(r->log, b.data, recur_trainer_step_count(r->trainer), monotonic_seconds() - r->t0);
     recur_strbuf_free(&b);
 }
 
@@ -738,10 +734,28 @@ static int stop_rule(recur_run *r, recur_error *err)
 {
     if (r->target && recur_trainer_step_count(r->trainer) >= r->target)
         return STOP_TARGET; /* the same step on every rank */
-    int64_t flags[2] = {stop_level(r) != 0, r->o.minutes > 0 && now_s() - r->t0 >= r->o.minutes * 60.0};
-    if (distributed(r) && r->comm->allreduce(r->comm, flags, 2, RECUR_DT_I64, RECUR_REDUCE_MAX, err))
+    /* The slowest rank's clock is everyone's: the schedule's progress below
+     * must be the same number on every rank. */
+    double elapsed = monotonic_seconds() - r->t0;
+    int64_t flags[3] = {stop_level(r) != 0, r->o.minutes > 0 && elapsed >= r->o.minutes * 60.0,
+                        (int64_t)(elapsed * 1e6)};
+    if (distributed(r) && r->comm->allreduce(r->comm, flags, 3, RECUR_DT_I64, RECUR_REDUCE_MAX, err))
         return STOP_REQUEST; /* a broken communicator: save what can be saved */
+    r->elapsed_s = (double)flags[2] * 1e-6;
     return flags[0] ? STOP_REQUEST : flags[1] ? STOP_MINUTES : GO_ON;
+}
+
+/* The share of the run done, for the cosine and linear schedules: steps
+ * against the target, or this run's time against --minutes, whichever is
+ * further. */
+static void tell_progress(recur_run *r)
+{
+    double p = r->target ? (double)recur_trainer_step_count(r->trainer) / (double)r->target : 0.0;
+    if (r->o.minutes > 0) {
+        double by_time = r->elapsed_s / (r->o.minutes * 60.0);
+        p = by_time > p ? by_time : p;
+    }
+    recur_trainer_set_progress(r->trainer, p);
 }
 
 recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, recur_error *err)
@@ -770,8 +784,10 @@ recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, re
     r->p.parameters = recur_model_param_count(r->model);
     r->p.resumed = r->o.resume;
     r->p.fine_tuning = r->o.init_from != NULL;
+    r->elapsed_s = 0.0;
+    tell_progress(r);
     r->p.lr = recur_trainer_lr(t);
-    r->t0 = now_s();
+    r->t0 = monotonic_seconds();
     r->rate_t = r->t0;
     if (r->o.resume && r->target && r->start_step >= r->target) {
         report(r, RECUR_RUN_ALREADY_DONE);
@@ -788,6 +804,7 @@ recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, re
     recur_step_info info = {0};
     int validated_now = 0, why = GO_ON;
     while (!st && (why = stop_rule(r, err)) == GO_ON) {
+        tell_progress(r);
         st = run_step(r, &info, err);
         if (st)
             break;

@@ -49,41 +49,13 @@ recur_status run_read_text(const recur_run_options *o, const char *path, recur_s
 static void note_unknown(const char *what, const recur_vocab *vocab, const recur_encode_stats *st,
                          recur_strbuf *notes)
 {
-    size_t unknown = st->unk_mapped + st->skipped;
-    if (!unknown || !notes)
+    size_t n = notes ? recur_encode_stats_note(st, vocab, what, NULL, 0) : 0;
+    char *line = n ? malloc(n + 1) : NULL;
+    if (!line)
         return;
-    int word = recur_vocab_level(vocab) == RECUR_LEVEL_WORD;
-    char examples[512] = "";
-    size_t used = 0;
-    for (int i = 0; i < st->n_examples && i < 5 && used < sizeof examples; i++) {
-        const recur_unknown_token *e = &st->examples[i];
-        int n;
-        if (word) {
-            n = snprintf(examples + used, sizeof examples - used, "%s\"%s\" x %zu", i ? ", " : "", e->text, e->count);
-        } else {
-            char cp[16];
-            snprintf(cp, sizeof cp, "U+%04X", (unsigned)e->cp);
-            /* Control characters are shown by number only. */
-            n = snprintf(examples + used, sizeof examples - used, "%s%s%s%s%s x %zu", i ? ", " : "",
-                         e->cp >= 0x20 ? "'" : "", e->cp >= 0x20 ? e->text : "", e->cp >= 0x20 ? "' " : "", cp,
-                         e->count);
-        }
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
-    if (st->unk_mapped)
-        run_note(notes, "%s: %zu of %zu %s (%.2f%%) are not in the model's vocabulary and became <unk>", what,
-                 st->unk_mapped, st->tokens, word ? "words" : "tokens", percent(st->unk_mapped, st->tokens));
-    else
-        run_note(notes, "%s: %zu of %zu %s (%.2f%%) are not in the model's vocabulary and were skipped", what,
-                 st->skipped, st->tokens, word ? "words" : "characters", percent(st->skipped, st->tokens));
-    run_note(notes, ", %zu distinct: %s%s", st->unknown_types, examples,
-             st->unknown_types > 5 && st->n_examples > 5 ? ", ..." : "");
-    if (st->unk_total > st->unk_mapped)
-        run_note(notes, "; with the text's own <unk>, %.2f%% of the tokens are <unk>",
-                 percent(st->unk_total, st->tokens));
-    run_note(notes, "\n");
+    recur_encode_stats_note(st, vocab, what, line, n + 1);
+    run_note(notes, "%s\n", line);
+    free(line);
 }
 
 recur_status run_encode_text(const recur_run_options *o, const char *what, const char *text, size_t len,

@@ -71,9 +71,13 @@
         "text's unigram distribution with probability P (Xie et al. 2017; default 0)", train.noise_unigram) \
     X(NUM, "noise-blank", FLOAT, 0, 1, "P", "data noising: replace each input token by a blank, <unk>, with " \
         "probability P (word level, a vocabulary with <unk>; default 0)", train.noise_blank) \
-    X(CHOICE, "lr-schedule", "constant|step|exp|plateau", \
-           "constant, step (decay after --decay-after epochs), exp (every epoch) or plateau (decay when a " \
-           "validation is no better than the best; default constant)", train.schedule) \
+    X(CHOICE, "lr-schedule", "constant|step|exp|plateau|cosine|linear", \
+           "constant, step (decay after --decay-after epochs), exp (every epoch), plateau (decay when a " \
+           "validation is no better than the best), or cosine or linear: down to 0 at the end of the run " \
+           "(--steps, --epochs, or the --minutes budget, whichever ends first; default constant)", \
+           train.schedule) \
+    X(NUM, "warmup-steps", INT64, 0, 1e15, "N", "raise the learning rate linearly over the first N steps, with " \
+        "any schedule (default 0)", train.warmup_steps) \
     X(NUM, "lr-decay", FLOAT, 1e-6, 1, "X", "factor per epoch for step/exp, per validation without improvement for " \
         "plateau (default 1; with plateau 0.25, word_language_model's divide by 4)", train.lr_decay) \
     X(NUM, "decay-after", INT, 0, 1000000, "N", "epochs at the full rate before step decay (default 1)", \
@@ -97,6 +101,8 @@
     X(NUM, "max-skips", INT, 1, 1000000, "N", "stop after N non-finite steps in a row (default 10)", max_skips) \
     X(NUM, "seed", INT64, 0, 9.2e18, "N", "seed for initialisation and dropout (default 1)", seed) \
     X(NUM, "threads", INT, 1, 1024, "N", "threads for matrix products and kernels (default: all cores)", threads) \
+    X(CHOICE, "allreduce", "block|layers", "under mpirun: sum the gradient in one call after backward (block, " \
+      "the default) or layer by layer while backward runs (layers)", allreduce) \
     X(FLAG, "resume", "continue the run saved in FILE.state (--out) with its settings; options given now win", \
          resume) \
     X(FLAG, "force", "replace the model and state of another run at --out", force) \

@@ -7,7 +7,7 @@
 #include "core/reduce.h"
 
 recur_status sparse_rows_init(sparse_rows *sr, const recur_model *m, const recur_train_config *tc, size_t window,
-                              recur_error *err)
+                              size_t window_all, recur_error *err)
 {
     memset(sr, 0, sizeof *sr);
     const recur_config *c = &m->cfg;
@@ -16,9 +16,13 @@ recur_status sparse_rows_init(sparse_rows *sr, const recur_model *m, const recur
     if (!plain_sgd || c->task != RECUR_TASK_LM || m->dec_w == m->enc_w)
         return RECUR_OK;
     size_t V = (size_t)c->vocab_size, most = window < V ? window : V;
-    /* Worth it only when a window leaves most rows out. */
+    /* Worth it only when a window leaves most rows out. Over several
+     * ranks the whole window touches more rows than one rank's share, but
+     * still few of a large vocabulary (PTB, 16 ranks of 20 x 35 tokens:
+     * about a third), and only those rows need to cross the network. */
     if (2 * most > V)
         return RECUR_OK;
+    most = window_all < V ? window_all : V;
     sr->seen = calloc(V, 1);
     sr->rows = malloc(most * sizeof *sr->rows);
     if (!sr->seen || !sr->rows) {

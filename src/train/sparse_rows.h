@@ -15,17 +15,20 @@
 
 typedef struct sparse_rows {
     uint8_t *seen;   /* [V] scratch, all zero between steps */
-    int32_t *rows;   /* the current window's rows, ascending */
+    int32_t *rows;   /* the current window's rows, ascending (room for min(window_all, V)) */
     size_t count;
     size_t from, end;  /* the embedding's range in the parameter block */
     int E;
 } sparse_rows;
 
 /* Sets sr up when the rule applies (plain SGD, no weight decay, an
- * embedding no other tensor shares); otherwise leaves sr->seen NULL and
- * returns RECUR_OK. RECUR_E_NOMEM when out of memory. */
+ * embedding no other tensor shares, and a window of this process's streams
+ * that leaves most rows out); otherwise leaves sr->seen NULL and returns
+ * RECUR_OK. window is the tokens of this process's share of a window,
+ * window_all those of the whole window over every rank (the rows collected).
+ * RECUR_E_NOMEM when out of memory. */
 recur_status sparse_rows_init(sparse_rows *sr, const recur_model *m, const recur_train_config *tc, size_t window,
-                              recur_error *err);
+                              size_t window_all, recur_error *err);
 void sparse_rows_free(sparse_rows *sr);
 /* Records the rows of the window's n input ids. */
 void sparse_rows_collect(sparse_rows *sr, const int32_t *ids, size_t n);

@@ -25,12 +25,13 @@ static void train_config_to_json(const recur_train_config *tc, recur_strbuf *b)
                         "{\"batch\":%d,\"seq\":%d,\"optimizer\":%d,\"lr\":%.9g,\"momentum\":%.9g,\"beta1\":%.9g,"
                         "\"beta2\":%.9g,\"eps\":%.9g,\"rms_alpha\":%.9g,\"clip\":%.9g,\"l2\":%.9g,\"l1\":%.9g,"
                         "\"schedule\":%d,\"lr_decay\":%.9g,\"decay_after\":%d,\"loss_scale\":%d,\"seed\":\"%" PRIu64
-                        "\",\"noise_unigram\":%.9g,\"noise_blank\":%.9g,\"noise_blank_token\":%d}",
+                        "\",\"noise_unigram\":%.9g,\"noise_blank\":%.9g,\"noise_blank_token\":%d,"
+                        "\"warmup_steps\":%" PRId64 ",\"decay_steps\":%" PRId64 "}",
                         tc->batch, tc->seq, (int)tc->optimizer, (double)tc->lr, (double)tc->momentum,
                         (double)tc->beta1, (double)tc->beta2, (double)tc->eps, (double)tc->rms_alpha,
                         (double)tc->clip, (double)tc->l2, (double)tc->l1, (int)tc->schedule, (double)tc->lr_decay,
                         tc->decay_after, (int)tc->loss_scale, tc->seed, (double)tc->noise_unigram,
-                        (double)tc->noise_blank, (int)tc->noise_blank_token);
+                        (double)tc->noise_blank, (int)tc->noise_blank_token, tc->warmup_steps, tc->decay_steps);
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -89,7 +90,11 @@ static recur_status train_config_from_json(const json_value *o, recur_train_conf
     tc->noise_unigram = (float)nu;
     tc->noise_blank = (float)nb;
     tc->noise_blank_token = (int32_t)blank;
-    if ((unsigned)tc->schedule > RECUR_LR_PLATEAU || (unsigned)tc->loss_scale > RECUR_LOSS_SUM_STEPS)
+    /* So did the warm-up and the schedules over the run's length. */
+    if ((json_get(o, "warmup_steps") && json_get_int64(o, "warmup_steps", &tc->warmup_steps)) ||
+        (json_get(o, "decay_steps") && json_get_int64(o, "decay_steps", &tc->decay_steps)))
+        return recur_fail(err, RECUR_E_FORMAT, "the schedule's steps in the state are malformed");
+    if ((unsigned)tc->schedule > RECUR_LR_LINEAR || (unsigned)tc->loss_scale > RECUR_LOSS_SUM_STEPS)
         return recur_fail(err, RECUR_E_FORMAT, "unknown schedule or loss scaling in the state");
     recur_status st = recur_train_config_check(tc, err);
     if (st && err) {

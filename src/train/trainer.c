@@ -42,7 +42,7 @@ recur_status recur_train_config_check(const recur_train_config *tc, recur_error 
         return recur_fail(err, RECUR_E_ARG, "--batch x --seq = %lld is too large", (long long)tc->batch * tc->seq);
     if ((unsigned)tc->optimizer > RECUR_OPT_RMSPROP)
         return recur_fail(err, RECUR_E_ARG, "unknown optimizer %d", (int)tc->optimizer);
-    if ((unsigned)tc->schedule > RECUR_LR_PLATEAU)
+    if ((unsigned)tc->schedule > RECUR_LR_LINEAR)
         return recur_fail(err, RECUR_E_ARG, "unknown learning-rate schedule %d", (int)tc->schedule);
     if (!(tc->lr > 0.0f && isfinite(tc->lr)))
         return recur_fail(err, RECUR_E_ARG, "--lr must be positive, got %g", (double)tc->lr);
@@ -60,6 +60,8 @@ recur_status recur_train_config_check(const recur_train_config *tc, recur_error 
         return recur_fail(err, RECUR_E_ARG, "--lr-decay must be in (0, 1], got %g", (double)tc->lr_decay);
     if (tc->decay_after < 0)
         return recur_fail(err, RECUR_E_ARG, "--decay-after must be >= 0");
+    if (tc->warmup_steps < 0 || tc->decay_steps < 0)
+        return recur_fail(err, RECUR_E_ARG, "--warmup-steps and the schedule's length must be >= 0");
     if (!(tc->noise_unigram >= 0.0f && tc->noise_blank >= 0.0f && tc->noise_unigram + tc->noise_blank <= 1.0f))
         return recur_fail(err, RECUR_E_ARG, "--noise-unigram %g and --noise-blank %g must be >= 0 with a sum <= 1",
                           (double)tc->noise_unigram, (double)tc->noise_blank);
@@ -77,15 +79,14 @@ static recur_status create_local(recur_model *m, const recur_train_config *tc, c
     if (tc->batch < ranks)
         return recur_fail(err, RECUR_E_ARG, "--batch %d gives fewer streams than the %d ranks; raise --batch or run fewer ranks",
                           tc->batch, ranks);
-    size_t stream_len = count / (size_t)tc->batch;
-    if (stream_len < (size_t)tc->seq + 1)
+    const token_streams streams = token_streams_cut(ids, count, tc->batch);
+    if (streams.len < (size_t)tc->seq + 1)
         return recur_fail(err, RECUR_E_ARG,
                           "the training text has %zu tokens, too few for --batch %d x --seq %d (needs at least %lld); "
                           "lower --batch or --seq",
                           count, tc->batch, tc->seq, (long long)tc->batch * (tc->seq + 1));
-    for (size_t k = 0; k < count; k++)
-        if (ids[k] < 0 || ids[k] >= m->cfg.vocab_size)
-            return recur_fail(err, RECUR_E_ARG, "token %zu has id %d outside the vocabulary", k, (int)ids[k]);
+    if ((st = token_ids_check(ids, count, m->cfg.vocab_size, err)))
+        return st;
     recur_trainer *t = calloc(1, sizeof *t);
     if (!t)
         return recur_fail_nomem(err, "the trainer");
@@ -93,10 +94,10 @@ static recur_status create_local(recur_model *m, const recur_train_config *tc, c
     t->tc = *tc;
     t->ids = ids;
     t->count = count;
-    t->stream_len = stream_len;
+    t->streams = streams;
     t->comm = comm;
     recur_comm_split(tc->batch, comm ? comm->rank : 0, ranks, &t->first, &t->B);
-    t->epoch_steps = (int64_t)((stream_len - 1) / (size_t)tc->seq);
+    t->epoch_steps = (int64_t)((streams.len - 1) / (size_t)tc->seq);
     t->data_hash = recur_hash_bytes((const char *)ids, count * sizeof *ids);
     t->epoch = 1;
     t->lr_scale = 1.0;
@@ -107,7 +108,10 @@ static recur_status create_local(recur_model *m, const recur_train_config *tc, c
     if ((st = net_workspace_init(&t->ws, m, &(net_options){.T = tc->seq, .B = t->B, .training = 1}, err)) ||
         (st = net_state_init(&t->state, m, t->B, err)) || (st = net_state_init(&t->before, m, t->B, err)) ||
         (st = optim_init(&t->opt, tc, m->n_params, err)) ||
-        (st = sparse_rows_init(&t->sparse, m, tc, TB_all, err)) ||
+        (st = sparse_rows_init(&t->sparse, m, tc, TB, TB_all, err)) ||
+        (ranks > 1 && (st = grad_sum_init(&t->sum, comm, m->cfg.layers * m->dirs + 2, &t->sparse,
+                                          TB_all < (size_t)m->cfg.vocab_size ? TB_all : (size_t)m->cfg.vocab_size,
+                                          err))) ||
         (st = data_noise_init(&t->noise, tc->noise_unigram, tc->noise_blank, tc->noise_blank_token, ids, count,
                               m->cfg.vocab_size, err))) {
         recur_trainer_free(t);
@@ -180,6 +184,7 @@ void recur_trainer_free(recur_trainer *t)
     net_state_free(&t->before);
     optim_free(&t->opt);
     sparse_rows_free(&t->sparse);
+    grad_sum_free(&t->sum);
     free(t->grads);
     free(t->x);
     free(t->y);
@@ -193,23 +198,24 @@ static void gather_window(recur_trainer *t)
 {
     const int T = t->tc.seq, B = t->B;
     size_t start = (size_t)t->pos * (size_t)T;
-    for (int s = 0; s < T; s++)
-        for (int b = 0; b < B; b++) {
-            const int32_t *stream = t->ids + (size_t)(t->first + b) * t->stream_len;
-            t->x[s * B + b] = stream[start + (size_t)s];
-            t->y[s * B + b] = stream[start + (size_t)s + 1];
-        }
-    if (t->x_all) {
-        const int all = t->tc.batch;
-        for (int s = 0; s < T; s++)
-            for (int b = 0; b < all; b++)
-                t->x_all[s * all + b] = t->ids[(size_t)b * t->stream_len + start + (size_t)s];
-    }
+    token_streams_window(&t->streams, t->first, B, start, T, t->x, t->y);
+    if (t->x_all)
+        token_streams_window(&t->streams, 0, t->tc.batch, start, T, t->x_all, NULL);
     /* The targets stay clean: noise smooths what the model reads. */
     uint64_t key = data_noise_key(t->tc.seed, t->step);
     data_noise_window(&t->noise, key, t->x, T, B, t->first);
     if (t->x_all)
         data_noise_window(&t->noise, key, t->x_all, T, t->tc.batch, 0);
+}
+
+void recur_trainer_set_grad_sum(recur_trainer *t, recur_grad_sum mode)
+{
+    if (!trainer_distributed(t))
+        return;
+    t->sum.mode = mode;
+    /* Layers mode hears from backward as each slice is finished. */
+    t->ws.grads_ready = mode == RECUR_GRAD_SUM_LAYERS ? grad_sum_ready : NULL;
+    t->ws.grads_ready_ctx = &t->sum;
 }
 
 /* Sums a block over the ranks (nothing to do alone). */
@@ -283,13 +289,17 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
     info->loss = loss_sum / tokens;
     train_update u;
     if (isfinite(info->loss)) {
+        /* The rows of the whole window, before backward: the sum over the
+         * ranks sends only those. */
+        if (t->sparse.seen)
+            sparse_rows_collect(&t->sparse, t->x_all ? t->x_all : t->x, (size_t)T * B);
+        if (trainer_distributed(t))
+            grad_sum_begin(&t->sum, t->grads, m->n_params);
         net_backward(m, &t->ws, t->grads);
         if (t->ws.cancelled)
             return undo_cancelled_step(t, err);
-        if ((st = sum_over_ranks(t, t->grads, m->n_params, RECUR_DT_F32, err)))
+        if (trainer_distributed(t) && (st = grad_sum_finish(&t->sum, err)))
             return st;
-        if (t->sparse.seen)
-            sparse_rows_collect(&t->sparse, t->x_all ? t->x_all : t->x, (size_t)T * B);
         train_update_apply(m, &t->tc, &t->opt, &t->sparse, (float)info->lr, t->grads, &u);
     } else {
         train_update_skip(m, t->grads, &u);
@@ -316,7 +326,12 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
 int64_t recur_trainer_steps_per_epoch(const recur_trainer *t) { return t->epoch_steps; }
 int64_t recur_trainer_step_count(const recur_trainer *t) { return t->step; }
 int recur_trainer_epoch(const recur_trainer *t) { return t->epoch; }
-double recur_trainer_lr(const recur_trainer *t) { return train_lr_for_epoch(&t->tc, t->epoch) * t->lr_scale; }
+double recur_trainer_lr(const recur_trainer *t)
+{
+    return train_lr_at(&t->tc, t->epoch, t->step, train_progress(&t->tc, t->step, t->progress)) * t->lr_scale;
+}
+
+void recur_trainer_set_progress(recur_trainer *t, double progress) { t->progress = progress; }
 uint64_t recur_trainer_data_hash(const recur_trainer *t) { return t->data_hash; }
 
 int recur_trainer_observe_validation(recur_trainer *t, double val_loss)

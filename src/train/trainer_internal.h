@@ -4,7 +4,9 @@
 #define RECUR_TRAIN_TRAINER_INTERNAL_H
 
 #include "model/network.h"
+#include "model/token_streams.h"
 #include "recur/dist.h"
+#include "train/grad_sum.h"
 #include "train/noise.h"
 #include "train/optim.h"
 #include "train/sparse_rows.h"
@@ -14,14 +16,15 @@ struct recur_trainer {
     recur_train_config tc;
     const int32_t *ids;
     size_t count;
-    size_t stream_len;       /* tokens per stream: count / batch */
+    token_streams streams;   /* the ids cut into tc.batch streams */
     recur_comm *comm;        /* the ranks training this model together; NULL alone */
     int first, B;            /* this rank's streams [first, first + B) of tc.batch */
-    int64_t epoch_steps;     /* (stream_len - 1) / seq, as ptb_producer */
+    int64_t epoch_steps;     /* (streams.len - 1) / seq, as ptb_producer */
     uint64_t data_hash;      /* of the ids, so a resume can check its data */
     net_workspace ws;
     net_state state;         /* this rank's streams' */
     float *grads;            /* laid out like m->params */
+    grad_sum sum;            /* several ranks: how grads is summed over them */
     optim_state opt;
     data_noise noise;        /* --noise-unigram / --noise-blank on the inputs */
     sparse_rows sparse;      /* plain SGD: the embedding rows of the window (sparse.seen NULL otherwise) */
@@ -33,6 +36,7 @@ struct recur_trainer {
     int64_t skipped;         /* non-finite steps skipped, in all */
     double lr_scale;         /* RECUR_LR_PLATEAU: the product of the decays so far (1 at the start) */
     double plateau_best;     /* RECUR_LR_PLATEAU: the best validation loss seen (infinity at the start) */
+    double progress;         /* the caller's share of the run done (recur_trainer_set_progress) */
     const volatile sig_atomic_t *cancel; /* the caller's stop request, or NULL */
     net_state before;        /* the carried state at the start of the step, restored when it is cancelled */
 };

@@ -39,6 +39,27 @@ double train_lr_for_epoch(const recur_train_config *tc, int epoch)
     }
 }
 
+double train_lr_at(const recur_train_config *tc, int epoch, int64_t step, double progress)
+{
+    double lr = train_lr_for_epoch(tc, epoch);
+    double p = progress < 0.0 ? 0.0 : progress > 1.0 ? 1.0 : progress;
+    const double pi = 3.14159265358979323846;
+    if (tc->schedule == RECUR_LR_COSINE)
+        lr *= 0.5 * (1.0 + cos(pi * p));
+    else if (tc->schedule == RECUR_LR_LINEAR)
+        lr *= 1.0 - p;
+    /* The ramp reaches the full rate at step warmup_steps (1-based). */
+    if (tc->warmup_steps > 0 && step < tc->warmup_steps)
+        lr *= (double)(step + 1) / (double)tc->warmup_steps;
+    return lr;
+}
+
+double train_progress(const recur_train_config *tc, int64_t step, double told)
+{
+    double by_steps = tc->decay_steps > 0 ? (double)step / (double)tc->decay_steps : 0.0;
+    return by_steps > told ? by_steps : told;
+}
+
 void train_update_skip(const recur_model *m, float *grads, train_update *out)
 {
     memset(out, 0, sizeof *out);

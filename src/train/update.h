@@ -27,6 +27,16 @@ void train_update_apply(const recur_model *m, const recur_train_config *tc, opti
  * plateau factor, which recur_trainer_lr applies). */
 double train_lr_for_epoch(const recur_train_config *tc, int epoch);
 
+/* The learning rate of the step that follows `step` steps in epoch `epoch`:
+ * the epoch's rate, times the warm-up ramp over tc->warmup_steps and, for
+ * the cosine and linear schedules, their fall over progress (the share of
+ * the run done, clamped to [0, 1]). */
+double train_lr_at(const recur_train_config *tc, int epoch, int64_t step, double progress);
+
+/* The share of the run done after `step` steps: step / tc->decay_steps,
+ * or told (a caller's count, such as wall time) if that is further. */
+double train_progress(const recur_train_config *tc, int64_t step, double told);
+
 /* A step whose loss was not finite: nothing to apply; clears grads. */
 void train_update_skip(const recur_model *m, float *grads, train_update *out);
 

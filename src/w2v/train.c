@@ -7,8 +7,8 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "recur/text.h"
 #include "recur/w2v.h"
 #include "w2v/model.h"
@@ -27,13 +27,6 @@ void recur_w2v_options_default(recur_w2v_options *o)
     o->threads = 1;
     o->seed = 1;
     o->max_sentence = 1000;
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 typedef struct shared {
@@ -114,7 +107,7 @@ static void report(shared *s, int64_t done)
     p.words_done = done;
     p.words_total = s->words_total;
     p.alpha = current_alpha(s, done);
-    p.elapsed_s = now_seconds() - s->t0;
+    p.elapsed_s = monotonic_seconds() - s->t0;
     p.words_per_sec_per_thread = p.elapsed_s > 0 ? (double)done / p.elapsed_s / s->nthreads : 0;
     p.eta_s = done > 0 ? p.elapsed_s * (double)(s->words_total - done) / (double)done : 0;
     s->o->progress(&p, s->o->progress_user);
@@ -148,7 +141,7 @@ static void *worker_main(void *arg)
                 unreported = 0;
                 alpha = current_alpha(s, done);
                 if (w->index == 0 && o->progress) {
-                    double t = now_seconds();
+                    double t = monotonic_seconds();
                     if (t - last_report >= 0.5) {
                         last_report = t;
                         report(s, done);
@@ -296,7 +289,7 @@ recur_status recur_w2v_train(const char *text, size_t len, const recur_w2v_optio
             goto done;
         }
     }
-    s->t0 = now_seconds();
+    s->t0 = monotonic_seconds();
     int started = 0;
     for (; started < o->threads; started++)
         if (pthread_create(&workers[started].tid, NULL, worker_main, &workers[started]) != 0)
@@ -307,7 +300,7 @@ recur_status recur_w2v_train(const char *text, size_t len, const recur_w2v_optio
         st = recur_fail(err, RECUR_E_NOMEM, "could start only %d of %d training threads", started, o->threads);
         goto done;
     }
-    double seconds = now_seconds() - s->t0;
+    double seconds = monotonic_seconds() - s->t0;
     int64_t done_words = atomic_load(&s->words_done);
     if (o->progress)
         report(s, done_words);

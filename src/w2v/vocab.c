@@ -6,22 +6,7 @@
 #include <string.h>
 
 #include "core/strmap.h"
-
-static int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
-
-typedef struct sort_item {
-    const char *word;
-    int64_t count;
-    int32_t old_id;
-} sort_item;
-
-static int by_count_then_bytes(const void *pa, const void *pb)
-{
-    const sort_item *a = pa, *b = pb;
-    if (a->count != b->count)
-        return a->count > b->count ? -1 : 1;
-    return strcmp(a->word, b->word);
-}
+#include "text/word_space.h"
 
 void w2v_vocab_free(w2v_vocab *v)
 {
@@ -53,12 +38,12 @@ static recur_status scan(const char *text, size_t len, recur_strmap *map, int64_
         if (text[i] == '\n') {
             id = 0;
             i++;
-        } else if (is_space(text[i])) {
+        } else if (recur_is_word_space((unsigned char)text[i])) {
             i++;
             continue;
         } else {
             size_t start = i;
-            while (i < len && text[i] != '\n' && !is_space(text[i]))
+            while (i < len && text[i] != '\n' && !recur_is_word_space((unsigned char)text[i]))
                 i++;
             id = recur_strmap_intern(map, text + start, i - start, NULL);
             if (id < 0 || id >= INT32_MAX) {
@@ -106,7 +91,7 @@ recur_status w2v_vocab_build(const char *text, size_t len, int min_count, w2v_vo
     int64_t *counts = NULL;
     size_t counts_cap = 0, nraw = 0;
     int32_t *raw = NULL, *remap = NULL;
-    sort_item *items = NULL;
+    int64_t *items = NULL;
     recur_status st = scan(text, len, &map, &counts, &counts_cap, &raw, &nraw, err);
     if (st != RECUR_OK)
         goto done;
@@ -117,18 +102,15 @@ recur_status w2v_vocab_build(const char *text, size_t len, int min_count, w2v_vo
     }
 
     size_t distinct = map.count, kept = 0;
-    items = malloc(distinct * sizeof *items);
+    /* Id 0 is the end of a sentence, kept first whatever its count. */
+    items = recur_strmap_rank(&map, counts, 1, min_count, &kept);
     remap = malloc(distinct * sizeof *remap);
     if (!items || !remap) {
         st = recur_fail_nomem(err, "word2vec vocabulary");
         goto done;
     }
-    for (size_t id = 1; id < distinct; id++) {
+    for (size_t id = 1; id < distinct; id++)
         remap[id] = -1;
-        if (counts[id] >= min_count)
-            items[kept++] = (sort_item){map.keys[id], counts[id], (int32_t)id};
-    }
-    qsort(items, kept, sizeof *items, by_count_then_bytes);
 
     v->size = (int)kept + 1;
     v->words = calloc((size_t)v->size, sizeof *v->words);
@@ -141,9 +123,9 @@ recur_status w2v_vocab_build(const char *text, size_t len, int min_count, w2v_vo
     v->words[0] = strdup(W2V_EOS);
     v->counts[0] = counts[0];
     for (size_t k = 0; k < kept; k++) {
-        remap[items[k].old_id] = (int32_t)k + 1;
-        v->words[k + 1] = strdup(items[k].word);
-        v->counts[k + 1] = items[k].count;
+        remap[items[k]] = (int32_t)k + 1;
+        v->words[k + 1] = strdup(map.keys[items[k]]);
+        v->counts[k + 1] = counts[items[k]];
     }
     for (int k = 0; k < v->size; k++) {
         if (!v->words[k]) {

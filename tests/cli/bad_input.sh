@@ -130,7 +130,7 @@ row "output is a directory" 1 "--out adir is a directory" train --data text.txt 
 row "--out holds another run's model" 1 "--out m.safetensors: m.safetensors already exists (another run's); continue that run with --resume, or replace it with --force" train --data text.txt --out m.safetensors --hidden 8
 row "--task without its value" 2 "--task needs a value" train --task
 row "--data-dir without train.txt" 1 "--data-dir adir has no train.txt" train --data-dir adir --out x.safetensors
-row "unknown learning-rate schedule" 2 "--lr-schedule must be constant, step, exp or plateau, got 'cosine'" train --data text.txt --out x.safetensors --lr-schedule cosine
+row "unknown learning-rate schedule" 2 "--lr-schedule must be constant, step, exp, plateau, cosine or linear, got 'onecycle'" train --data text.txt --out x.safetensors --lr-schedule onecycle
 row "resume without a state" 1 "cannot resume: nothing.safetensors.state: cannot open" train --resume --out nothing.safetensors
 row "resume on other data" 1 "the training data differ from the run that wrote this state" train --resume --out resume_other.safetensors --data other.txt
 row "model is a text file" 1 "text.txt is not a recur model: it starts with text (\"hello wo\")" info --model text.txt

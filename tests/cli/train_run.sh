@@ -125,6 +125,31 @@ last_lr=$(grep '"lr"' pl.jsonl | tail -1 | python3 -c 'import json,sys; print(js
 resumed_lr=$(head -1 pl2.jsonl | python3 -c 'import json,sys; print(json.load(sys.stdin)["lr"])')
 check "plateau: the lowered rate survives a resume ($last_lr, then $resumed_lr)" "[ \"$last_lr\" = \"$resumed_lr\" ]"
 
+# 8b. --lr-schedule cosine with --warmup-steps: up linearly over the first
+#     steps, then down to 0 by the last of --steps, and on from a resume.
+"$RECUR" train --data text.txt --out cos.safetensors "${small[@]}" --steps 40 --eval-every 0 --lr 0.01 \
+    --lr-schedule cosine --warmup-steps 4 --log cos.jsonl --log-every 1 --save-every 20 --quiet
+python3 - cos.jsonl <<'PY'
+import json, math, sys
+lr = {r["step"]: r["lr"] for r in map(json.loads, open(sys.argv[1])) if "train_loss" in r}
+assert sorted(lr) == list(range(1, 41)), sorted(lr)
+# step s (1-based) runs after s - 1 steps: progress (s - 1) / 40.
+want = lambda s: 0.01 * 0.5 * (1 + math.cos(math.pi * (s - 1) / 40)) * min(1.0, s / 4)
+bad = [(s, lr[s], want(s)) for s in lr if abs(lr[s] - want(s)) > 1e-6]
+assert not bad, bad
+assert lr[4] > lr[3] > lr[2] > lr[1] and all(lr[s + 1] < lr[s] for s in range(4, 40)) and lr[40] < 1e-4
+PY
+check "cosine with warm-up: each step's rate as the formula says" "[ $? -eq 0 ]"
+"$RECUR" train --data text.txt --out cos2.safetensors "${small[@]}" --steps 20 --eval-every 0 --lr 0.01 \
+    --lr-schedule cosine --warmup-steps 4 --quiet
+"$RECUR" train --resume --out cos2.safetensors --steps 40 --log cos2.jsonl --log-every 1 --quiet
+python3 - cos.jsonl cos2.jsonl <<'PY'
+import json, sys
+a, b = ({r["step"]: r["lr"] for r in map(json.loads, open(p)) if "train_loss" in r} for p in sys.argv[1:])
+assert sorted(b) == list(range(21, 41)) and all(abs(a[s] - b[s]) < 1e-9 for s in b), (a, b)
+PY
+check "cosine: a run resumed with a later --steps follows the curve to the new end" "[ $? -eq 0 ]"
+
 # 9. --checkpoint-dir keeps a model per validation, named with step and loss;
 #    --keep 2 the latest two.
 "$RECUR" train --data text.txt --out lm.safetensors "${small[@]}" --steps 40 --eval-every 10 --checkpoint-dir ck \

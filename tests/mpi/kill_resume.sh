@@ -2,8 +2,8 @@
 # Faults in a data-parallel run of `recur train`:
 #  - one rank of two killed with SIGKILL: the job ends with the launcher's
 #    message naming it, the last checkpoint loads, and --resume continues from
-#    it on one rank and on two, which then train the same model (to float
-#    rounding);
+#    it on one rank and on two (with --allreduce layers), which then train the
+#    same model (to float rounding);
 #  - one rank that cannot read its data, or cannot allocate its model, stops
 #    every rank with a message instead of leaving them waiting.
 # Usage: kill_resume.sh RECUR MPIEXEC [launcher flags...]
@@ -46,8 +46,11 @@ for _ in $(seq 600); do
     [ -f "$M.state" ] && [ "$(state_step "$M.state" 2>/dev/null || echo 0)" -ge 30 ] && break
     sleep 0.1
 done
-ranks=$(pgrep -P "$launcher" | tr '\n' ' ')
-victim=$(pgrep -P "$launcher" | tail -1)
+# The ranks themselves: Open MPI's launcher starts them as its children,
+# MPICH's through a proxy process, so they are found by their command line.
+rank_pids() { pgrep -f "^$RECUR train --data $DIR/text.txt --out $M "; }
+ranks=$(rank_pids | tr '\n' ' ')
+victim=$(rank_pids | tail -1)
 check "two ranks running (pids $ranks)" '[ "$(echo $ranks | wc -w)" -ge 2 ]'
 kill -KILL "$victim" 2>/dev/null
 timeout 60 tail --pid="$launcher" -f /dev/null
@@ -59,16 +62,17 @@ saved=$(state_step "$M.state")
 check "the last checkpoint loads (step $saved)" '[ "$saved" -ge 30 ] && "$RECUR" info --model "$M.state" > /dev/null'
 find "$DIR" -name 'm.safetensors*.tmp.*' -delete
 
-# 2. Resume from it on one rank and on two: both start at the next step and agree.
+# 2. Resume from it on one rank and on two (the two summing the gradient
+# layer by layer): both start at the next step and agree.
 cp "$M" "$DIR/two.safetensors"; cp "$M.state" "$DIR/two.safetensors.state"
 target=$((saved + 30))
 "$RECUR" train --resume --out "$M" --steps "$target" --log "$DIR/one.jsonl" --quiet 2> "$DIR/one.err"
 check "resumed alone" '[ $? -eq 0 ]'
 "${LAUNCH[@]}" -n 2 "$RECUR" train --resume --out "$DIR/two.safetensors" --steps "$target" --log "$DIR/two.jsonl" \
-    --quiet 2> "$DIR/two.err"
+    --allreduce layers --quiet 2> "$DIR/two.err"
 check "resumed on two ranks" '[ $? -eq 0 ]'
-first_one=$(losses "$DIR/one.jsonl" | head -1 | cut -d' ' -f1)
-first_two=$(losses "$DIR/two.jsonl" | head -1 | cut -d' ' -f1)
+first_one=$(losses "$DIR/one.jsonl" | sed -n 1p | cut -d' ' -f1)
+first_two=$(losses "$DIR/two.jsonl" | sed -n 1p | cut -d' ' -f1)
 check "both continue from step $saved ($first_one, $first_two)" \
     '[ "$first_one" = $((saved + 1)) ] && [ "$first_two" = $((saved + 1)) ]'
 check "one rank and two ranks give the same losses after the resume" "python3 - '$DIR/one.jsonl' '$DIR/two.jsonl' <<'PY'
