@@ -150,6 +150,11 @@ int cmd_serve(int argc, char **argv)
     atomic_store(&app.stopping, 1);
     serve_http_quiesce(http);
     serve_scheduler_stop(app.sched);
+    /* Closing the connections now could cut a stream between its last
+     * event and the end of its body: wait (up to 5 s, for slow readers)
+     * until every streamed response has been sent to its end. */
+    for (int waited = 0; atomic_load(&app.streams_open) > 0 && waited < 500; waited++)
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     serve_http_stop(http);
     http = NULL;
     serve_sched_stats st;

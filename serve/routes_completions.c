@@ -251,9 +251,12 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     }
 }
 
+/* Called once the connection is done with the response (its last chunk
+ * written, or the connection closed). */
 static void stream_free(void *cls)
 {
     stream_ctx *s = cls;
+    atomic_fetch_sub(&s->app->streams_open, 1);
     serve_job_release(s->job);
     recur_strbuf_free(&s->out);
     free(s);
@@ -273,6 +276,7 @@ static serve_result answer_stream(serve_call *c, serve_job *job, unsigned long l
     s->created = (long long)time(NULL);
     s->deadline = deadline;
     recur_strbuf_init(&s->out);
+    atomic_fetch_add(&s->app->streams_open, 1); /* stream_free takes it back, on every path */
     struct MHD_Response *r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, s,
                                                                stream_free);
     if (!r) {

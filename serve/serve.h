@@ -58,6 +58,7 @@ typedef struct serve_app {
     serve_scheduler *sched;
     serve_map_cache map;
     atomic_int stopping;           /* set on SIGINT/SIGTERM: streams end */
+    atomic_int streams_open;       /* streamed responses not yet sent to their end */
     atomic_ullong next_id;         /* request ids, and seeds of requests that name none */
     long long started;             /* unix time */
 } serve_app;
