@@ -59,6 +59,17 @@ static void start(grad_sum *g, float *data, size_t count)
         g->reqs[g->n_reqs++] = req;
 }
 
+/* The touched embedding rows into the packed buffer (pack) or back. */
+static void move_rows(grad_sum *g, int pack)
+{
+    const sparse_rows *sr = g->rows;
+    const size_t E = (size_t)sr->E;
+    for (size_t k = 0; k < sr->count; k++) {
+        float *row = g->grads + sr->from + (size_t)sr->rows[k] * E, *slot = g->packed + k * E;
+        memcpy(pack ? slot : row, pack ? row : slot, E * sizeof *row);
+    }
+}
+
 /* Starts grads[from, end): the embedding, when it falls inside and its rows
  * are sparse, as its touched rows only. */
 static void start_down_to(grad_sum *g, size_t from)
@@ -71,9 +82,7 @@ static void start_down_to(grad_sum *g, size_t from)
         return;
     }
     start(g, g->grads + sr->end, to - sr->end);
-    for (size_t k = 0; k < sr->count; k++)
-        memcpy(g->packed + k * (size_t)sr->E, g->grads + sr->from + (size_t)sr->rows[k] * sr->E,
-               (size_t)sr->E * sizeof *g->packed);
+    move_rows(g, 1);
     start(g, g->packed, sr->count * (size_t)sr->E);
     start(g, g->grads + from, sr->from - from);
 }
@@ -102,9 +111,7 @@ recur_status grad_sum_finish(grad_sum *g, recur_error *err)
     g->n_reqs = 0;
     const sparse_rows *sr = g->rows;
     if (!g->st && sr)
-        for (size_t k = 0; k < sr->count; k++)
-            memcpy(g->grads + sr->from + (size_t)sr->rows[k] * sr->E, g->packed + k * (size_t)sr->E,
-                   (size_t)sr->E * sizeof *g->packed);
+        move_rows(g, 0);
     if (g->st && err)
         *err = g->err;
     return g->st;
