@@ -116,7 +116,14 @@ try {
   await page.click("#map-go");
   await until(page, () => document.querySelectorAll("#map circle").length === 150, null, 60000);
   await page.locator("#map-wrap").scrollIntoViewIfNeeded();
-  const dot = (await page.$$("#map circle"))[12];
+  // A dot no other dot covers (words can land on top of one another).
+  const free = await page.$$eval("#map circle", (cs) =>
+    cs.findIndex((c) => {
+      const r = c.getBoundingClientRect();
+      return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === c;
+    }));
+  ok(free >= 0, "map: a dot is uncovered");
+  const dot = (await page.$$("#map circle"))[free];
   const word = await dot.getAttribute("data-word");
   await dot.hover();
   await page.waitForSelector("#map-tip", { state: "visible" });
