@@ -11,6 +11,7 @@
 #include "test.h"
 #include "w2v/model.h"
 #include "w2v/noise.h"
+#include "w2v/schedule.h"
 #include "w2v/vocab.h"
 
 static const char *data_path(const char *name, char *buf, size_t n)
@@ -75,6 +76,46 @@ static void test_subsampling(void)
     CHECK(keep[1] == 1.0f && keep[2] == 1.0f);
     free(ids);
     w2v_vocab_free(&v);
+}
+
+static void test_schedule(void)
+{
+    /* word2vec.c's linear decay: start * (1 - done / (total + 1)), floored at start * 1e-4. */
+    CHECK_CLOSE(w2v_alpha(0.025, 0, 999), 0.025, 1e-9);
+    CHECK_CLOSE(w2v_alpha(0.025, 500, 999), 0.0125, 1e-9);
+    CHECK_CLOSE(w2v_alpha(0.025, 750, 999), 0.00625, 1e-9);
+    CHECK_CLOSE(w2v_alpha(0.025, 999, 999), 2.5e-5, 1e-10);
+    CHECK_CLOSE(w2v_alpha(0.025, 1000000, 1000000), 2.5e-6, 1e-12); /* the floor */
+    CHECK_CLOSE(w2v_alpha(0.05, 2000000, 1000000), 5e-6, 1e-12);
+
+    /* The reach is uniform on 1..window: 200,000 draws at window 5 put 40,000
+     * (sd 179) on each value. */
+    recur_rng r;
+    recur_rng_seed(&r, 7);
+    int64_t hist[7] = {0};
+    for (int i = 0; i < 200000; i++) {
+        int k = w2v_reach(&r, 5);
+        hist[k >= 0 && k <= 6 ? k : 6]++;
+    }
+    CHECK(hist[0] == 0 && hist[6] == 0);
+    for (int k = 1; k <= 5; k++)
+        CHECK_MSG(llabs(hist[k] - 40000) < 900, "reach %d drawn %lld times of 200000", k, (long long)hist[k]);
+    for (int i = 0; i < 1000; i++)
+        CHECK(w2v_reach(&r, 1) == 1);
+
+    /* 25,001 words in 3 epochs: 3 chunks an epoch, the last one word long,
+     * epoch-major; together each epoch covers every word once. */
+    CHECK(w2v_chunks_per_epoch(25001) == 3 && w2v_chunks_per_epoch(20000) == 2 && w2v_chunks_per_epoch(0) == 1);
+    w2v_chunk c;
+    CHECK(w2v_chunk_at(5, 25001, 3, &c) && c.epoch == 1 && c.begin == 20000 && c.end == 25001);
+    CHECK(w2v_chunk_at(6, 25001, 3, &c) && c.epoch == 2 && c.begin == 0 && c.end == 10000);
+    CHECK(!w2v_chunk_at(9, 25001, 3, &c) && !w2v_chunk_at(-1, 25001, 3, &c));
+    size_t covered[3] = {0};
+    for (int64_t i = 0; w2v_chunk_at(i, 25001, 3, &c); i++) {
+        CHECK(c.end > c.begin && c.end - c.begin <= W2V_CHUNK_WORDS);
+        covered[c.epoch] += c.end - c.begin;
+    }
+    CHECK(covered[0] == 25001 && covered[1] == 25001 && covered[2] == 25001);
 }
 
 static void test_noise(void)
@@ -439,6 +480,14 @@ static void test_training(void)
     }
     recur_w2v_vectors_free(v2);
     v2 = NULL;
+    /* Two threads taking chunks from the shared counter read every word once
+     * an epoch: the words read add up exactly. */
+    o.threads = 2;
+    o.iter = 3;
+    CHECK_MSG(recur_w2v_train(text, len, &o, &v2, &st, &err) == RECUR_OK, "%s", err.msg);
+    CHECK(st.words_done == 3 * 33000);
+    recur_w2v_vectors_free(v2);
+    v2 = NULL;
     /* Each variant learns the topics: a word is closer to its own topic. */
     for (int variant = 0; variant < 6; variant++) {
         recur_w2v_options_default(&o);
@@ -487,6 +536,7 @@ int main(void)
 {
     test_vocab();
     test_subsampling();
+    test_schedule();
     test_noise();
     test_huffman();
     for (int cbow = 0; cbow < 2; cbow++)

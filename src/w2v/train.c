@@ -1,7 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 /* word2vec training: threads share the weights without locks (Hogwild, as
- * word2vec.c); each owns a contiguous slice of the corpus, its own random
- * generator and scratch rows, and reads it iter times. */
+ * word2vec.c); they take 10,000-word chunks of the corpus from one shared
+ * counter (w2v/schedule.h), each with its own random generator and scratch
+ * rows. */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -13,6 +14,7 @@
 #include "recur/w2v.h"
 #include "w2v/model.h"
 #include "w2v/noise.h"
+#include "w2v/schedule.h"
 #include "w2v/vocab.h"
 
 void recur_w2v_options_default(recur_w2v_options *o)
@@ -34,6 +36,7 @@ typedef struct shared {
     const w2v_model *m;
     const w2v_noise *noise;
     const int32_t *ids;
+    size_t nids;
     const float *keep;
     int nthreads;
     int k;                 /* noise words per pair (negative or nce) */
@@ -41,12 +44,12 @@ typedef struct shared {
     int64_t words_total;   /* iter x train_words */
     double t0;
     _Alignas(64) atomic_llong words_done;
+    _Alignas(64) atomic_llong next_chunk;
 } shared;
 
 typedef struct worker {
     shared *s;
     int index;
-    size_t begin, end;
     recur_rng rng;
     float *neu1, *neu1e;
     int32_t *sen, *ctx, *negs;
@@ -55,9 +58,7 @@ typedef struct worker {
 
 static float current_alpha(const shared *s, int64_t done)
 {
-    double a = s->start_alpha * (1.0 - (double)done / (double)(s->words_total + 1));
-    double floor_alpha = s->start_alpha * 1e-4;
-    return (float)(a < floor_alpha ? floor_alpha : a);
+    return w2v_alpha(s->start_alpha, done, s->words_total);
 }
 
 static int draw_negatives(worker *w, int32_t center)
@@ -79,7 +80,7 @@ static void train_sentence(worker *w, int len, float alpha)
     const w2v_model *m = s->m;
     int window = s->o->window;
     for (int p = 0; p < len; p++) {
-        int reach = window - (int)recur_rng_below(&w->rng, (uint64_t)window);
+        int reach = w2v_reach(&w->rng, window);
         int lo = p - reach < 0 ? 0 : p - reach;
         int hi = p + reach >= len ? len - 1 : p + reach;
         int32_t center = w->sen[p];
@@ -118,14 +119,18 @@ static void *worker_main(void *arg)
     worker *w = arg;
     shared *s = w->s;
     const recur_w2v_options *o = s->o;
-    int64_t counted = 0, unreported = 0;
+    int64_t unreported = 0;
     float alpha = current_alpha(s, 0);
     double last_report = s->t0;
-    for (int epoch = 0; epoch < o->iter; epoch++) {
-        size_t pos = w->begin;
-        while (pos < w->end) {
+    w2v_chunk chunk;
+    while (w2v_chunk_at(atomic_fetch_add_explicit(&s->next_chunk, 1, memory_order_relaxed), s->nids, o->iter,
+                        &chunk)) {
+        /* A sentence ends at "</s>", at max_sentence kept words, or at the
+         * chunk's end. */
+        size_t pos = chunk.begin;
+        while (pos < chunk.end) {
             int len = 0;
-            while (pos < w->end && len < o->max_sentence) {
+            while (pos < chunk.end && len < o->max_sentence) {
                 int32_t id = s->ids[pos++];
                 unreported++;
                 if (id == 0)
@@ -137,7 +142,6 @@ static void *worker_main(void *arg)
             }
             if (unreported >= 10000) {
                 int64_t done = atomic_fetch_add_explicit(&s->words_done, unreported, memory_order_relaxed) + unreported;
-                counted += unreported;
                 unreported = 0;
                 alpha = current_alpha(s, done);
                 if (w->index == 0 && o->progress) {
@@ -152,7 +156,6 @@ static void *worker_main(void *arg)
         }
     }
     atomic_fetch_add_explicit(&s->words_done, unreported, memory_order_relaxed);
-    (void)counted;
     return NULL;
 }
 
@@ -266,18 +269,18 @@ recur_status recur_w2v_train(const char *text, size_t len, const recur_w2v_optio
     s->m = &m;
     s->noise = &noise;
     s->ids = ids;
+    s->nids = nids;
     s->keep = keep;
     s->nthreads = o->threads;
     s->k = k;
     s->start_alpha = (float)(o->alpha > 0 ? o->alpha : (o->cbow ? 0.05 : 0.025));
     s->words_total = (int64_t)o->iter * (int64_t)nids;
     atomic_init(&s->words_done, 0);
+    atomic_init(&s->next_chunk, 0);
     for (int t = 0; t < o->threads; t++) {
         worker *w = &workers[t];
         w->s = s;
         w->index = t;
-        w->begin = nids * (size_t)t / (size_t)o->threads;
-        w->end = nids * (size_t)(t + 1) / (size_t)o->threads;
         recur_rng_seed(&w->rng, o->seed * 0x9E3779B97F4A7C15ull + (uint64_t)t + 1);
         w->neu1 = alloc_row(m.stride);
         w->neu1e = alloc_row(m.stride);
