@@ -94,6 +94,11 @@ recur_status recur_trainer_create_comm(recur_model *m, const recur_train_config 
  * step. With decay_steps set too, the further of the two counts. Every rank
  * of a distributed run must pass the same value. */
 void recur_trainer_set_progress(recur_trainer *t, double progress);
+/* The caller's wall time of training so far, kept in the state so that a
+ * time budget (--minutes) spans a run and its resumptions: set before
+ * saving, read after restoring (0 for a new trainer). */
+void recur_trainer_set_seconds(recur_trainer *t, double seconds);
+double recur_trainer_seconds(const recur_trainer *t);
 
 /* How a trainer over several ranks sums its gradient block. */
 typedef enum recur_grad_sum {

@@ -89,7 +89,10 @@
            train.loss_scale) \
     X(NUM, "epochs", INT, 1, 1000000, "N", "stop after this many epochs", epochs) \
     X(NUM, "steps", INT64, 1, 1e15, "N", "stop after this many steps in all", steps) \
-    X(NUM, "minutes", DOUBLE, 1e-3, 1e7, "X", "stop after this many minutes of this run", minutes) \
+    X(NUM, "minutes", DOUBLE, 1e-3, 1e7, "X", "stop after this many minutes of training in all (a resumed run counts the minutes before it)", minutes) \
+    X(FLAG, "auto", "with --minutes: choose width, dropout, learning rate, warm-up and a cosine schedule that " \
+         "ends with the budget, from the text's size and this machine's measured speed; options given win", \
+         auto_choose) \
     X(NUM, "eval-every", INT64, 0, 1e15, "N", "validate every N steps and at epoch ends (default 1000; 0: epoch ends " \
         "only)", eval_every) \
     X(NUM, "eval-batch", INT, 1, 100000, "N", "streams for validation (default: --batch, fewer for a short validation " \
@@ -546,6 +549,13 @@ recur_status recur_run_options_check(const recur_run_options *o, recur_error *er
     recur_status fst = o->init_from ? check_finetune(o, err) : RECUR_OK;
     if (fst)
         return fst;
+    if (o->auto_choose && !o->resume) {
+        if (o->minutes <= 0)
+            return recur_fail(err, RECUR_E_ARG, "--auto chooses the run for a time budget: give --minutes M too");
+        if (o->preset || o->init_from)
+            return recur_fail(err, RECUR_E_ARG, "--auto chooses the model, and %s gives one: use one of them",
+                              o->preset ? "--preset" : "--init-from");
+    }
     if (c->level != RECUR_LEVEL_WORD && (o->min_count > 1 || o->max_vocab))
         return recur_fail(err, RECUR_E_ARG, "%s applies to --level word (a character vocabulary has no <unk> for "
                           "the characters it would leave out)", o->min_count > 1 ? "--min-count" : "--max-vocab");

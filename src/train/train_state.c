@@ -119,6 +119,7 @@ static recur_status write_state(const recur_trainer *t, const char *path, const 
                         t->lr_scale);
     if (isfinite(t->plateau_best))
         recur_strbuf_printf(&js, ",\"plateau_best\":%.17g", t->plateau_best);
+    recur_strbuf_printf(&js, ",\"seconds\":%.17g", t->seconds);
     recur_strbuf_puts(&js, ",\"train\":");
     train_config_to_json(&t->tc, &js);
     recur_strbuf_puts(&js, "}");
@@ -285,6 +286,12 @@ static recur_status restore(recur_trainer *t, const st_file *f, const json_value
         return recur_fail(err, RECUR_E_FORMAT, "the training state's learning-rate factor is malformed");
     if (json_get(root, "plateau_best") && json_get_double(root, "plateau_best", &plateau_best))
         return recur_fail(err, RECUR_E_FORMAT, "the training state's best validation loss is malformed");
+    /* Absent from states written before --minutes counted across resumes: none counted. */
+    double seconds = 0.0;
+    if (json_get(root, "seconds") && (json_get_double(root, "seconds", &seconds) || !(seconds >= 0.0) ||
+                                      !isfinite(seconds)))
+        return recur_fail(err, RECUR_E_FORMAT, "the training state's training time is malformed");
+    t->seconds = seconds;
     t->lr_scale = lr_scale;
     t->plateau_best = plateau_best;
     t->step = step;

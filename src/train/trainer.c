@@ -332,6 +332,8 @@ double recur_trainer_lr(const recur_trainer *t)
 }
 
 void recur_trainer_set_progress(recur_trainer *t, double progress) { t->progress = progress; }
+void recur_trainer_set_seconds(recur_trainer *t, double seconds) { t->seconds = seconds; }
+double recur_trainer_seconds(const recur_trainer *t) { return t->seconds; }
 uint64_t recur_trainer_data_hash(const recur_trainer *t) { return t->data_hash; }
 
 int recur_trainer_observe_validation(recur_trainer *t, double val_loss)

@@ -37,6 +37,7 @@ struct recur_trainer {
     double lr_scale;         /* RECUR_LR_PLATEAU: the product of the decays so far (1 at the start) */
     double plateau_best;     /* RECUR_LR_PLATEAU: the best validation loss seen (infinity at the start) */
     double progress;         /* the caller's share of the run done (recur_trainer_set_progress) */
+    double seconds;          /* the caller's wall time of training so far (recur_trainer_set_seconds) */
     const volatile sig_atomic_t *cancel; /* the caller's stop request, or NULL */
     net_state before;        /* the carried state at the start of the step, restored when it is cancelled */
 };
