@@ -454,7 +454,9 @@ static recur_status save_all(recur_run *r, recur_error *err)
     saved[log_len] = '\0';
     r->p.path = r->state_path;
     report(r, RECUR_RUN_SAVING);
-    recur_trainer_set_seconds(r->trainer, monotonic_seconds() - r->t0);
+    /* Kept for a time budget alone: a run by steps writes the same bytes every time. */
+    if (r->o.minutes > 0)
+        recur_trainer_set_seconds(r->trainer, monotonic_seconds() - r->t0);
     recur_status st = recur_trainer_save_state(r->trainer, r->state_path, saved, err);
     free(saved);
     if (st)

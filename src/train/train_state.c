@@ -119,7 +119,8 @@ static recur_status write_state(const recur_trainer *t, const char *path, const 
                         t->lr_scale);
     if (isfinite(t->plateau_best))
         recur_strbuf_printf(&js, ",\"plateau_best\":%.17g", t->plateau_best);
-    recur_strbuf_printf(&js, ",\"seconds\":%.17g", t->seconds);
+    if (t->seconds > 0.0)
+        recur_strbuf_printf(&js, ",\"seconds\":%.17g", t->seconds);
     recur_strbuf_puts(&js, ",\"train\":");
     train_config_to_json(&t->tc, &js);
     recur_strbuf_puts(&js, "}");
