@@ -52,6 +52,12 @@
     X(FLAG, "tied", "tie the decoder to the embedding (needs embed = hidden)", model.tied) \
     X(FLAG, "peephole", "LSTM peephole connections", model.peephole) \
     X(NUM, "dropout", FLOAT, 0, 0.99, "X", "dropout on non-recurrent connections (default 0)", model.dropout) \
+    X(FLAG, "locked-dropout", "variational dropout: each stream keeps its --dropout masks for the whole window " \
+         "instead of drawing new ones every step (Gal and Ghahramani 2016)", train.locked_dropout) \
+    X(NUM, "embed-dropout", FLOAT, 0, 0.99, "P", "drop whole words: every occurrence of a token dropped in the " \
+        "window loses its embedding (Gal and Ghahramani 2016; AWD-LSTM; default 0)", train.embed_dropout) \
+    X(NUM, "weight-drop", FLOAT, 0, 0.99, "P", "DropConnect on the recurrent weights W_hh, one mask per window " \
+        "(AWD-LSTM's weight drop, Merity et al. 2018; default 0)", train.weight_drop) \
     X(CHOICE, "norm", "none|batch|layer", "none, batch or layer: normalise each recurrent layer's input and hidden " \
       "pre-activations (and the LSTM cell): recurrent batch norm with running averages per step of --seq, or " \
       "layer norm (default none)", model.norm) \
@@ -559,6 +565,9 @@ recur_status recur_run_options_check(const recur_run_options *o, recur_error *er
     if (c->level != RECUR_LEVEL_WORD && (o->min_count > 1 || o->max_vocab))
         return recur_fail(err, RECUR_E_ARG, "%s applies to --level word (a character vocabulary has no <unk> for "
                           "the characters it would leave out)", o->min_count > 1 ? "--min-count" : "--max-vocab");
+    if (o->train.locked_dropout && !(c->dropout > 0.0f))
+        return recur_fail(err, RECUR_E_ARG, "--locked-dropout keeps the --dropout masks over each window: give "
+                          "--dropout P too");
     if (c->peephole && c->cell != RECUR_CELL_LSTM)
         return recur_fail(err, RECUR_E_ARG, "--peephole needs --cell lstm");
     int E = c->embed ? c->embed : c->hidden;

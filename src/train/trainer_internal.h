@@ -10,6 +10,7 @@
 #include "train/noise.h"
 #include "train/optim.h"
 #include "train/sparse_rows.h"
+#include "train/weight_drop.h"
 
 struct recur_trainer {
     recur_model *m;
@@ -27,6 +28,7 @@ struct recur_trainer {
     grad_sum sum;            /* several ranks: how grads is summed over them */
     optim_state opt;
     data_noise noise;        /* --noise-unigram / --noise-blank on the inputs */
+    weight_drop wdrop;       /* --weight-drop on W_hh */
     sparse_rows sparse;      /* plain SGD: the embedding rows of the window (sparse.seen NULL otherwise) */
     int32_t *x, *y;          /* the current window of this rank's streams, [T][B] */
     int32_t *x_all;          /* the whole window's inputs [T][tc.batch] (sparse rows on several ranks), or NULL */
