@@ -730,13 +730,16 @@ static void log_settings(recur_run *r)
                         "\"dropout\":%g,\"norm\":\"%s\",\"init_scale\":%g,\"forget_bias\":%g,\"batch\":%d,\"seq\":%d,"
                         "\"optimizer\":\"%s\",\"learning_rate\":%g,\"max_grad_norm\":%g,\"schedule\":\"%s\","
                         "\"lr_decay\":%g,\"decay_after\":%d,\"loss_scale\":\"%s\",\"epochs\":%d,\"seed\":%lld,"
-                        "\"threads\":%d,\"parameters\":%zu}",
+                        "\"threads\":%d,\"parameters\":%zu,\"minutes\":%g,\"warmup_steps\":%lld,"
+                        "\"locked_dropout\":%d,\"embed_dropout\":%g,\"weight_drop\":%g,\"auto\":%d}",
                         c->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(c->cell), c->layers,
                         c->hidden, c->embed ? c->embed : c->hidden, c->tied, (double)c->dropout,
                         recur_norm_name(c->norm), (double)c->init_scale, (double)c->forget_bias, o->train.batch, o->train.seq, optimizer,
                         (double)o->train.lr, (double)o->train.clip, schedule, (double)o->train.lr_decay,
                         o->train.decay_after, loss_scale, o->epochs, (long long)o->seed, o->threads,
-                        recur_model_param_count(r->model));
+                        recur_model_param_count(r->model), o->minutes, (long long)o->train.warmup_steps,
+                        o->train.locked_dropout, (double)o->train.embed_dropout, (double)o->train.weight_drop,
+                        o->auto_choose);
     if (!b.oom)
         metrics_log_settings_row(r->log, b.data, recur_trainer_step_count(r->trainer), monotonic_seconds() - r->t0);
     recur_strbuf_free(&b);

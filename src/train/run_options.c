@@ -23,7 +23,7 @@
  * recur_run_options). The list expands into the public table and into the
  * offsets of the fields it sets, in the same order. */
 #define RUN_OPTIONS(X) \
-    X(STR, "preset", "NAME", "start from a named configuration (ptb-small, ptb-medium, ptb-large, ptb-small-tied); " \
+    X(STR, "preset", "NAME", "start from a named configuration (ptb-small, ptb-medium, ptb-large, ptb-small-tied, ptb-2h); " \
         "options given override it", preset) \
     X(STR, "data", "FILE", "training text (UTF-8; with a ptb-* preset: the shipped PTB files)", data) \
     X(STR, "data-dir", "DIR", "DIR/train.txt, DIR/valid.txt and DIR/test.txt (PyTorch word_language_model's layout); " \
