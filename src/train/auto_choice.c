@@ -34,6 +34,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "nn/recurrent.h"
 #include "recur/train.h"
 #include "train/run_data.h"
 #include "train/run_internal.h"
@@ -64,7 +65,7 @@ static int is_word(const recur_run_options *o) { return o->model.level == RECUR_
 
 static double recurrent_weights(const recur_config *c, int hidden)
 {
-    int gates = c->cell == RECUR_CELL_LSTM ? 4 : c->cell == RECUR_CELL_GRU ? 3 : 1;
+    int gates = rnn_gate_count(c->cell);
     int in = c->embed ? c->embed : hidden;
     double w = 0.0;
     for (int l = 0; l < c->layers; l++)
@@ -124,7 +125,11 @@ static recur_status choose(recur_run_options *o, const char *name, const char *v
 {
     if (run_options_was_set(o, name))
         return RECUR_OK;
-    recur_strbuf_printf(by_hand, " --%s %s", name, value);
+    const recur_run_option *opt = recur_run_option_find(name);
+    if (opt && opt->type == RECUR_OPTION_FLAG)
+        recur_strbuf_printf(by_hand, " --%s", name); /* a flag takes no value on the command line */
+    else
+        recur_strbuf_printf(by_hand, " --%s %s", name, value);
     return recur_run_options_set(o, name, value, err);
 }
 
@@ -263,10 +268,15 @@ recur_status run_auto_choose(recur_run_options *o, const recur_vocab *vocab, con
                  count_text((double)n, size, sizeof size), unit, o->model.layers, w.hidden,
                  recur_cell_name(o->model.cell), count_text(w.tokens_per_s, speed, sizeof speed), *spent, o->minutes,
                  count_text(w.tokens, bought, sizeof bought), passes, stop_reason(why));
+        /* What the run will use: the choice, or the option the caller gave. */
+        char optimizer[16] = "", schedule[16] = "";
+        recur_run_options_get(o, "optimizer", optimizer, sizeof optimizer, NULL);
+        recur_run_options_get(o, "lr-schedule", schedule, sizeof schedule, NULL);
         run_note(notes,
-                 "--auto: dropout %.2f for %.1f passes, Adam at %g with %.0f warm-up steps and a cosine decay to 0 "
-                 "at the end of the budget, validation every %.0f steps (the best model is kept).\n",
-                 dropout, passes, lr, warmup, eval_every);
+                 "--auto: dropout %.2f for %.1f passes, %s at %g with %lld warm-up steps and a %s schedule to the end "
+                 "of the budget, validation every %lld steps (the best model is kept).\n",
+                 (double)o->model.dropout, passes, optimizer, (double)o->train.lr, (long long)o->train.warmup_steps,
+                 schedule, (long long)o->eval_every);
         run_note(notes, "--auto: the same choice by hand, in place of --auto:%s\n",
                  by_hand.data ? by_hand.data : "");
     }
