@@ -20,8 +20,12 @@ How each is fed (the way it runs best here):
             word2vec) on the file as it is, its other defaults kept
             (learning rate 0.05).
 
-  bench.py --recur build/recur [--runs 3] [--iter 5] [--sides recur,gensim,fasttext]
-           [--recur-args "..."] [--out bench/results/w2v-DATE.json]
+  bench.py --recur build/recur [--runs 3] [--iter 5] [--sides recur,gensim,fasttext,recipe]
+           [--recur-args="..."] [--recipe-args="..."] [--out bench/results/w2v-DATE.json]
+
+The side "recipe" is recur with --recipe-args (its own --iter, its other
+settings replacing the shared ones): the recipe for more accuracy at the wall
+time of the fastest peer.
 
 Writes one JSON object: every run and, per side, the medians.
 """
@@ -66,6 +70,12 @@ def timed(cmd, out_path):
         return wall, own, others, f.read()
 
 
+def machine_load():
+    """The load average and the busiest processes, as `uptime` and `ps` show them."""
+    ps = subprocess.run(["ps", "-eo", "pcpu,ni,comm", "--sort=-pcpu"], capture_output=True, text=True).stdout
+    return {"loadavg": list(os.getloadavg()), "top_processes": ps.splitlines()[1:6]}
+
+
 def score(recur, vectors, tmp):
     ana = subprocess.run([recur, "w2v", "analogy", "--vectors", vectors, "--questions",
                           os.path.join(ROOT, "data/w2v/questions-words.txt"), "--top", "30000"],
@@ -91,9 +101,11 @@ def score(recur, vectors, tmp):
 
 def command(side, args, corpus, out, seed):
     it, th = str(args.iter), str(args.threads)
-    if side == "recur":
+    if side in ("recur", "recipe"):
+        # The recipe's flags come last: recur takes the last value of a flag given twice.
+        extra = args.recur_args if side == "recur" else args.recipe_args
         return ([args.recur, "w2v", "train", "--train", corpus, "--output", out + ".bin", "--binary", "1",
-                 "--threads", th, "--seed", str(seed), "--iter", it, "--quiet"] + args.recur_args.split(),
+                 "--threads", th, "--seed", str(seed), "--iter", it, "--quiet"] + extra.split(),
                 out + ".bin")
     if side == "gensim":
         return ([sys.executable, os.path.join(ROOT, "bench/w2v/gensim_train.py"), corpus, out + ".bin", th,
@@ -120,6 +132,8 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--sides", default="recur,gensim,fasttext")
     p.add_argument("--recur-args", default="", help="extra flags for recur w2v train")
+    p.add_argument("--recipe-args", default="--cbow 1 --iter 15",
+                   help="flags of the side 'recipe' (recur tuned for accuracy per second)")
     p.add_argument("--label", default="", help="a name for this configuration, kept in the JSON")
     p.add_argument("--out", default=None)
     args = p.parse_args()
@@ -128,12 +142,13 @@ def main():
         return 77
     sides = [s for s in args.sides.split(",") if s]
     for s in sides:
-        if s not in ("recur", "gensim", "fasttext"):
-            print(f"unknown side {s!r} in --sides (recur, gensim, fasttext)", file=sys.stderr)
+        if s not in ("recur", "recipe", "gensim", "fasttext"):
+            print(f"unknown side {s!r} in --sides (recur, recipe, gensim, fasttext)", file=sys.stderr)
             return 2
     skipped = [s for s in sides if not available(s)]
     sides = [s for s in sides if s not in skipped]
     runs = []
+    load_start = machine_load()
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.runs):
             for side in sides:
@@ -178,10 +193,15 @@ def main():
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cpu": cpu, "cores": os.cpu_count(), "corpus": os.path.basename(args.corpus),
         "settings": {"model": "skip-gram", "dim": 100, "window": 5, "negative": 5, "min_count": 5,
-                     "sample": 1e-3, "iter": args.iter, "threads": args.threads, "recur_args": args.recur_args},
+                     "sample": 1e-3, "iter": args.iter, "threads": args.threads, "recur_args": args.recur_args,
+                     "recipe_args": args.recipe_args if "recipe" in sides else None},
         "skipped": skipped,
-        "commands": {s: " ".join(os.path.basename(a) if i == 0 else a
+        # Paths shown relative to the repository (the program by its name), so
+        # the results name no directory of the machine that made them.
+        "commands": {s: " ".join(os.path.basename(a) if i == 0 else
+                                 os.path.relpath(a, ROOT) if a.startswith(ROOT) else a
                                  for i, a in enumerate(command(s, args, "CORPUS", "OUT", "SEED")[0])) for s in sides},
+        "load_start": load_start, "load_end": machine_load(),
         "medians": summary, "runs": runs,
     }
     text = json.dumps(result, indent=1)
