@@ -103,19 +103,31 @@ static void test_schedule(void)
     for (int i = 0; i < 1000; i++)
         CHECK(w2v_reach(&r, 1) == 1);
 
-    /* 25,001 words in 3 epochs: 3 chunks an epoch, the last one word long,
-     * epoch-major; together each epoch covers every word once. */
+    /* 25,001 words in 3 epochs: 3 chunks an epoch, the last one word long.
+     * One region: epoch-major in corpus order. */
     CHECK(w2v_chunks_per_epoch(25001) == 3 && w2v_chunks_per_epoch(20000) == 2 && w2v_chunks_per_epoch(0) == 1);
     w2v_chunk c;
-    CHECK(w2v_chunk_at(5, 25001, 3, &c) && c.epoch == 1 && c.begin == 20000 && c.end == 25001);
-    CHECK(w2v_chunk_at(6, 25001, 3, &c) && c.epoch == 2 && c.begin == 0 && c.end == 10000);
-    CHECK(!w2v_chunk_at(9, 25001, 3, &c) && !w2v_chunk_at(-1, 25001, 3, &c));
-    size_t covered[3] = {0};
-    for (int64_t i = 0; w2v_chunk_at(i, 25001, 3, &c); i++) {
-        CHECK(c.end > c.begin && c.end - c.begin <= W2V_CHUNK_WORDS);
-        covered[c.epoch] += c.end - c.begin;
+    CHECK(w2v_chunk_at(5, 25001, 3, 1, &c) && c.epoch == 1 && c.begin == 20000 && c.end == 25001);
+    CHECK(w2v_chunk_at(6, 25001, 3, 1, &c) && c.epoch == 2 && c.begin == 0 && c.end == 10000);
+    CHECK(!w2v_chunk_at(9, 25001, 3, 1, &c) && !w2v_chunk_at(-1, 25001, 3, 1, &c));
+    /* Two regions of 2 chunks: claims alternate between them (chunks 0, 2,
+     * 1, then the missing fourth, empty). */
+    size_t want_begin[4] = {0, 20000, 10000, 25001}, want_end[4] = {10000, 25001, 20000, 25001};
+    for (int k = 0; k < 4; k++)
+        CHECK_MSG(w2v_chunk_at(4 + k, 25001, 3, 2, &c) && c.epoch == 1 && c.begin == want_begin[k] &&
+                      c.end == want_end[k],
+                  "claim %d: [%zu, %zu) of epoch %d", 4 + k, c.begin, c.end, c.epoch);
+    CHECK(!w2v_chunk_at(12, 25001, 3, 2, &c));
+    /* Whatever the regions, together each epoch covers every word once. */
+    for (int regions = 1; regions <= 5; regions++) {
+        size_t covered[3] = {0};
+        for (int64_t i = 0; w2v_chunk_at(i, 25001, 3, regions, &c); i++) {
+            CHECK(c.end >= c.begin && c.end - c.begin <= W2V_CHUNK_WORDS);
+            covered[c.epoch] += c.end - c.begin;
+        }
+        CHECK_MSG(covered[0] == 25001 && covered[1] == 25001 && covered[2] == 25001, "regions %d: %zu %zu %zu",
+                  regions, covered[0], covered[1], covered[2]);
     }
-    CHECK(covered[0] == 25001 && covered[1] == 25001 && covered[2] == 25001);
 }
 
 static void test_noise(void)

@@ -13,14 +13,22 @@ int64_t w2v_chunks_per_epoch(size_t nids)
     return n > 0 ? n : 1;
 }
 
-int w2v_chunk_at(int64_t index, size_t nids, int iter, w2v_chunk *c)
+int w2v_chunk_at(int64_t index, size_t nids, int iter, int regions, w2v_chunk *c)
 {
     int64_t per = w2v_chunks_per_epoch(nids);
-    if (index < 0 || index >= per * (int64_t)iter)
+    int64_t r = regions < 1 ? 1 : regions > per ? per : regions;
+    int64_t span = (per + r - 1) / r; /* chunks per region */
+    int64_t claims = span * r;        /* claims per epoch */
+    if (index < 0 || index >= claims * (int64_t)iter)
         return 0;
-    int64_t k = index % per;
-    c->epoch = (int)(index / per);
-    c->begin = (size_t)k * W2V_CHUNK_WORDS;
+    int64_t k = index % claims;
+    int64_t chunk = (k % r) * span + k / r;
+    c->epoch = (int)(index / claims);
+    if (chunk >= per) {
+        c->begin = c->end = nids;
+        return 1;
+    }
+    c->begin = (size_t)chunk * W2V_CHUNK_WORDS;
     c->end = c->begin + W2V_CHUNK_WORDS < nids ? c->begin + W2V_CHUNK_WORDS : nids;
     return 1;
 }

@@ -12,7 +12,10 @@
 /* Corpus words per chunk. Threads take chunks from one shared counter (as
  * gensim's job queue hands out 10,000-word jobs), so a thread whose core is
  * busy with another process reads fewer of them instead of holding the others
- * back at the end, and both threads stay in the same part of the corpus. */
+ * back at the end. Consecutive claims go to different regions of the corpus
+ * (one region per thread), as the fixed halves of word2vec.c did, so the
+ * threads do not read the same neighbourhood and update the same topical rows
+ * at the same moment. */
 #define W2V_CHUNK_WORDS 10000
 
 /* word2vec.c's schedule: start * (1 - done / (total + 1)), never below
@@ -34,8 +37,11 @@ typedef struct w2v_chunk {
 /* Chunks per epoch over nids words (at least 1). */
 int64_t w2v_chunks_per_epoch(size_t nids);
 
-/* Chunk number index of a run of iter epochs: epoch-major, in corpus order.
- * Returns 0 (and leaves *c alone) when index is past the last one. */
-int w2v_chunk_at(int64_t index, size_t nids, int iter, w2v_chunk *c);
+/* Claim number index of a run of iter epochs over nids words cut into
+ * `regions` equal regions (regions >= 1): epoch-major; within an epoch claim k
+ * reads chunk k / regions of region k % regions. A claim that falls past the
+ * corpus (the last region may be shorter) is an empty chunk (begin == end).
+ * Returns 0 (and leaves *c alone) when index is past the last claim. */
+int w2v_chunk_at(int64_t index, size_t nids, int iter, int regions, w2v_chunk *c);
 
 #endif
