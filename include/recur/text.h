@@ -87,6 +87,8 @@ recur_status recur_vocab_from_tokens(const char *const *tokens, int count, recur
                                      recur_vocab **out, recur_error *err);
 
 void recur_vocab_free(recur_vocab *v);
+/* A copy of v (NULL gives NULL), owned by the caller. */
+recur_status recur_vocab_copy(const recur_vocab *v, recur_vocab **out, recur_error *err);
 int recur_vocab_size(const recur_vocab *v);
 recur_level recur_vocab_level(const recur_vocab *v);
 /* The token's UTF-8 string, NUL-terminated; NULL if id is out of range. */
