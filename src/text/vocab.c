@@ -1,5 +1,6 @@
 /* Vocabulary storage, lookups, and loading a vocabulary from a token list. */
 #include "core/error.h"
+#include "core/names.h"
 #include "text/utf8.h"
 #include "text/vocab_internal.h"
 
@@ -242,23 +243,34 @@ recur_status recur_vocab_encode(const recur_vocab *v, const char *text, size_t l
     return recur_vocab_encode_with(v, text, len, RECUR_UNKNOWN_ERROR, ids, count, NULL, err);
 }
 
+static const char *const unknown_names[] = {"error", "skip"};
+static const char *const level_names[] = {"char", "word"};
+
 const char *recur_unknown_name(recur_unknown unknown)
 {
-    switch (unknown) {
-    case RECUR_UNKNOWN_ERROR: return "error";
-    case RECUR_UNKNOWN_SKIP: return "skip";
-    }
-    return "?";
+    return recur_names_get(unknown_names, RECUR_NAMES_COUNT(unknown_names), (int)unknown);
 }
 
 recur_status recur_unknown_parse(const char *name, recur_unknown *out, recur_error *err)
 {
-    if (name && strcmp(name, "error") == 0)
-        *out = RECUR_UNKNOWN_ERROR;
-    else if (name && strcmp(name, "skip") == 0)
-        *out = RECUR_UNKNOWN_SKIP;
-    else
-        return recur_fail(err, RECUR_E_ARG, "unknown-token policy must be error or skip, got '%s'",
-                          name ? name : "(null)");
-    return RECUR_OK;
+    int v;
+    recur_status st = recur_names_parse(unknown_names, RECUR_NAMES_COUNT(unknown_names), "unknown-token policy", name,
+                                        &v, err);
+    if (!st)
+        *out = (recur_unknown)v;
+    return st;
+}
+
+const char *recur_level_name(recur_level level)
+{
+    return recur_names_get(level_names, RECUR_NAMES_COUNT(level_names), (int)level);
+}
+
+recur_status recur_level_parse(const char *name, recur_level *out, recur_error *err)
+{
+    int v;
+    recur_status st = recur_names_parse(level_names, RECUR_NAMES_COUNT(level_names), "level", name, &v, err);
+    if (!st)
+        *out = (recur_level)v;
+    return st;
 }

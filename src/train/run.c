@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "recur/dist.h"
+#include "recur/threads.h"
 #include "train/run_data.h"
 #include "train/run_files.h"
 #include "train/run_internal.h"
@@ -720,7 +721,7 @@ static void log_settings(recur_run *r)
                         "\"optimizer\":\"%s\",\"learning_rate\":%g,\"max_grad_norm\":%g,\"schedule\":\"%s\","
                         "\"lr_decay\":%g,\"decay_after\":%d,\"loss_scale\":\"%s\",\"epochs\":%d,\"seed\":%lld,"
                         "\"threads\":%d,\"parameters\":%zu}",
-                        c->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(c->cell), c->layers,
+                        recur_level_name(c->level), recur_cell_name(c->cell), c->layers,
                         c->hidden, c->embed ? c->embed : c->hidden, c->tied, (double)c->dropout,
                         recur_norm_name(c->norm), (double)c->init_scale, (double)c->forget_bias, o->train.batch, o->train.seq, optimizer,
                         (double)o->train.lr, (double)o->train.clip, schedule, (double)o->train.lr_decay,
