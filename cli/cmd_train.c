@@ -295,9 +295,13 @@ static void on_progress(void *user, const recur_run_progress *p)
     case RECUR_RUN_TESTED: print_tested(pr, p); break;
     case RECUR_RUN_ALREADY_DONE:
         pr->nothing_to_do = 1;
-        progress_line(&pr->prog, "nothing to do: %s is at step %lld, the target of its --steps/--epochs (%lld); "
-                      "give a larger --steps or --epochs to train on",
-                      o->out, (long long)p->step, (long long)p->target);
+        if (p->target && p->step >= p->target)
+            progress_line(&pr->prog, "nothing to do: %s is at step %lld, the target of its --steps/--epochs (%lld); "
+                          "give a larger --steps or --epochs to train on",
+                          o->out, (long long)p->step, (long long)p->target);
+        else
+            progress_line(&pr->prog, "nothing to do: %s has trained for its --minutes %g already; give a larger "
+                          "--minutes to train on", o->out, o->minutes);
         break;
     }
 }

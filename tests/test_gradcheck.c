@@ -32,7 +32,7 @@ static double window_loss(const recur_model *m, net_workspace *ws, const int32_t
         memcpy(s.c, init->c, n * sizeof(float));
     /* The same key every call: the same masks for the analytic and every
      * numerical evaluation. */
-    dropout_streams streams = {dropout_window_key(99, 0), 0};
+    dropout_streams streams = {.key = dropout_window_key(99, 0)};
     net_dropout drop = {.streams = &streams};
     net_batch b = {.T = T, .B = B, .ids = x, .targets = y};
     double loss = net_forward(m, ws, &b, &s, m->cfg.dropout > 0 ? &drop : NULL, grads ? 1.0f : 0.0f);

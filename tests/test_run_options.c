@@ -82,6 +82,28 @@ static void test_preset_order(void)
     }
 }
 
+/* ptb-2h: the budget, its cosine decay and AWD-LSTM's dropouts; --minutes given wins. */
+static void test_preset_2h(void)
+{
+    recur_error err = {0};
+    recur_run_options o;
+    recur_run_options_init(&o);
+    CHECK(recur_run_options_set(&o, "preset", "ptb-2h", &err) == RECUR_OK);
+    CHECK(o.model.hidden == 650 && o.model.tied == 1 && o.model.level == RECUR_LEVEL_WORD && o.train.seq == 35);
+    CHECK_CLOSE(o.model.dropout, 0.4, 1e-6);
+    CHECK(o.train.schedule == RECUR_LR_COSINE && o.epochs == 0 && o.train.warmup_steps == 200);
+    CHECK_CLOSE(o.minutes, 120.0, 1e-12);
+    CHECK(o.train.locked_dropout == 1);
+    CHECK_CLOSE(o.train.embed_dropout, 0.1, 1e-7);
+    CHECK_CLOSE(o.train.weight_drop, 0.2, 1e-7);
+    CHECK(recur_run_options_set(&o, "minutes", "30", &err) == RECUR_OK);
+    CHECK(recur_run_options_set(&o, "weight-drop", "0", &err) == RECUR_OK);
+    CHECK_CLOSE(o.minutes, 30.0, 1e-12);
+    CHECK(o.train.weight_drop == 0.0f && o.train.locked_dropout == 1);
+    CHECK(recur_run_options_check(&o, &err) == RECUR_E_ARG && strstr(err.msg, "--out")); /* nothing else is wrong */
+    recur_run_options_free(&o);
+}
+
 /* A resume puts the saved options first: the ones given now win. */
 static void test_merge_saved(void)
 {
@@ -161,6 +183,7 @@ int main(void)
     test_table();
     test_set_get();
     test_preset_order();
+    test_preset_2h();
     test_merge_saved();
     test_plateau();
     return test_report();

@@ -61,6 +61,7 @@ typedef struct recur_run_options {
     int epochs;
     int64_t steps;
     double minutes;
+    int auto_choose;            /* choose the shape of the run for the --minutes budget (auto_choice.c) */
     /* Validation, saving, logging. */
     int64_t eval_every;         /* steps; 0: epoch ends only */
     int eval_batch;             /* streams; 0: --batch, fewer when the validation text is short */

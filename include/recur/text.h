@@ -93,6 +93,8 @@ RECUR_API recur_status recur_vocab_from_tokens(const char *const *tokens, int co
                                                recur_vocab **out, recur_error *err);
 
 RECUR_API void recur_vocab_free(recur_vocab *v);
+/* A copy of v (NULL gives NULL), owned by the caller. */
+RECUR_API recur_status recur_vocab_copy(const recur_vocab *v, recur_vocab **out, recur_error *err);
 RECUR_API int recur_vocab_size(const recur_vocab *v);
 RECUR_API recur_level recur_vocab_level(const recur_vocab *v);
 /* The token's UTF-8 string, NUL-terminated; NULL if id is out of range. */

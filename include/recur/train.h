@@ -60,6 +60,12 @@ typedef struct recur_train_config {
      * noise_unigram. */
     float noise_unigram, noise_blank;
     int32_t noise_blank_token; /* -1: none (noise_blank must then be 0) */
+    /* AWD-LSTM's regularisers (Merity et al. 2018), beside the model's dropout: */
+    int locked_dropout;      /* the dropout masks stay the same over a window's steps (variational dropout,
+                                Gal and Ghahramani 2016) */
+    float embed_dropout;     /* drop whole words on the embedding with this probability (every occurrence of a
+                                dropped id in the window) */
+    float weight_drop;       /* DropConnect on every W_hh with this probability, one mask per window */
 } recur_train_config;
 
 /* char-rnn-tensorflow's defaults: batch 50, seq 50, Adam 2e-3, clip 5. */
@@ -96,6 +102,11 @@ RECUR_API recur_status recur_trainer_create_comm(recur_model *m, const recur_tra
  * step. With decay_steps set too, the further of the two counts. Every rank
  * of a distributed run must pass the same value. */
 RECUR_API void recur_trainer_set_progress(recur_trainer *t, double progress);
+/* The caller's wall time of training so far, kept in the state so that a
+ * time budget (--minutes) spans a run and its resumptions: set before
+ * saving, read after restoring (0 for a new trainer). */
+RECUR_API void recur_trainer_set_seconds(recur_trainer *t, double seconds);
+RECUR_API double recur_trainer_seconds(const recur_trainer *t);
 
 /* How a trainer over several ranks sums its gradient block. */
 typedef enum recur_grad_sum {

@@ -521,30 +521,14 @@ const recur_config *recur_model_config(const recur_model *m) { return &m->cfg; }
 const recur_vocab *recur_model_vocab(const recur_model *m) { return m->vocab; }
 size_t recur_model_param_count(const recur_model *m) { return m->n_params; }
 
-static recur_status vocab_copy(const recur_vocab *v, recur_vocab **out, recur_error *err)
-{
-    *out = NULL;
-    if (!v)
-        return RECUR_OK;
-    int n = recur_vocab_size(v);
-    const char **tokens = malloc((size_t)n * sizeof *tokens);
-    if (!tokens)
-        return recur_fail_nomem(err, "a copy of the vocabulary");
-    for (int i = 0; i < n; i++)
-        tokens[i] = recur_vocab_token(v, i);
-    recur_status st = recur_vocab_from_tokens(tokens, n, recur_vocab_level(v), out, err);
-    free(tokens);
-    return st;
-}
-
 recur_status recur_model_clone(const recur_model *m, recur_model **out, recur_error *err)
 {
     recur_model *copy = NULL;
     recur_status st = model_alloc(&m->cfg, &copy, err);
     if (st)
         return st;
-    if ((st = vocab_copy(m->vocab, &copy->vocab, err)) || (st = vocab_copy(m->labels, &copy->labels, err)) ||
-        (st = vocab_copy(m->features, &copy->features, err))) {
+    if ((st = recur_vocab_copy(m->vocab, &copy->vocab, err)) || (st = recur_vocab_copy(m->labels, &copy->labels, err)) ||
+        (st = recur_vocab_copy(m->features, &copy->features, err))) {
         recur_model_free(copy);
         return st;
     }

@@ -82,7 +82,7 @@ static void lay_out(const recur_model *m, void *workspace, carver *c)
         ws->xrev[l] = D == 2 ? carve(c, TB * (size_t)m->layers[l * D].in) : NULL;
         ws->out[l] = D == 2 ? carve(c, TB * DH) : NULL; /* one direction: the cache's hs */
     }
-    layer_inputs_carve(&ws->inputs, c, L, TB, E0, DH, ws->training && cfg->dropout > 0.0f);
+    layer_inputs_carve(&ws->inputs, c, L, TB, E0, DH, ws->training && (cfg->dropout > 0.0f || ws->word_dropout));
     ws->pooled = is_pooled(ws->head) ? carve(c, (size_t)ws->B * DH) : NULL;
     ws->logits = carve(c, (is_pooled(ws->head) ? (size_t)ws->B : TB) * O);
     if (ws->training) {
@@ -116,7 +116,9 @@ recur_status net_workspace_init(net_workspace *ws, const recur_model *m, const n
     ws->head = o->head == NET_HEAD_MODEL ? model_head(m) : o->head;
     ws->dirs = m->dirs;
     ws->E0 = m->cfg.embed + m->cfg.feature_embed;
-    ws->tokens = net_uses_tokens(m, T, B, o->training);
+    ws->word_dropout = o->training && o->word_dropout;
+    /* Word dropout, like dropout, sits between the lookup and the product. */
+    ws->tokens = net_uses_tokens(m, T, B, o->training) && !ws->word_dropout;
     const int L = m->cfg.layers;
     ws->cache = calloc((size_t)(L * ws->dirs), sizeof *ws->cache);
     ws->norm = calloc((size_t)(L * ws->dirs), sizeof *ws->norm);

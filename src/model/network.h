@@ -63,6 +63,7 @@ typedef struct net_options {
     int T, B;       /* steps and streams */
     int K;          /* feature ids per token (tagging's word features); 0 without */
     int training;   /* keep what backward needs, and the dropout buffers */
+    int word_dropout; /* training drops whole words on the embedding (dropout_streams.word_p) */
     net_head head;  /* NET_HEAD_MODEL (0) unless a tool wants another */
 } net_options;
 
@@ -106,6 +107,7 @@ typedef struct net_workspace {
     int E0;                 /* layer 0's input width: embed + feature_embed */
     float *arena;
     int tokens;             /* layer 0 reads the tokens through a projected table (rnn_tokens) */
+    int word_dropout;       /* net_options.word_dropout: the input mask exists without --dropout */
     float *emb;             /* [T][B][E0] embedding output (NULL with tokens) */
     float *token_table;     /* rnn_tokens_scratch floats (NULL without tokens) */
     int32_t *rev;           /* two directions: [T*B] row of the same step in the sequence's reversed order */

@@ -81,7 +81,7 @@ const float *layer_inputs_feed(layer_inputs *li, int l, const float *src, size_t
 const float *layer_inputs_feed_streams(layer_inputs *li, int l, const float *src, int T, int B, size_t width, float p,
                                        const dropout_streams *drop)
 {
-    if (drop && li->dropped[l]) {
+    if (drop && li->dropped[l] && (p > 0.0f || (l == 0 && drop->word_p > 0.0f))) {
         size_t n = (size_t)T * B * width;
         dropout_mask_streams(li->mask[l], T, B, width, p, drop, l);
         dropout_apply(li->dropped[l], src, li->mask[l], n);

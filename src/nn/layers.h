@@ -46,11 +46,25 @@ void dropout_mask(float *mask, size_t n, float p, recur_rng *rng);
 typedef struct dropout_streams {
     uint64_t key; /* the run's seed and the window's number (dropout_window_key) */
     int first;    /* global index of the window's first stream */
+    /* Variational ("locked") dropout (Gal and Ghahramani 2016): each stream
+     * keeps one mask per site for the whole window instead of a new one
+     * every step. */
+    int locked;
+    /* Word dropout on the embedding (site 0; Gal and Ghahramani 2016, as
+     * AWD-LSTM's embedding dropout): every occurrence of a dropped token id
+     * in the window loses its whole embedding, the others are scaled by
+     * 1/(1-word_p). ids [T][B] are the window's inputs. */
+    float word_p;
+    const int32_t *ids;
 } dropout_streams;
 
 uint64_t dropout_window_key(uint64_t seed, int64_t window);
 /* mask [T][B][width] for one site. */
 void dropout_mask_streams(float *mask, int T, int B, size_t width, float p, const dropout_streams *ds, int site);
+/* DropConnect (Wan et al. 2013; AWD-LSTM's weight drop on W_hh): mask [n]
+ * of 0 and 1/(1-p), drawn from (key, site), one per window for every
+ * stream and step. */
+void dropout_mask_weights(float *mask, size_t n, float p, uint64_t key, int site);
 void dropout_apply(float *y, const float *x, const float *mask, size_t n);
 
 #endif

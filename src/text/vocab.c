@@ -40,6 +40,24 @@ void recur_vocab_free(recur_vocab *v)
     free(v);
 }
 
+/* Through the token list, as a checkpoint stores it: the copy is the
+ * vocabulary a saved and reloaded model would have. */
+recur_status recur_vocab_copy(const recur_vocab *v, recur_vocab **out, recur_error *err)
+{
+    *out = NULL;
+    if (!v)
+        return RECUR_OK;
+    int n = recur_vocab_size(v);
+    const char **tokens = malloc((size_t)n * sizeof *tokens);
+    if (!tokens)
+        return recur_fail_nomem(err, "a copy of the vocabulary");
+    for (int i = 0; i < n; i++)
+        tokens[i] = recur_vocab_token(v, i);
+    recur_status st = recur_vocab_from_tokens(tokens, n, recur_vocab_level(v), out, err);
+    free(tokens);
+    return st;
+}
+
 recur_status recur_vocab_append(recur_vocab *v, const char *token, size_t len, uint32_t cp,
                                 recur_error *err)
 {

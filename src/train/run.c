@@ -18,6 +18,7 @@
 #include "core/strbuf.h"
 #include "recur/dist.h"
 #include "recur/threads.h"
+#include "train/auto_choice.h"
 #include "train/run_data.h"
 #include "train/run_files.h"
 #include "train/run_internal.h"
@@ -37,7 +38,9 @@ struct recur_run {
     FILE *log;
     double best_val;
     int validated;                 /* a finite validation loss was seen: best holds its weights */
-    double t0;
+    double t0;                     /* the budget's clock: now - t0 is the training time in all */
+    double run_t0;                 /* when this run's training began */
+    double auto_seconds;           /* --auto's measurement, counted in the budget */
     int64_t target, per_epoch, start_step;
     double elapsed_s;              /* this run's time at the last stop check (the slowest rank's) */
     recur_strbuf notes;            /* for the caller: what reading the data found */
@@ -221,6 +224,8 @@ static recur_status load_data_and_model(recur_run *r, recur_error *err)
         st = split_validation(r, v, err);
     if (!st && o->test)
         st = run_encode_file(o, o->test, v, &r->notes, &r->test_ids, &r->n_test, err);
+    if (!st && !r->model && o->auto_choose)
+        st = run_auto_choose(o, vocab, r->train_ids, r->n_train, &r->notes, &r->auto_seconds, err);
     if (!st && !r->model) {
         st = recur_model_create(&o->model, vocab, (uint64_t)o->seed, &r->model, err);
         if (!st)
@@ -284,6 +289,9 @@ static recur_status setup(recur_run *r, recur_error *err)
     o->model.norm_steps = o->model.norm == RECUR_NORM_BATCH ? o->train.seq : 0;
     if ((st = resolve_data_dir(o, err)) || (st = recur_run_options_check(o, err)))
         return st;
+    if (o->auto_choose && !r->state && distributed(r))
+        return recur_fail(err, RECUR_E_ARG, "--auto times this process alone; under mpirun give the choice it "
+                          "prints by hand");
     if (!o->data)
         return recur_fail(err, RECUR_E_ARG, "--data FILE is required (see --help)");
     size_t n = strlen(o->out) + sizeof ".state";
@@ -447,6 +455,9 @@ static recur_status save_all(recur_run *r, recur_error *err)
     saved[log_len] = '\0';
     r->p.path = r->state_path;
     report(r, RECUR_RUN_SAVING);
+    /* Kept for a time budget alone: a run by steps writes the same bytes every time. */
+    if (r->o.minutes > 0)
+        recur_trainer_set_seconds(r->trainer, monotonic_seconds() - r->t0);
     recur_status st = recur_trainer_save_state(r->trainer, r->state_path, saved, err);
     free(saved);
     if (st)
@@ -609,8 +620,8 @@ static void report_step(recur_run *r, const recur_step_info *info)
     if (r->log && info->step % r->o.log_every == 0)
         metrics_log_train_row(r->log, info->step, info->epoch, info->lr, info->loss, info->grad_norm, info->clipped,
                               info->skipped, r->p.tokens_per_s, elapsed);
-    double eta = -1.0;
-    double rate = (double)(info->step - r->start_step) / (elapsed > 1e-9 ? elapsed : 1e-9);
+    double eta = -1.0, this_run = monotonic_seconds() - r->run_t0;
+    double rate = (double)(info->step - r->start_step) / (this_run > 1e-9 ? this_run : 1e-9);
     if (r->target)
         eta = (double)(r->target - info->step) / (rate > 0 ? rate : 1e-9);
     if (r->o.minutes > 0 && (eta < 0 || r->o.minutes * 60.0 - elapsed < eta))
@@ -720,13 +731,16 @@ static void log_settings(recur_run *r)
                         "\"dropout\":%g,\"norm\":\"%s\",\"init_scale\":%g,\"forget_bias\":%g,\"batch\":%d,\"seq\":%d,"
                         "\"optimizer\":\"%s\",\"learning_rate\":%g,\"max_grad_norm\":%g,\"schedule\":\"%s\","
                         "\"lr_decay\":%g,\"decay_after\":%d,\"loss_scale\":\"%s\",\"epochs\":%d,\"seed\":%lld,"
-                        "\"threads\":%d,\"parameters\":%zu}",
+                        "\"threads\":%d,\"parameters\":%zu,\"minutes\":%g,\"warmup_steps\":%lld,"
+                        "\"locked_dropout\":%d,\"embed_dropout\":%g,\"weight_drop\":%g,\"auto\":%d}",
                         recur_level_name(c->level), recur_cell_name(c->cell), c->layers,
                         c->hidden, c->embed ? c->embed : c->hidden, c->tied, (double)c->dropout,
                         recur_norm_name(c->norm), (double)c->init_scale, (double)c->forget_bias, o->train.batch, o->train.seq, optimizer,
                         (double)o->train.lr, (double)o->train.clip, schedule, (double)o->train.lr_decay,
                         o->train.decay_after, loss_scale, o->epochs, (long long)o->seed, o->threads,
-                        recur_model_param_count(r->model));
+                        recur_model_param_count(r->model), o->minutes, (long long)o->train.warmup_steps,
+                        o->train.locked_dropout, (double)o->train.embed_dropout, (double)o->train.weight_drop,
+                        o->auto_choose);
     if (!b.oom)
         metrics_log_settings_row(r->log, b.data, recur_trainer_step_count(r->trainer), monotonic_seconds() - r->t0);
     recur_strbuf_free(&b);
@@ -791,12 +805,15 @@ recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, re
     r->p.parameters = recur_model_param_count(r->model);
     r->p.resumed = r->o.resume;
     r->p.fine_tuning = r->o.init_from != NULL;
-    r->elapsed_s = 0.0;
+    r->elapsed_s = recur_trainer_seconds(t) + r->auto_seconds;
     tell_progress(r);
     r->p.lr = recur_trainer_lr(t);
-    r->t0 = monotonic_seconds();
-    r->rate_t = r->t0;
-    if (r->o.resume && r->target && r->start_step >= r->target) {
+    /* The clock of the budget: --auto's measurement and, resumed, the
+     * training time of the runs before count in it. */
+    r->t0 = monotonic_seconds() - r->auto_seconds - recur_trainer_seconds(t);
+    r->run_t0 = r->rate_t = monotonic_seconds();
+    if (r->o.resume && ((r->target && r->start_step >= r->target) ||
+                        (r->o.minutes > 0 && recur_trainer_seconds(t) >= r->o.minutes * 60.0))) {
         report(r, RECUR_RUN_ALREADY_DONE);
         return RECUR_OK;
     }

@@ -23,7 +23,7 @@
  * recur_run_options). The list expands into the public table and into the
  * offsets of the fields it sets, in the same order. */
 #define RUN_OPTIONS(X) \
-    X(STR, "preset", "NAME", "start from a named configuration (ptb-small, ptb-medium, ptb-large, ptb-small-tied); " \
+    X(STR, "preset", "NAME", "start from a named configuration (ptb-small, ptb-medium, ptb-large, ptb-small-tied, ptb-2h); " \
         "options given override it", preset) \
     X(STR, "data", "FILE", "training text (UTF-8; with a ptb-* preset: the shipped PTB files)", data) \
     X(STR, "data-dir", "DIR", "DIR/train.txt, DIR/valid.txt and DIR/test.txt (PyTorch word_language_model's layout); " \
@@ -52,6 +52,12 @@
     X(FLAG, "tied", "tie the decoder to the embedding (needs embed = hidden)", model.tied) \
     X(FLAG, "peephole", "LSTM peephole connections", model.peephole) \
     X(NUM, "dropout", FLOAT, 0, 0.99, "X", "dropout on non-recurrent connections (default 0)", model.dropout) \
+    X(FLAG, "locked-dropout", "variational dropout: each stream keeps its --dropout masks for the whole window " \
+         "instead of drawing new ones every step (Gal and Ghahramani 2016)", train.locked_dropout) \
+    X(NUM, "embed-dropout", FLOAT, 0, 0.99, "P", "drop whole words: every occurrence of a token dropped in the " \
+        "window loses its embedding (Gal and Ghahramani 2016; AWD-LSTM; default 0)", train.embed_dropout) \
+    X(NUM, "weight-drop", FLOAT, 0, 0.99, "P", "DropConnect on the recurrent weights W_hh, one mask per window " \
+        "(AWD-LSTM's weight drop, Merity et al. 2018; default 0)", train.weight_drop) \
     X(CHOICE, "norm", "none|batch|layer", "none, batch or layer: normalise each recurrent layer's input and hidden " \
       "pre-activations (and the LSTM cell): recurrent batch norm with running averages per step of --seq, or " \
       "layer norm (default none)", model.norm) \
@@ -89,7 +95,10 @@
            train.loss_scale) \
     X(NUM, "epochs", INT, 1, 1000000, "N", "stop after this many epochs", epochs) \
     X(NUM, "steps", INT64, 1, 1e15, "N", "stop after this many steps in all", steps) \
-    X(NUM, "minutes", DOUBLE, 1e-3, 1e7, "X", "stop after this many minutes of this run", minutes) \
+    X(NUM, "minutes", DOUBLE, 1e-3, 1e7, "X", "stop after this many minutes of training in all (a resumed run counts the minutes before it)", minutes) \
+    X(FLAG, "auto", "with --minutes: choose width, dropout, learning rate, warm-up and a cosine schedule that " \
+         "ends with the budget, from the text's size and this machine's measured speed; options given win", \
+         auto_choose) \
     X(NUM, "eval-every", INT64, 0, 1e15, "N", "validate every N steps and at epoch ends (default 1000; 0: epoch ends " \
         "only)", eval_every) \
     X(NUM, "eval-batch", INT, 1, 100000, "N", "streams for validation (default: --batch, fewer for a short validation " \
@@ -546,9 +555,19 @@ recur_status recur_run_options_check(const recur_run_options *o, recur_error *er
     recur_status fst = o->init_from ? check_finetune(o, err) : RECUR_OK;
     if (fst)
         return fst;
+    if (o->auto_choose && !o->resume) {
+        if (o->minutes <= 0)
+            return recur_fail(err, RECUR_E_ARG, "--auto chooses the run for a time budget: give --minutes M too");
+        if (o->preset || o->init_from)
+            return recur_fail(err, RECUR_E_ARG, "--auto chooses the model, and %s gives one: use one of them",
+                              o->preset ? "--preset" : "--init-from");
+    }
     if (c->level != RECUR_LEVEL_WORD && (o->min_count > 1 || o->max_vocab))
         return recur_fail(err, RECUR_E_ARG, "%s applies to --level word (a character vocabulary has no <unk> for "
                           "the characters it would leave out)", o->min_count > 1 ? "--min-count" : "--max-vocab");
+    if (o->train.locked_dropout && !(c->dropout > 0.0f))
+        return recur_fail(err, RECUR_E_ARG, "--locked-dropout keeps the --dropout masks over each window: give "
+                          "--dropout P too");
     if (c->peephole && c->cell != RECUR_CELL_LSTM)
         return recur_fail(err, RECUR_E_ARG, "--peephole needs --cell lstm");
     int E = c->embed ? c->embed : c->hidden;

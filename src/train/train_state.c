@@ -26,12 +26,14 @@ static void train_config_to_json(const recur_train_config *tc, recur_strbuf *b)
                         "\"beta2\":%.9g,\"eps\":%.9g,\"rms_alpha\":%.9g,\"clip\":%.9g,\"l2\":%.9g,\"l1\":%.9g,"
                         "\"schedule\":%d,\"lr_decay\":%.9g,\"decay_after\":%d,\"loss_scale\":%d,\"seed\":\"%" PRIu64
                         "\",\"noise_unigram\":%.9g,\"noise_blank\":%.9g,\"noise_blank_token\":%d,"
-                        "\"warmup_steps\":%" PRId64 ",\"decay_steps\":%" PRId64 "}",
+                        "\"warmup_steps\":%" PRId64 ",\"decay_steps\":%" PRId64 ",\"locked_dropout\":%d,"
+                        "\"embed_dropout\":%.9g,\"weight_drop\":%.9g}",
                         tc->batch, tc->seq, (int)tc->optimizer, (double)tc->lr, (double)tc->momentum,
                         (double)tc->beta1, (double)tc->beta2, (double)tc->eps, (double)tc->rms_alpha,
                         (double)tc->clip, (double)tc->l2, (double)tc->l1, (int)tc->schedule, (double)tc->lr_decay,
                         tc->decay_after, (int)tc->loss_scale, tc->seed, (double)tc->noise_unigram,
-                        (double)tc->noise_blank, (int)tc->noise_blank_token, tc->warmup_steps, tc->decay_steps);
+                        (double)tc->noise_blank, (int)tc->noise_blank_token, tc->warmup_steps, tc->decay_steps,
+                        tc->locked_dropout, (double)tc->embed_dropout, (double)tc->weight_drop);
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -94,6 +96,16 @@ static recur_status train_config_from_json(const json_value *o, recur_train_conf
     if ((json_get(o, "warmup_steps") && json_get_int64(o, "warmup_steps", &tc->warmup_steps)) ||
         (json_get(o, "decay_steps") && json_get_int64(o, "decay_steps", &tc->decay_steps)))
         return recur_fail(err, RECUR_E_FORMAT, "the schedule's steps in the state are malformed");
+    /* And AWD-LSTM's dropouts. */
+    int64_t locked = 0;
+    double embed_dropout = 0.0, weight_dropping = 0.0;
+    if ((json_get(o, "locked_dropout") && json_get_int64(o, "locked_dropout", &locked)) ||
+        (json_get(o, "embed_dropout") && json_get_double(o, "embed_dropout", &embed_dropout)) ||
+        (json_get(o, "weight_drop") && json_get_double(o, "weight_drop", &weight_dropping)) || locked < 0 || locked > 1)
+        return recur_fail(err, RECUR_E_FORMAT, "the dropout settings in the state are malformed");
+    tc->locked_dropout = (int)locked;
+    tc->embed_dropout = (float)embed_dropout;
+    tc->weight_drop = (float)weight_dropping;
     if ((unsigned)tc->schedule > RECUR_LR_LINEAR || (unsigned)tc->loss_scale > RECUR_LOSS_SUM_STEPS)
         return recur_fail(err, RECUR_E_FORMAT, "unknown schedule or loss scaling in the state");
     recur_status st = recur_train_config_check(tc, err);
@@ -119,6 +131,8 @@ static recur_status write_state(const recur_trainer *t, const char *path, const 
                         t->lr_scale);
     if (isfinite(t->plateau_best))
         recur_strbuf_printf(&js, ",\"plateau_best\":%.17g", t->plateau_best);
+    if (t->seconds > 0.0)
+        recur_strbuf_printf(&js, ",\"seconds\":%.17g", t->seconds);
     recur_strbuf_puts(&js, ",\"train\":");
     train_config_to_json(&t->tc, &js);
     recur_strbuf_puts(&js, "}");
@@ -285,6 +299,12 @@ static recur_status restore(recur_trainer *t, const st_file *f, const json_value
         return recur_fail(err, RECUR_E_FORMAT, "the training state's learning-rate factor is malformed");
     if (json_get(root, "plateau_best") && json_get_double(root, "plateau_best", &plateau_best))
         return recur_fail(err, RECUR_E_FORMAT, "the training state's best validation loss is malformed");
+    /* Absent from states written before --minutes counted across resumes: none counted. */
+    double seconds = 0.0;
+    if (json_get(root, "seconds") && (json_get_double(root, "seconds", &seconds) || !(seconds >= 0.0) ||
+                                      !isfinite(seconds)))
+        return recur_fail(err, RECUR_E_FORMAT, "the training state's training time is malformed");
+    t->seconds = seconds;
     t->lr_scale = lr_scale;
     t->plateau_best = plateau_best;
     t->step = step;

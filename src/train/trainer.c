@@ -65,6 +65,9 @@ recur_status recur_train_config_check(const recur_train_config *tc, recur_error 
     if (!(tc->noise_unigram >= 0.0f && tc->noise_blank >= 0.0f && tc->noise_unigram + tc->noise_blank <= 1.0f))
         return recur_fail(err, RECUR_E_ARG, "--noise-unigram %g and --noise-blank %g must be >= 0 with a sum <= 1",
                           (double)tc->noise_unigram, (double)tc->noise_blank);
+    if (!(tc->embed_dropout >= 0.0f && tc->embed_dropout < 1.0f) || !(tc->weight_drop >= 0.0f && tc->weight_drop < 1.0f))
+        return recur_fail(err, RECUR_E_ARG, "--embed-dropout %g and --weight-drop %g must be in [0, 1)",
+                          (double)tc->embed_dropout, (double)tc->weight_drop);
     return RECUR_OK;
 }
 
@@ -105,7 +108,8 @@ static recur_status create_local(recur_model *m, const recur_train_config *tc, c
     /* The window is this rank's B streams; the sparse rows are the whole
      * window's, since every rank applies the same update. */
     size_t TB = (size_t)t->B * tc->seq, TB_all = (size_t)tc->batch * tc->seq;
-    if ((st = net_workspace_init(&t->ws, m, &(net_options){.T = tc->seq, .B = t->B, .training = 1}, err)) ||
+    net_options wo = {.T = tc->seq, .B = t->B, .training = 1, .word_dropout = tc->embed_dropout > 0.0f};
+    if ((st = net_workspace_init(&t->ws, m, &wo, err)) || (st = weight_drop_init(&t->wdrop, m, tc->weight_drop, err)) ||
         (st = net_state_init(&t->state, m, t->B, err)) || (st = net_state_init(&t->before, m, t->B, err)) ||
         (st = optim_init(&t->opt, tc, m->n_params, err)) ||
         (st = sparse_rows_init(&t->sparse, m, tc, TB, TB_all, err)) ||
@@ -180,6 +184,7 @@ void recur_trainer_free(recur_trainer *t)
         return;
     net_workspace_free(&t->ws);
     data_noise_free(&t->noise);
+    weight_drop_free(&t->wdrop);
     net_state_free(&t->state);
     net_state_free(&t->before);
     optim_free(&t->opt);
@@ -251,6 +256,7 @@ void recur_trainer_set_cancel(recur_trainer *t, const volatile sig_atomic_t *can
  * number, not from a generator that moved). */
 static recur_status undo_cancelled_step(recur_trainer *t, recur_error *err)
 {
+    weight_drop_restore(&t->wdrop, t->m);
     copy_state(&t->state, &t->before);
     memset(t->grads, 0, t->m->n_params * sizeof *t->grads);
     return recur_fail(err, RECUR_E_INTERRUPTED, "stopped on request during step %lld", (long long)t->step + 1);
@@ -275,17 +281,23 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
     /* t->grads is all zero here: calloc'd, then cleared by optim_step or
      * below when a step is skipped. */
     float grad_scale = t->tc.loss_scale == RECUR_LOSS_SUM_STEPS ? 1.0f / (float)B : (float)(1.0 / tokens);
-    dropout_streams streams = {dropout_window_key(t->tc.seed, t->step), t->first};
+    const uint64_t key = dropout_window_key(t->tc.seed, t->step);
+    dropout_streams streams = {key, t->first, t->tc.locked_dropout, t->tc.embed_dropout, t->x};
     net_dropout drop = {.streams = &streams};
     net_batch b = {.T = T, .B = t->B, .ids = t->x, .targets = t->y};
-    double loss_sum = net_forward(m, &t->ws, &b, &t->state, m->cfg.dropout > 0.0f ? &drop : NULL, grad_scale);
+    /* The weight-drop masks come from the window's key through sites of their own. */
+    weight_drop_apply(&t->wdrop, t->m, key);
+    const int dropping = m->cfg.dropout > 0.0f || t->tc.embed_dropout > 0.0f;
+    double loss_sum = net_forward(m, &t->ws, &b, &t->state, dropping ? &drop : NULL, grad_scale);
     if (t->ws.cancelled)
         return undo_cancelled_step(t, err);
     /* Every decision below reads figures summed over the ranks, so every
      * rank takes the same branch and applies the same update. */
     recur_status st = sum_over_ranks(t, &loss_sum, 1, RECUR_DT_F64, err);
-    if (st)
+    if (st) {
+        weight_drop_restore(&t->wdrop, t->m);
         return st;
+    }
     info->loss = loss_sum / tokens;
     train_update u;
     if (isfinite(info->loss)) {
@@ -298,10 +310,14 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
         net_backward(m, &t->ws, t->grads);
         if (t->ws.cancelled)
             return undo_cancelled_step(t, err);
-        if (trainer_distributed(t) && (st = grad_sum_finish(&t->sum, err)))
+        if (trainer_distributed(t) && (st = grad_sum_finish(&t->sum, err))) {
+            weight_drop_restore(&t->wdrop, t->m);
             return st;
+        }
+        weight_drop_backward(&t->wdrop, t->m, t->grads);
         train_update_apply(m, &t->tc, &t->opt, &t->sparse, (float)info->lr, t->grads, &u);
     } else {
+        weight_drop_restore(&t->wdrop, t->m);
         train_update_skip(m, t->grads, &u);
     }
     info->penalty = u.penalty;
@@ -332,6 +348,8 @@ double recur_trainer_lr(const recur_trainer *t)
 }
 
 void recur_trainer_set_progress(recur_trainer *t, double progress) { t->progress = progress; }
+void recur_trainer_set_seconds(recur_trainer *t, double seconds) { t->seconds = seconds; }
+double recur_trainer_seconds(const recur_trainer *t) { return t->seconds; }
 uint64_t recur_trainer_data_hash(const recur_trainer *t) { return t->data_hash; }
 
 int recur_trainer_observe_validation(recur_trainer *t, double val_loss)

@@ -10,6 +10,7 @@
 #include "train/noise.h"
 #include "train/optim.h"
 #include "train/sparse_rows.h"
+#include "train/weight_drop.h"
 
 struct recur_trainer {
     recur_model *m;
@@ -27,6 +28,7 @@ struct recur_trainer {
     grad_sum sum;            /* several ranks: how grads is summed over them */
     optim_state opt;
     data_noise noise;        /* --noise-unigram / --noise-blank on the inputs */
+    weight_drop wdrop;       /* --weight-drop on W_hh */
     sparse_rows sparse;      /* plain SGD: the embedding rows of the window (sparse.seen NULL otherwise) */
     int32_t *x, *y;          /* the current window of this rank's streams, [T][B] */
     int32_t *x_all;          /* the whole window's inputs [T][tc.batch] (sparse rows on several ranks), or NULL */
@@ -37,6 +39,7 @@ struct recur_trainer {
     double lr_scale;         /* RECUR_LR_PLATEAU: the product of the decays so far (1 at the start) */
     double plateau_best;     /* RECUR_LR_PLATEAU: the best validation loss seen (infinity at the start) */
     double progress;         /* the caller's share of the run done (recur_trainer_set_progress) */
+    double seconds;          /* the caller's wall time of training so far (recur_trainer_set_seconds) */
     const volatile sig_atomic_t *cancel; /* the caller's stop request, or NULL */
     net_state before;        /* the carried state at the start of the step, restored when it is cancelled */
 };
