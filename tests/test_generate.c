@@ -1,10 +1,13 @@
 /* recur_generate: beam search against an exhaustive search on a tiny
  * model, --count's sample i against a single run with seed + i, the same
- * text for the same seed in every mode, stop strings and max_tokens. */
+ * text for the same seed in every mode, stop strings and max_tokens; the
+ * search and the samples also with each norm (batch norm: the forked
+ * beams and samples keep their step of the running averages). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "norm_models.h"
 #include "recur.h"
 #include "test.h"
 
@@ -34,7 +37,7 @@ static int collect(void *user, int index, const char *text, size_t len, int done
     return 0;
 }
 
-static recur_model *char_model(const char *text, int hidden, float init_scale, recur_cell cell)
+static recur_model *char_norm_model(const char *text, int hidden, float init_scale, recur_cell cell, recur_norm norm)
 {
     recur_error err = {0};
     recur_vocab *vocab = NULL;
@@ -45,9 +48,18 @@ static recur_model *char_model(const char *text, int hidden, float init_scale, r
     cfg.hidden = hidden;
     cfg.embed = 8;
     cfg.init_scale = init_scale;
+    cfg.norm = norm;
+    cfg.norm_steps = norm == RECUR_NORM_BATCH ? 3 : 0; /* the texts run past them */
     recur_model *m = NULL;
     CHECK(recur_model_create(&cfg, vocab, 5, &m, &err) == RECUR_OK);
+    if (m && norm != RECUR_NORM_NONE)
+        norm_models_vary(m, 6);
     return m;
+}
+
+static recur_model *char_model(const char *text, int hidden, float init_scale, recur_cell cell)
+{
+    return char_norm_model(text, hidden, init_scale, cell, RECUR_NORM_NONE);
 }
 
 static void generate(const recur_model *m, const recur_sample_settings *s, const recur_generate_options *o,
@@ -119,9 +131,9 @@ static void explore(search *s, int32_t *seq, int len, double score, char *text)
     }
 }
 
-static void check_beam_exhaustive(const char *stop, float init_scale)
+static void check_beam_exhaustive(const char *stop, float init_scale, recur_norm norm)
 {
-    recur_model *m = char_model("abc\n", 6, init_scale, RECUR_CELL_LSTM);
+    recur_model *m = char_norm_model("abc\n", 6, init_scale, RECUR_CELL_LSTM, norm);
     const recur_vocab *v = recur_model_vocab(m);
     search s = {m, v, stop, 4, recur_vocab_size(v), recur_vocab_find(v, "\n", 1), -INFINITY, "", 0};
     int32_t seq[8];
@@ -156,9 +168,9 @@ static void check_beam_exhaustive(const char *stop, float init_scale)
 
 /* ---- many samples, seeds, modes ---- */
 
-static void check_count_and_seeds(recur_sample_weights w)
+static void check_count_and_seeds(recur_sample_weights w, recur_norm norm)
 {
-    recur_model *m = char_model("the quick brown fox jumps over the lazy dog", 24, 0.5f, RECUR_CELL_GRU);
+    recur_model *m = char_norm_model("the quick brown fox jumps over the lazy dog", 24, 0.5f, RECUR_CELL_GRU, norm);
     recur_sample_settings variants[5];
     for (int k = 0; k < 5; k++) {
         recur_sample_settings_default(&variants[k]);
@@ -306,13 +318,16 @@ static void check_words(void)
 
 int main(void)
 {
-    check_beam_exhaustive(NULL, 1.0f);
-    check_beam_exhaustive("c", 1.0f);
-    check_beam_exhaustive("ba", 1.5f);
-    check_beam_exhaustive("\n", 2.0f);
-    check_count_and_seeds(RECUR_WEIGHTS_F32);
-    check_count_and_seeds(RECUR_WEIGHTS_F16);
-    check_count_and_seeds(RECUR_WEIGHTS_I8);
+    static const recur_norm norms[] = {RECUR_NORM_NONE, RECUR_NORM_BATCH, RECUR_NORM_LAYER};
+    for (int k = 0; k < 3; k++) {
+        check_beam_exhaustive(NULL, 1.0f, norms[k]);
+        check_beam_exhaustive("c", 1.0f, norms[k]);
+        check_beam_exhaustive("ba", 1.5f, norms[k]);
+        check_beam_exhaustive("\n", 2.0f, norms[k]);
+        check_count_and_seeds(RECUR_WEIGHTS_F32, norms[k]);
+        check_count_and_seeds(RECUR_WEIGHTS_F16, norms[k]);
+        check_count_and_seeds(RECUR_WEIGHTS_I8, norms[k]);
+    }
     check_stops_and_length();
     check_words();
     return test_report();

@@ -1,18 +1,26 @@
 /* Many streams against the batch-1 sampler: for every cell and weight
- * format, each stream's logits are bitwise the sampler's for the same
- * tokens, whichever other streams are fed in the same step (subsets that
- * change every step, more streams than one kernel call takes), and the
- * state can be copied, read and written. */
+ * format, plain and with each norm, each stream's logits are bitwise the
+ * sampler's for the same tokens, whichever other streams are fed in the
+ * same step (subsets that change every step, more streams than one kernel
+ * call takes, streams at different steps of batch norm's running
+ * averages), and the state can be copied, read and written. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "norm_models.h"
 #include "recur.h"
 #include "test.h"
 
 static const char *TEXT = "the quick brown fox jumps over the lazy dog; 푸른 하늘에 구름이 떠있다.";
 
-static recur_model *model(recur_cell cell, int peephole, int hidden, int layers)
+/* Batch norm's rows of running averages: the 12 steps of check_bitwise
+ * reach past them on the streams fed most often. */
+enum { NORM_STEPS = 10 };
+
+static recur_model *model(recur_cell cell, int peephole, int hidden, int layers, recur_norm norm)
 {
+    if (norm != RECUR_NORM_NONE)
+        return norm_model(TEXT, cell, hidden, layers, norm, NORM_STEPS, 11);
     recur_error err = {0};
     recur_vocab *vocab = NULL;
     CHECK(recur_vocab_build(TEXT, strlen(TEXT), RECUR_LEVEL_CHAR, &vocab, &err) == RECUR_OK);
@@ -30,10 +38,10 @@ static recur_model *model(recur_cell cell, int peephole, int hidden, int layers)
 
 /* S streams, each with its own sampler fed the same tokens; at step t
  * stream s is fed when (t + s) % (s % 3 + 1) == 0, so the set changes. */
-static void check_bitwise(recur_cell cell, int peephole, int hidden, recur_sample_weights w, int S)
+static void check_bitwise(recur_cell cell, int peephole, int hidden, recur_sample_weights w, int S, recur_norm norm)
 {
     recur_error err = {0};
-    recur_model *m = model(cell, peephole, hidden, 2);
+    recur_model *m = model(cell, peephole, hidden, 2, norm);
     const int V = recur_model_config(m)->vocab_size;
     recur_streams *st = NULL;
     CHECK(recur_streams_create(m, S, w, &st, &err) == RECUR_OK);
@@ -59,8 +67,9 @@ static void check_bitwise(recur_cell cell, int peephole, int hidden, recur_sampl
             compared++;
         }
     }
-    CHECK_MSG(mismatches == 0 && compared > 0, "%s%s H=%d weights %d S=%d: %d of %d logit vectors differ",
-              recur_cell_name(cell), peephole ? "+peephole" : "", hidden, (int)w, S, mismatches, compared);
+    CHECK_MSG(mismatches == 0 && compared > 0, "%s%s --norm %s H=%d weights %d S=%d: %d of %d logit vectors differ",
+              recur_cell_name(cell), peephole ? "+peephole" : "", recur_norm_name(norm), hidden, (int)w, S, mismatches,
+              compared);
 
     /* a copied slot goes on exactly like its source */
     if (S >= 2) {
@@ -71,7 +80,8 @@ static void check_bitwise(recur_cell cell, int peephole, int hidden, recur_sampl
         CHECK(memcmp(recur_streams_logits(st, 0), recur_streams_logits(st, S - 1), (size_t)V * sizeof(float)) == 0);
         /* get and set state: slot 1 takes slot 0's state */
         size_t n = recur_streams_state_size(st);
-        CHECK(n == (size_t)2 * hidden * (cell == RECUR_CELL_LSTM ? 2 : 1));
+        /* batch norm's state ends with the stream's step */
+        CHECK(n == (size_t)2 * hidden * (cell == RECUR_CELL_LSTM ? 2 : 1) + (norm == RECUR_NORM_BATCH));
         float *state = malloc(n * sizeof *state);
         recur_streams_get_state(st, 0, state);
         recur_streams_set_state(st, 1, state);
@@ -98,7 +108,7 @@ static void check_bitwise(recur_cell cell, int peephole, int hidden, recur_sampl
 static void check_errors(void)
 {
     recur_error err = {0};
-    recur_model *m = model(RECUR_CELL_LSTM, 0, 8, 1);
+    recur_model *m = model(RECUR_CELL_LSTM, 0, 8, 1, RECUR_NORM_NONE);
     recur_streams *st = NULL;
     CHECK(recur_streams_create(m, 0, RECUR_WEIGHTS_F32, &st, &err) == RECUR_E_ARG && st == NULL);
     CHECK(recur_streams_create(m, 3, (recur_sample_weights)9, &st, &err) == RECUR_E_ARG && st == NULL);
@@ -121,14 +131,17 @@ int main(void)
 {
     static const recur_cell cells[] = {RECUR_CELL_LSTM, RECUR_CELL_GRU, RECUR_CELL_RNN_TANH, RECUR_CELL_RNN_RELU};
     static const recur_sample_weights formats[] = {RECUR_WEIGHTS_F32, RECUR_WEIGHTS_F16, RECUR_WEIGHTS_I8};
-    for (int c = 0; c < 4; c++)
-        for (int f = 0; f < 3; f++) {
-            check_bitwise(cells[c], 0, 37, formats[f], 5);
-            check_bitwise(cells[c], 0, 300, formats[f], 4); /* the threaded path */
-        }
+    static const recur_norm norms[] = {RECUR_NORM_NONE, RECUR_NORM_BATCH, RECUR_NORM_LAYER};
+    for (int k = 0; k < 3; k++)
+        for (int c = 0; c < 4; c++)
+            for (int f = 0; f < 3; f++) {
+                check_bitwise(cells[c], 0, 37, formats[f], 5, norms[k]);
+                check_bitwise(cells[c], 0, 300, formats[f], 4, norms[k]); /* the threaded path */
+            }
     for (int f = 0; f < 3; f++) {
-        check_bitwise(RECUR_CELL_LSTM, 1, 37, formats[f], 5);
-        check_bitwise(RECUR_CELL_LSTM, 0, 40, formats[f], 19); /* more than one kernel call's streams */
+        check_bitwise(RECUR_CELL_LSTM, 1, 37, formats[f], 5, RECUR_NORM_NONE);
+        for (int k = 0; k < 3; k++) /* more than one kernel call's streams */
+            check_bitwise(RECUR_CELL_LSTM, 0, 40, formats[f], 19, norms[k]);
     }
     check_errors();
     return test_report();

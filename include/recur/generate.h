@@ -92,7 +92,10 @@ RECUR_API recur_status recur_streams_feed(recur_streams *st, int n, const int *s
  * same tokens. */
 RECUR_API const float *recur_streams_logits(const recur_streams *st, int slot);
 /* The recurrent state of a slot as floats (h of every layer, then c for an
- * LSTM): recur_streams_state_size of them. */
+ * LSTM, then for a batch-norm model the slot's step: tokens fed since its
+ * start, which pick the running averages, saturating at norm_steps):
+ * recur_streams_state_size of them. set_state reads a step that is no
+ * count (negative, NaN) as 0. */
 RECUR_API size_t recur_streams_state_size(const recur_streams *st);
 RECUR_API void recur_streams_get_state(const recur_streams *st, int slot, float *out);
 RECUR_API void recur_streams_set_state(recur_streams *st, int slot, const float *state);

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import recur
-from conftest import run_cli
+from conftest import run_cli, train_cli
 
 
 def log_softmax(z):
@@ -115,6 +115,33 @@ def test_step_state_continues(char_model):
     assert np.allclose(whole, part, atol=1e-5)
     lp = char_model.log_probs(ids)
     assert np.allclose(log_softmax(whole), lp[-1], atol=1e-4)
+
+
+@pytest.fixture(scope="session", params=["batch", "layer"])
+def norm_model_path(request, workdir, char_text):
+    return train_cli(workdir / ("norm-%s.safetensors" % request.param), char_text, "--hidden", 24, "--layers", 2,
+                     "--cell", "gru", "--norm", request.param)
+
+
+@needs_streams
+def test_step_with_norm_equals_log_probs(norm_model_path):
+    # A --norm model steps through nn's normalised cells: the log-probabilities
+    # are the whole-sequence network's, past batch norm's 16 trained steps too,
+    # and a state handed back carries batch norm's step.
+    import recur
+    with recur.Model.load(norm_model_path) as m:
+        ids = m.encode("Nay, answer me: stand, and unfold yourself. Long live the king!")
+        assert len(ids) > 40
+        lp = m.log_probs(ids)
+        state, rows = None, []
+        for k in range(len(ids)):
+            logits, state = m.step(ids[k], state)
+            rows.append(log_softmax(logits))
+        assert np.allclose(np.array(rows), lp, atol=2e-5)
+        whole, _ = m.step(ids)
+        _, part_state = m.step(ids[:25])
+        part, _ = m.step(ids[25:], part_state)
+        assert np.array_equal(whole, part)
 
 
 def test_state_dict_names_and_views(char_model):

@@ -70,8 +70,9 @@ recur_status recur_model_evaluate_watched(const recur_model *m, const int32_t *i
         return st;
     double total = 0.0;
     size_t n = count - 1;
-    /* The sampler has no normalised cells: a --norm model takes the
-     * network's windows at batch 1 as well. */
+    /* A --norm model takes the network's windows at batch 1 as well: batch
+     * norm's step restarts with each window there, as in training, where a
+     * sampler's counts from its start. */
     if (batch == 1 && recur_model_config(m)->norm == RECUR_NORM_NONE)
         st = stepwise_loss(m, ids, count, &total, watch, err);
     else

@@ -63,7 +63,9 @@ void elman_cell(int H, recur_cell cell, const float *g, float *h);
  * range of units). c may be c_prev; tanh_c may be the g gate's slot. */
 void lstm_cell(int n, size_t stride, float *g, const float *w_peep, const float *c_prev, float *c, float *tanh_c,
                float *h);
-void gru_cell(int H, float *gx, const float *gh, const float *b_hn, const float *h_prev, float *ghn,
+/* The GRU's over n units whose gates (r, z, n) lie stride apart in gx and
+ * gh (stride H for a whole stream); see gru.c. */
+void gru_cell(int n, size_t stride, float *gx, const float *gh, const float *b_hn, const float *h_prev, float *ghn,
               float *h);
 
 #endif

@@ -12,23 +12,30 @@
 #include "core/vmath.h"
 #include "nn/cells.h"
 
-/* gx: input-side pre-activations (b_ih and the r, z parts of b_hh included);
- * gh: hidden-side W_hh h (r, z with b_hh; n without); b_hn the n slice of
- * b_hh. Leaves r, z, n in gx and W_hn h + b_hn in ghn. */
-void gru_cell(int H, float *gx, const float *gh, const float *b_hn, const float *h_prev, float *ghn, float *h)
+/* Over n units whose gates (r, z, n) lie stride apart in gx and gh:
+ * gx the input-side pre-activations (b_ih and the r, z parts of b_hh
+ * included), gh the hidden-side W_hh h (r, z with b_hh; n without), b_hn the
+ * n slice of b_hh. Leaves r, z, n in gx and W_hn h + b_hn in ghn, which may
+ * be gh's n slice itself. h may be h_prev. */
+void gru_cell(int n, size_t stride, float *gx, const float *gh, const float *b_hn, const float *h_prev, float *ghn,
+              float *h)
 {
-    float *r = gx, *z = gx + H, *n = gx + 2 * H;
-    for (int j = 0; j < 2 * H; j++)
-        gx[j] += gh[j];
-    recur_vsigmoid(gx, gx, 2 * (size_t)H);
-    for (int j = 0; j < H; j++) {
-        float hn = gh[2 * H + j] + b_hn[j];
-        ghn[j] = hn;
-        n[j] += r[j] * hn;
+    float *r = gx, *z = gx + stride, *c = gx + 2 * stride;
+    const float *hr = gh, *hz = gh + stride, *hc = gh + 2 * stride;
+    for (int j = 0; j < n; j++) {
+        r[j] += hr[j];
+        z[j] += hz[j];
     }
-    recur_vtanh(n, n, (size_t)H);
-    for (int j = 0; j < H; j++)
-        h[j] = (1.0f - z[j]) * n[j] + z[j] * h_prev[j];
+    recur_vsigmoid(r, r, (size_t)n);
+    recur_vsigmoid(z, z, (size_t)n);
+    for (int j = 0; j < n; j++) {
+        float hn = hc[j] + b_hn[j];
+        ghn[j] = hn;
+        c[j] += r[j] * hn;
+    }
+    recur_vtanh(c, c, (size_t)n);
+    for (int j = 0; j < n; j++)
+        h[j] = (1.0f - z[j]) * c[j] + z[j] * h_prev[j];
 }
 
 void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cache, int b0, int b1, int t0, int t1)
@@ -44,7 +51,7 @@ void gru_forward_steps(const rnn_shape *s, const rnn_weights *w, rnn_cache *cach
             /* The r, z slices of b_hh are already in gates (see recurrent.c). */
             float *ghb = gh + (size_t)b * G3;
             size_t o = (size_t)b * H;
-            gru_cell(H, cache->gates + ((size_t)t * B + b) * G3, ghb, w->b_hh + 2 * H, h_prev + o,
+            gru_cell(H, (size_t)H, cache->gates + ((size_t)t * B + b) * G3, ghb, w->b_hh + 2 * H, h_prev + o,
                      cache->aux + t * BH + o, cache->hs + (t + 1) * BH + o);
         }
     }

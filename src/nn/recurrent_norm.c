@@ -165,7 +165,7 @@ static void cell_update(const rnn_shape *s, const rnn_weights *w, const rnn_norm
     const int B = s->B, H = s->H, GH = rnn_gate_count(s->cell) * H;
     if (s->cell == RECUR_CELL_GRU) {
         for (int b = 0; b < B; b++)
-            gru_cell(H, g + (size_t)b * GH, hh + (size_t)b * GH, w->b_hh + 2 * H, h_prev + (size_t)b * H,
+            gru_cell(H, (size_t)H, g + (size_t)b * GH, hh + (size_t)b * GH, w->b_hh + 2 * H, h_prev + (size_t)b * H,
                      aux + (size_t)b * H, h + (size_t)b * H);
         return;
     }
@@ -303,20 +303,26 @@ void rnn_norm_backward(const rnn_shape *s, const rnn_weights *w, const rnn_norm 
 size_t rnn_norm_step_work(const rnn_shape *s)
 {
     const size_t B = (size_t)s->B, GH = (size_t)rnn_gate_count(s->cell) * (size_t)s->H;
-    /* the hidden side, the new cell, and rstd / statistics */
-    return B * GH + B * (size_t)s->H + 2 * max_size(B, GH);
+    /* the hidden side, then rnn_norm_step_cells' work */
+    return B * GH + rnn_norm_step_cells_work(s);
 }
 
-void rnn_norm_step(const rnn_shape *s, const rnn_weights *w, const rnn_norm *nm, int t, float *pre, float *work,
-                   float *h, float *c)
+size_t rnn_norm_step_cells_work(const rnn_shape *s)
 {
-    const int B = s->B, H = s->H, GH = rnn_gate_count(s->cell) * H;
-    float *hh = work, *c_new = hh + (size_t)B * GH, *stats = c_new + (size_t)B * H;
+    const size_t B = (size_t)s->B, GH = (size_t)rnn_gate_count(s->cell) * (size_t)s->H;
+    /* the new cell, and rstd / statistics */
+    return B * (size_t)s->H + 2 * max_size(B, GH);
+}
+
+void rnn_norm_step_cells(const rnn_shape *s, const rnn_weights *w, const rnn_norm *nm, int t, float *pre, float *hh,
+                         float *work, float *h, float *c)
+{
+    const int B = s->B, H = s->H;
+    float *c_new = work, *stats = c_new + (size_t)B * H;
     rnn_norm at = *nm;
     at.t0 = t;
     norm_step(s, &at, SITE_IH, 0, 1, pre, NULL, NULL, stats);
     add_biases(s, w, pre, (size_t)B);
-    recur_sgemm(0, 1, B, GH, H, 1.0f, h, H, w->w_hh, H, 0.0f, hh, GH);
     norm_step(s, &at, SITE_HH, 0, 1, hh, NULL, NULL, stats);
     int lstm = s->cell == RECUR_CELL_LSTM;
     /* aux: the GRU keeps W_hn h there, the LSTM tanh(c); neither is needed
@@ -324,4 +330,13 @@ void rnn_norm_step(const rnn_shape *s, const rnn_weights *w, const rnn_norm *nm,
     cell_update(s, w, &at, 0, 1, pre, hh, h, c, c_new, hh, NULL, NULL, stats, lstm ? hh : c_new, h);
     if (lstm)
         memcpy(c, c_new, (size_t)B * H * sizeof *c);
+}
+
+void rnn_norm_step(const rnn_shape *s, const rnn_weights *w, const rnn_norm *nm, int t, float *pre, float *work,
+                   float *h, float *c)
+{
+    const int B = s->B, H = s->H, GH = rnn_gate_count(s->cell) * H;
+    float *hh = work;
+    recur_sgemm(0, 1, B, GH, H, 1.0f, h, H, w->w_hh, H, 0.0f, hh, GH);
+    rnn_norm_step_cells(s, w, nm, t, pre, hh, hh + (size_t)B * GH, h, c);
 }

@@ -88,4 +88,12 @@ size_t rnn_norm_step_work(const rnn_shape *s);
 void rnn_norm_step(const rnn_shape *s, const rnn_weights *w, const rnn_norm *nm, int t, float *pre, float *work,
                    float *h, float *c);
 
+/* The same once the hidden side is projected too, for a caller with its own
+ * products (the sampler's packed rows): hh holds h W_hh^T without the
+ * biases (G*H per stream) and is scratch like pre; work has
+ * rnn_norm_step_cells_work(s) floats. */
+size_t rnn_norm_step_cells_work(const rnn_shape *s);
+void rnn_norm_step_cells(const rnn_shape *s, const rnn_weights *w, const rnn_norm *nm, int t, float *pre, float *hh,
+                         float *work, float *h, float *c);
+
 #endif

@@ -25,6 +25,44 @@ static void layer_row(const packed_model *p, const packed_layer *pl, const rnn_w
     memcpy(row + pl->in, w->w_hh + src * p->H, (size_t)p->H * sizeof *row);
 }
 
+/* n floats of src at *at, which moves on; NULL stays NULL. */
+static float *keep(float **at, const float *src, size_t n)
+{
+    if (!src)
+        return NULL;
+    float *dst = *at;
+    memcpy(dst, src, n * sizeof *dst);
+    *at += n;
+    return dst;
+}
+
+/* A normalised layer's own copy of its biases and norm parameters (the
+ * streams keep what the model held when they were made, as for the weights). */
+static recur_status keep_norm(packed_layer *pl, const recur_model *m, int l, int G, int H, recur_error *err)
+{
+    const rnn_weights w = model_layer_weights(m, l, m->params);
+    rnn_norm nm = model_layer_norm(m, l, m->params, 1);
+    const size_t GH = (size_t)G * H, S = (size_t)nm.steps;
+    const size_t n = 4 * GH + 2 * (size_t)H + 2 * S * (2 * GH + H);
+    if (!(pl->norm_block = malloc(n * sizeof *pl->norm_block)))
+        return recur_fail_nomem(err, "the sampler's weights");
+    float *at = pl->norm_block;
+    pl->fw = (rnn_weights){NULL, NULL, keep(&at, w.b_ih, GH), keep(&at, w.b_hh, GH), NULL};
+    nm.gain_ih = keep(&at, nm.gain_ih, GH);
+    nm.gain_hh = keep(&at, nm.gain_hh, GH);
+    nm.gain_c = keep(&at, nm.gain_c, (size_t)H);
+    nm.bias_c = keep(&at, nm.bias_c, (size_t)H);
+    /* batch norm's running averages (written through nowhere: fixed) */
+    nm.mean_ih = keep(&at, nm.mean_ih, S * GH);
+    nm.var_ih = keep(&at, nm.var_ih, S * GH);
+    nm.mean_hh = keep(&at, nm.mean_hh, S * GH);
+    nm.var_hh = keep(&at, nm.var_hh, S * GH);
+    nm.mean_c = keep(&at, nm.mean_c, S * (size_t)H);
+    nm.var_c = keep(&at, nm.var_c, S * (size_t)H);
+    pl->norm = nm;
+    return RECUR_OK;
+}
+
 static recur_status pack_layer(packed_model *p, int l, recur_sample_weights format, recur_error *err)
 {
     const recur_model *m = p->m;
@@ -33,6 +71,11 @@ static recur_status pack_layer(packed_model *p, int l, recur_sample_weights form
     rnn_weights w = model_layer_weights(m, l, m->params);
     const int I = m->layers[l].in;
     pl->in = l == 0 ? 0 : I;
+    if (p->norm != RECUR_NORM_NONE) {
+        recur_status st = keep_norm(pl, m, l, G, H, err);
+        if (st)
+            return st;
+    }
     pl->width = pl->in + H;
     const size_t nrows = p->int_dot ? (size_t)H * G : (size_t)Hp * G;
     float *rows = calloc(nrows * pl->width, sizeof *rows);
@@ -66,13 +109,15 @@ static recur_status pack_layer(packed_model *p, int l, recur_sample_weights form
             memcpy(pl->peep + (size_t)k * Hp, m->params + m->layers[l].w_peep + (size_t)k * H,
                    (size_t)H * sizeof *pl->peep);
     if (l == 0) {
-        /* The table takes the input side and the biases. */
+        /* The table takes the input side and the biases (a norm's input
+         * side goes in raw: the biases come after the norm). */
+        const int raw = p->norm != RECUR_NORM_NONE;
         for (int v = 0; v < p->V; v++) {
             const float *x = m->params + m->enc_w + (size_t)v * E;
             for (int g = 0; g < G; g++)
                 for (int j = 0; j < H; j++) {
                     size_t src = (size_t)g * H + j, at = (size_t)g * Hp + j;
-                    p->table[(size_t)v * G * Hp + at] = rows_dot_f32(w.w_ih + src * I, x, I) + pl->bias[at];
+                    p->table[(size_t)v * G * Hp + at] = rows_dot_f32(w.w_ih + src * I, x, I) + (raw ? 0.0f : pl->bias[at]);
                 }
         }
     }
@@ -115,11 +160,6 @@ recur_status packed_model_init(packed_model *p, const recur_model *m, recur_samp
         return recur_fail(err, RECUR_E_ARG, "this is a %s%s model, not a language model: it cannot generate text",
                           m->cfg.bidirectional ? "bidirectional " : "", recur_task_name(m->cfg.task));
     const recur_config *c = &m->cfg;
-    /* The packed rows sum the input and hidden sides in one dot product,
-     * which a normalised cell must keep apart. */
-    if (c->norm != RECUR_NORM_NONE)
-        return recur_fail(err, RECUR_E_ARG, "generating from a --norm %s model is not supported yet (the sampler "
-                          "has no normalised cells); recur eval scores it", recur_norm_name(c->norm));
     p->m = m;
     p->cell = c->cell;
     p->G = rnn_gate_count(c->cell);
@@ -133,6 +173,8 @@ recur_status packed_model_init(packed_model *p, const recur_model *m, recur_samp
     p->Hp = p->groups * p->unit_group;
     p->Vp = (p->V + PANEL_LANES - 1) / PANEL_LANES * PANEL_LANES;
     p->int_dot = weights == RECUR_WEIGHTS_I8 && rows_int_available();
+    p->norm = c->norm;
+    p->split = c->cell == RECUR_CELL_GRU || c->norm != RECUR_NORM_NONE;
     p->dec_b = m->params + m->dec_b;
     p->layers = calloc((size_t)p->L, sizeof *p->layers);
     p->table = calloc((size_t)p->V * p->G * p->Hp, sizeof *p->table);
@@ -150,6 +192,28 @@ recur_status packed_model_init(packed_model *p, const recur_model *m, recur_samp
     return RECUR_OK;
 }
 
+size_t packed_norm_scratch(const packed_model *p)
+{
+    const rnn_shape one = {.T = 1, .B = 1, .H = p->H, .cell = p->cell};
+    return 2 * (size_t)p->G * p->H + rnn_norm_step_cells_work(&one);
+}
+
+void packed_norm_cell(const packed_model *p, int l, const float *x_side, const float *h_side, int step,
+                      float *scratch, float *h, float *c)
+{
+    const int G = p->G, H = p->H;
+    const size_t Hp = (size_t)p->Hp;
+    const packed_layer *pl = &p->layers[l];
+    const rnn_shape one = {.T = 1, .B = 1, .I = pl->in, .H = H, .cell = p->cell};
+    /* nn's cells take a stream's G*H pre-activations contiguous */
+    float *pre = scratch, *hh = pre + (size_t)G * H;
+    for (int g = 0; g < G; g++) {
+        memcpy(pre + (size_t)g * H, x_side + g * Hp, (size_t)H * sizeof *pre);
+        memcpy(hh + (size_t)g * H, h_side + g * Hp, (size_t)H * sizeof *hh);
+    }
+    rnn_norm_step_cells(&one, &pl->fw, &pl->norm, step, pre, hh, hh + (size_t)G * H, h, c);
+}
+
 void packed_model_free(packed_model *p)
 {
     for (int l = 0; p->layers && l < p->L; l++) {
@@ -158,6 +222,7 @@ void packed_model_free(packed_model *p)
         free(p->layers[l].bias);
         free(p->layers[l].b_hn);
         free(p->layers[l].peep);
+        free(p->layers[l].norm_block);
     }
     free(p->layers);
     free(p->table);

@@ -10,12 +10,18 @@
  * (panels.h), and the cell nonlinearities work element by element over
  * the same unit ranges, so a stream's logits are bitwise the same
  * whichever streams are fed with it, and the same as the batch-1
- * sampler's (which is this code with one stream). */
+ * sampler's (which is this code with one stream).
+ *
+ * A normalised model (--norm) takes a second pass a layer: its norms take
+ * statistics over a stream's whole layer, so once every thread's products
+ * are in, each stream's cell runs on one thread (nn's normalised cell,
+ * packed_norm_cell), with batch norm's running averages of the stream's own
+ * step. The products are the same kernels with the sides kept apart. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
-#include "core/vmath.h"
 #include "nn/cells.h"
 #include "recur/generate.h"
 #include "sample/packed.h"
@@ -44,6 +50,9 @@ struct recur_streams {
     float *pre;            /* [cap][2][G][Hp]: a step's gate pre-activations by gate (the GRU's
                               hidden-side products in the second half) */
     unsigned char *mark;   /* [cap]: feed's check that slots are distinct */
+    int *step;             /* [cap]: tokens fed since the slot's start (batch norm's running-average row) */
+    float *norm_scratch;   /* a normalised model: [max_threads][packed_norm_scratch] */
+    size_t norm_scratch_size;
     int max_threads;
     uint8_t *qbuf;         /* int_dot: [max_threads][CHUNK][2H] quantised inputs */
 };
@@ -82,9 +91,15 @@ recur_status recur_streams_create(const recur_model *m, int capacity, recur_samp
     st->pre_size = (size_t)2 * p->G * p->Hp;
     st->pre = calloc(C * st->pre_size, sizeof *st->pre);
     st->mark = calloc(C, 1);
+    st->step = calloc(C, sizeof *st->step);
     if (p->int_dot)
         st->qbuf = malloc((size_t)st->max_threads * CHUNK * 2 * p->H);
-    if (!st->h || !st->cur || !st->c || !st->logits || !st->pre || !st->mark || (p->int_dot && !st->qbuf)) {
+    if (p->norm != RECUR_NORM_NONE) {
+        st->norm_scratch_size = packed_norm_scratch(p);
+        st->norm_scratch = malloc((size_t)st->max_threads * st->norm_scratch_size * sizeof *st->norm_scratch);
+    }
+    if (!st->h || !st->cur || !st->c || !st->logits || !st->pre || !st->mark || !st->step ||
+        (p->int_dot && !st->qbuf) || (p->norm != RECUR_NORM_NONE && !st->norm_scratch)) {
         recur_streams_free(st);
         return recur_fail_nomem(err, "the streams");
     }
@@ -103,7 +118,9 @@ void recur_streams_free(recur_streams *st)
     free(st->logits);
     free(st->pre);
     free(st->mark);
+    free(st->step);
     free(st->qbuf);
+    free(st->norm_scratch);
     free(st);
 }
 
@@ -122,25 +139,49 @@ void recur_streams_reset(recur_streams *st, int slot)
     memset(st->c + (size_t)slot * st->LH, 0, st->LH * sizeof(float));
     memset(st->logits + (size_t)slot * st->pm.Vp, 0, (size_t)st->pm.Vp * sizeof(float));
     st->cur[slot] = 0;
+    st->step[slot] = 0;
 }
+
+/* A batch-norm model's state ends with the slot's step, as a float: the
+ * running averages it selects are part of where the stream stands. Steps
+ * at or beyond the last row of the averages all select that row, so the
+ * count saturates there and stays exact in a float. */
+static int state_has_step(const recur_streams *st) { return st->pm.norm == RECUR_NORM_BATCH; }
+
+static int step_limit(const recur_streams *st) { return recur_model_config(st->pm.m)->norm_steps; }
 
 size_t recur_streams_state_size(const recur_streams *st)
 {
-    return st->LH * (st->pm.cell == RECUR_CELL_LSTM ? 2 : 1);
+    return st->LH * (st->pm.cell == RECUR_CELL_LSTM ? 2 : 1) + (size_t)state_has_step(st);
 }
 
 void recur_streams_get_state(const recur_streams *st, int slot, float *out)
 {
     memcpy(out, h_of(st, slot, st->cur[slot]), st->LH * sizeof *out);
-    if (st->pm.cell == RECUR_CELL_LSTM)
-        memcpy(out + st->LH, st->c + (size_t)slot * st->LH, st->LH * sizeof *out);
+    size_t at = st->LH;
+    if (st->pm.cell == RECUR_CELL_LSTM) {
+        memcpy(out + at, st->c + (size_t)slot * st->LH, st->LH * sizeof *out);
+        at += st->LH;
+    }
+    if (state_has_step(st)) {
+        int limit = step_limit(st);
+        out[at] = (float)(st->step[slot] < limit ? st->step[slot] : limit);
+    }
 }
 
 void recur_streams_set_state(recur_streams *st, int slot, const float *state)
 {
     memcpy(h_of(st, slot, st->cur[slot]), state, st->LH * sizeof *state);
-    if (st->pm.cell == RECUR_CELL_LSTM)
-        memcpy(st->c + (size_t)slot * st->LH, state + st->LH, st->LH * sizeof *state);
+    size_t at = st->LH;
+    if (st->pm.cell == RECUR_CELL_LSTM) {
+        memcpy(st->c + (size_t)slot * st->LH, state + at, st->LH * sizeof *state);
+        at += st->LH;
+    }
+    if (state_has_step(st)) {
+        /* anything but a count (negative, NaN) starts over at step 0 */
+        float v = state[at], limit = (float)step_limit(st);
+        st->step[slot] = v >= 1.0f ? (int)(v < limit ? v : limit) : 0;
+    }
 }
 
 void recur_streams_copy(recur_streams *st, int from, int to)
@@ -152,6 +193,7 @@ void recur_streams_copy(recur_streams *st, int from, int to)
     memcpy(st->logits + (size_t)to * st->pm.Vp, st->logits + (size_t)from * st->pm.Vp,
            (size_t)st->pm.Vp * sizeof(float));
     st->cur[to] = st->cur[from];
+    st->step[to] = st->step[from];
 }
 
 const float *recur_streams_logits(const recur_streams *st, int slot)
@@ -172,63 +214,41 @@ static void share(int n, int *lo, int *hi)
 }
 
 /* The cell of one stream over units [j0, j1), from its pre-activations
- * (gates Hp apart; the GRU's W_hn h + b_hn in the second half) with the
- * vector nonlinearities. */
+ * (gates Hp apart; the GRU's hidden side in the second half): nn's cells
+ * over a range of units. */
 static void cell_units(const packed_model *p, const packed_layer *pl, float *pre, const float *h_prev, float *h_new,
                        float *c, int j0, int j1)
 {
-    const int Hp = p->Hp;
-    const size_t n = (size_t)(j1 - j0);
-    float *a0 = pre + j0, *a1 = a0 + Hp, *a2 = a1 + Hp;
-    float *hj = h_new + j0, *cj = c + j0;
-    const float *hp = h_prev + j0;
+    const size_t Hp = (size_t)p->Hp;
+    const int n = j1 - j0;
+    float *a0 = pre + j0;
     switch (p->cell) {
     case RECUR_CELL_LSTM:
         /* gates i, f, g, o in a0..a3, Hp apart; tanh(c) goes where g was */
-        lstm_cell((int)n, (size_t)Hp, a0, pl->peep ? pl->peep + j0 : NULL, cj, cj, a2, hj);
+        lstm_cell(n, Hp, a0, pl->peep ? pl->peep + j0 : NULL, c + j0, c + j0, a0 + 2 * Hp, h_new + j0);
         break;
     case RECUR_CELL_GRU: {
-        /* r, z, and the candidate's input side in a0..a2 */
-        const float *hnj = pre + (size_t)(p->G + 2) * Hp + j0;
-        recur_vsigmoid(a0, a0, n);
-        recur_vsigmoid(a1, a1, n);
-        for (size_t k = 0; k < n; k++)
-            a2[k] += a0[k] * hnj[k];
-        recur_vtanh(a2, a2, n);
-        for (size_t k = 0; k < n; k++)
-            hj[k] = (1.0f - a1[k]) * a2[k] + a1[k] * hp[k];
+        /* r, z and the candidate's input side in a0..a2; W_hn h + b_hn
+         * lands back in the hidden side's candidate slot */
+        float *hs = pre + (size_t)p->G * Hp + j0;
+        gru_cell(n, Hp, a0, hs, pl->b_hn + j0, h_prev + j0, hs + 2 * Hp, h_new + j0);
         break;
     }
-    case RECUR_CELL_RNN_RELU:
-        for (size_t k = 0; k < n; k++)
-            hj[k] = a0[k] > 0.0f ? a0[k] : 0.0f;
-        break;
     default:
-        recur_vtanh(hj, a0, n);
+        elman_cell(n, p->cell, a0, h_new + j0);
         break;
     }
 }
 
-/* A stream's pre-activations of units [j0, j1) from the products: base
- * (the table's row or the biases) + input side + hidden side; the GRU's
- * candidate keeps its hidden side apart, with b_hn. */
-static void combine(const packed_model *p, const packed_layer *pl, const float *base, float *pre, int j0, int j1)
+/* A stream's input-side pre-activations of units [j0, j1): base (the
+ * table's row or the biases) + the products (the input and hidden sides
+ * together, but the GRU's hidden side stays apart for its cell). */
+static void combine(const packed_model *p, const float *base, float *pre, int j0, int j1)
 {
-    const size_t Hp = (size_t)p->Hp, half = (size_t)p->G * Hp;
-    if (p->cell != RECUR_CELL_GRU) {
-        for (int g = 0; g < p->G; g++)
-            for (int j = j0; j < j1; j++)
-                pre[g * Hp + j] = base[g * Hp + j] + pre[g * Hp + j];
-        return;
-    }
-    float *hs = pre + half;
-    for (int g = 0; g < 2; g++)
+    const size_t Hp = (size_t)p->Hp;
+    for (int g = 0; g < p->G; g++)
         for (int j = j0; j < j1; j++)
-            pre[g * Hp + j] = base[g * Hp + j] + pre[g * Hp + j] + hs[g * Hp + j];
-    for (int j = j0; j < j1; j++) {
-        pre[2 * Hp + j] = base[2 * Hp + j] + pre[2 * Hp + j];
-        hs[2 * Hp + j] += pl->b_hn[j];
-    }
+            pre[g * Hp + j] = base[g * Hp + j] + pre[g * Hp + j];
 }
 
 /* The products of units [j0, j1) of layer l from int8 rows with quantised
@@ -240,7 +260,7 @@ static void int_products(recur_streams *st, int l, int k, const int *slots, int 
     const packed_layer *pl = &p->layers[l];
     const int G = p->G, H = p->H;
     const size_t Hp = (size_t)p->Hp;
-    const int gru = p->cell == RECUR_CELL_GRU;
+    const int split = p->split;
     rows_qvec qx[CHUNK], qh[CHUNK];
     for (int s = 0; s < k; s++) {
         int slot = slots[s];
@@ -259,7 +279,7 @@ static void int_products(recur_streams *st, int l, int k, const int *slots, int 
             float *pre = st->pre + (size_t)slots[s] * st->pre_size;
             for (int g = 0; g < G; g++) {
                 float xv = pl->in ? xs[s * G + g] : 0.0f, hv = hs[s * G + g];
-                if (gru) {
+                if (split) {
                     pre[g * Hp + j] = xv;
                     pre[(G + g) * Hp + j] = hv;
                 } else
@@ -271,7 +291,7 @@ static void int_products(recur_streams *st, int l, int k, const int *slots, int 
 
 /* Groups [q0, q1) of layer l (units [j0, j1)) for k <= PANEL_CHUNK fed
  * streams: their gate products (each group's weights loaded once for all
- * k), pre-activations, then each stream's cell. */
+ * k), then, without a norm, their pre-activations and each stream's cell. */
 static void layer_chunk(recur_streams *st, int l, int k, const int *slots, const int32_t *ids, int q0, int q1,
                         uint8_t *qbuf)
 {
@@ -281,7 +301,6 @@ static void layer_chunk(recur_streams *st, int l, int k, const int *slots, const
     const int j0 = q0 * p->unit_group, j1 = q1 * p->unit_group < H ? q1 * p->unit_group : H;
     if (j0 >= j1)
         return;
-    const int gru = p->cell == RECUR_CELL_GRU;
     if (p->int_dot) {
         for (int c0 = 0; c0 < k; c0 += CHUNK)
             int_products(st, l, k - c0 < CHUNK ? k - c0 : CHUNK, slots + c0, j0, j1, qbuf);
@@ -295,20 +314,35 @@ static void layer_chunk(recur_streams *st, int l, int k, const int *slots, const
             out[s] = st->pre + (size_t)slot * st->pre_size;
             out_h[s] = out[s] + (size_t)p->G * p->Hp;
         }
-        /* x then h in one sum, but the GRU's sides apart (its candidate
-         * needs them so) */
+        /* x then h in one sum, but apart for the GRU (its candidate needs
+         * them so) and for a norm */
         panel_out where = packed_layer_out(p);
-        panel_products(&pl->pw, q0, q1, k, xp, pl->in, hp, H, gru, out, out_h, &where);
+        panel_products(&pl->pw, q0, q1, k, xp, pl->in, hp, H, p->split, out, out_h, &where);
     }
+    if (p->norm != RECUR_NORM_NONE)
+        return; /* the cells wait for the whole layer's products (norm_cells) */
     for (int s = 0; s < k; s++) {
         int slot = slots[s];
         float *pre = st->pre + (size_t)slot * st->pre_size;
         const float *base = l == 0 ? p->table + (size_t)ids[s] * p->G * p->Hp : pl->bias;
-        combine(p, pl, base, pre, j0, j1);
+        combine(p, base, pre, j0, j1);
         size_t o = (size_t)l * H;
         cell_units(p, pl, pre, h_of(st, slot, st->cur[slot]) + o, h_of(st, slot, st->cur[slot] ^ 1) + o,
                    st->c + (size_t)slot * st->LH + o, j0, j1);
     }
+}
+
+/* A normalised layer l's cell for fed stream k, once every product of the
+ * layer is in: the norms take statistics over a stream's whole layer. */
+static void norm_cell(recur_streams *st, int l, int slot, int32_t id, float *scratch)
+{
+    const packed_model *p = &st->pm;
+    const size_t o = (size_t)l * p->H, GHp = (size_t)p->G * p->Hp;
+    const float *pre = st->pre + (size_t)slot * st->pre_size;
+    const float *x_side = l == 0 ? p->table + (size_t)id * GHp : pre;
+    float *h = h_of(st, slot, st->cur[slot] ^ 1) + o;
+    memcpy(h, h_of(st, slot, st->cur[slot]) + o, (size_t)p->H * sizeof *h);
+    packed_norm_cell(p, l, x_side, pre + GHp, st->step[slot], scratch, h, st->c + (size_t)slot * st->LH + o);
 }
 
 /* Decoder groups [q0, q1) (rows 16 q0 .. 16 q1) for k <= PANEL_CHUNK fed
@@ -383,6 +417,12 @@ recur_status recur_streams_feed(recur_streams *st, int n, const int *slots, cons
 #else
         uint8_t *qbuf = st->qbuf;
 #endif
+#ifdef RECUR_HAVE_OPENMP
+        float *scratch = st->norm_scratch ? st->norm_scratch + (size_t)omp_get_thread_num() * st->norm_scratch_size
+                                          : NULL;
+#else
+        float *scratch = st->norm_scratch;
+#endif
         for (int l = 0; l < p->L; l++) {
             if (p->int_dot) {
                 int q0, q1;
@@ -396,12 +436,20 @@ recur_status recur_streams_feed(recur_streams *st, int n, const int *slots, cons
                     layer_units(st, l, n, slots, ids, t * TASK_GROUPS, q1, qbuf);
                 }
             }
+            if (p->norm != RECUR_NORM_NONE) {
+                /* a stream at a time: one more barrier a layer */
+#pragma omp for schedule(static)
+                for (int k = 0; k < n; k++)
+                    norm_cell(st, l, slots[k], ids[k], scratch);
+            }
         }
 #pragma omp for schedule(dynamic, 1)
         for (int q = 0; q < dec_groups; q++)
             decode_rows(st, n, slots, q, q + 1);
     }
-    for (int k = 0; k < n; k++)
+    for (int k = 0; k < n; k++) {
         st->cur[slots[k]] ^= 1;
+        st->step[slots[k]] += st->step[slots[k]] < INT_MAX;
+    }
     return RECUR_OK;
 }

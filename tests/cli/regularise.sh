@@ -4,7 +4,9 @@
 # without a blank token (a character vocabulary) is refused with the reason;
 # --norm batch|layer trains, resumes, evaluates at batch 1 and batched,
 # shows in recur info, measures in gradflow and trains a bidirectional
-# tagger; generating from a --norm model is refused with the reason.
+# tagger; recur sample generates from a --norm model in every weight format
+# and mode, --count's samples equal single runs (streams stepped together
+# against batch 1, past batch norm's 16 trained steps), reproducibly.
 set -uo pipefail
 RECUR=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 DIR=$(mktemp -d)
@@ -55,8 +57,30 @@ for norm in batch layer; do
     check "--norm $norm evaluates at batch 1 ($one) and batched ($many) alike" \
         "python3 -c 'import sys; sys.exit(0 if abs($one - $many) < 0.01 else 1)'"
     check "recur info shows --norm $norm" "\"$RECUR\" info --model n-$norm.safetensors | grep -q '^norm *$norm'"
-    "$RECUR" sample --model n-$norm.safetensors --length 10 > /dev/null 2> s.err
-    check "sampling a --norm $norm model is refused: $(head -1 s.err)" "grep -q 'not supported yet' s.err"
+    "$RECUR" sample --model n-$norm.safetensors --length 60 --seed 4 --count 2 --prime "The " > many.txt
+    for k in 0 1; do
+        "$RECUR" sample --model n-$norm.safetensors --length 60 --seed $((4 + k)) --prime "The " > one$k.txt
+    done
+    python3 - many.txt <<'PY' > split.txt
+import re, sys
+parts = re.split(r"(?:^|\n)--- sample (\d) of 2 \(seed (\d+)\) ---\n", open(sys.argv[1], encoding="utf-8").read())
+for k in range(2):
+    open("part%d.txt" % k, "w", encoding="utf-8").write(parts[3 + 3 * k])
+print(len(parts))
+PY
+    check "--norm $norm: recur sample --count 2 gives the single runs with seeds 4 and 5" \
+        "cmp -s part0.txt one0.txt && cmp -s part1.txt one1.txt && ! cmp -s one0.txt one1.txt"
+    # the prime, then the sample, then the line's end
+    chars() { python3 -c 'import sys; print(len(open(sys.argv[1], encoding="utf-8").read()) - 1)' "$1"; }
+    check "--norm $norm: the prime and 60 characters sampled ($(chars one0.txt))" "[ \$(chars one0.txt) -eq 64 ]"
+    for w in f16 i8; do
+        "$RECUR" sample --model n-$norm.safetensors --length 60 --seed 4 --weights $w > w1.txt 2> s.err
+        "$RECUR" sample --model n-$norm.safetensors --length 60 --seed 4 --weights $w > w2.txt
+        check "--norm $norm --weights $w samples 60 characters, the same twice" "[ \$(chars w1.txt) -eq 60 ] && cmp -s w1.txt w2.txt"
+    done
+    "$RECUR" sample --model n-$norm.safetensors --length 30 --mode beam --beam 3 > b1.txt 2> s.err
+    "$RECUR" sample --model n-$norm.safetensors --length 30 --mode beam --beam 3 > b2.txt
+    check "--norm $norm --mode beam gives one text, the same twice" "[ -s b1.txt ] && cmp -s b1.txt b2.txt"
     "$RECUR" gradflow --data text.txt --model n-$norm.safetensors --lag 8 --positions 4 --csv g.csv > /dev/null 2>&1
     check "gradflow measures a --norm $norm model" "grep -q '^n-$norm.safetensors,lstm,checkpoint,1,8,' g.csv"
 done
