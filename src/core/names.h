@@ -18,4 +18,23 @@ recur_status recur_names_parse(const char *const *names, int count, const char *
 
 #define RECUR_NAMES_COUNT(names) ((int)(sizeof(names) / sizeof((names)[0])))
 
+/* Defines the pair `const char *name_fn(type)` and `recur_status
+ * parse_fn(const char *, type *, recur_error *)` over the names given, in
+ * the enum's order; `what` names the value in parse_fn's message. */
+#define RECUR_ENUM_NAMES(type, name_fn, parse_fn, what, ...)                                              \
+    static const char *const name_fn##_table[] = {__VA_ARGS__};                                            \
+    const char *name_fn(type value)                                                                        \
+    {                                                                                                      \
+        return recur_names_get(name_fn##_table, RECUR_NAMES_COUNT(name_fn##_table), (int)value);           \
+    }                                                                                                      \
+    recur_status parse_fn(const char *name, type *out, recur_error *err)                                   \
+    {                                                                                                      \
+        int v;                                                                                             \
+        recur_status st = recur_names_parse(name_fn##_table, RECUR_NAMES_COUNT(name_fn##_table), what, name, \
+                                            &v, err);                                                      \
+        if (!st)                                                                                           \
+            *out = (type)v;                                                                                \
+        return st;                                                                                         \
+    }
+
 #endif

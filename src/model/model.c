@@ -195,21 +195,7 @@ const char *recur_task_name(recur_task task)
     return "?";
 }
 
-static const char *const pool_names[] = {"mean", "last"};
-
-const char *recur_pool_name(recur_pool pool)
-{
-    return recur_names_get(pool_names, RECUR_NAMES_COUNT(pool_names), (int)pool);
-}
-
-recur_status recur_pool_parse(const char *name, recur_pool *pool, recur_error *err)
-{
-    int v;
-    recur_status st = recur_names_parse(pool_names, RECUR_NAMES_COUNT(pool_names), "pool", name, &v, err);
-    if (!st)
-        *pool = (recur_pool)v;
-    return st;
-}
+RECUR_ENUM_NAMES(recur_pool, recur_pool_name, recur_pool_parse, "pool", "mean", "last")
 
 recur_status recur_task_parse(const char *name, recur_task *task, recur_error *err)
 {

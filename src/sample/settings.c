@@ -79,18 +79,4 @@ recur_status recur_sample_mode_parse(const char *name, recur_sample_mode *mode, 
                       name ? name : "(none)");
 }
 
-static const char *const weights_names[] = {"f32", "f16", "i8"};
-
-const char *recur_sample_weights_name(recur_sample_weights weights)
-{
-    return recur_names_get(weights_names, RECUR_NAMES_COUNT(weights_names), (int)weights);
-}
-
-recur_status recur_sample_weights_parse(const char *name, recur_sample_weights *weights, recur_error *err)
-{
-    int v;
-    recur_status st = recur_names_parse(weights_names, RECUR_NAMES_COUNT(weights_names), "weights", name, &v, err);
-    if (!st)
-        *weights = (recur_sample_weights)v;
-    return st;
-}
+RECUR_ENUM_NAMES(recur_sample_weights, recur_sample_weights_name, recur_sample_weights_parse, "weights", "f32", "f16", "i8")

@@ -214,18 +214,4 @@ void recur_tagged_free(recur_tagged_corpus *c)
 int recur_tagged_sentences(const recur_tagged_corpus *c) { return c->n_sent; }
 size_t recur_tagged_tokens(const recur_tagged_corpus *c) { return c->n_tokens; }
 
-static const char *const tagset_names[] = {"full", "universal"};
-
-const char *recur_tagset_name(recur_tagset tagset)
-{
-    return recur_names_get(tagset_names, RECUR_NAMES_COUNT(tagset_names), (int)tagset);
-}
-
-recur_status recur_tagset_parse(const char *name, recur_tagset *tagset, recur_error *err)
-{
-    int v;
-    recur_status st = recur_names_parse(tagset_names, RECUR_NAMES_COUNT(tagset_names), "tagset", name, &v, err);
-    if (!st)
-        *tagset = (recur_tagset)v;
-    return st;
-}
+RECUR_ENUM_NAMES(recur_tagset, recur_tagset_name, recur_tagset_parse, "tagset", "full", "universal")

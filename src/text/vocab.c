@@ -261,34 +261,5 @@ recur_status recur_vocab_encode(const recur_vocab *v, const char *text, size_t l
     return recur_vocab_encode_with(v, text, len, RECUR_UNKNOWN_ERROR, ids, count, NULL, err);
 }
 
-static const char *const unknown_names[] = {"error", "skip"};
-static const char *const level_names[] = {"char", "word"};
-
-const char *recur_unknown_name(recur_unknown unknown)
-{
-    return recur_names_get(unknown_names, RECUR_NAMES_COUNT(unknown_names), (int)unknown);
-}
-
-recur_status recur_unknown_parse(const char *name, recur_unknown *out, recur_error *err)
-{
-    int v;
-    recur_status st = recur_names_parse(unknown_names, RECUR_NAMES_COUNT(unknown_names), "unknown-token policy", name,
-                                        &v, err);
-    if (!st)
-        *out = (recur_unknown)v;
-    return st;
-}
-
-const char *recur_level_name(recur_level level)
-{
-    return recur_names_get(level_names, RECUR_NAMES_COUNT(level_names), (int)level);
-}
-
-recur_status recur_level_parse(const char *name, recur_level *out, recur_error *err)
-{
-    int v;
-    recur_status st = recur_names_parse(level_names, RECUR_NAMES_COUNT(level_names), "level", name, &v, err);
-    if (!st)
-        *out = (recur_level)v;
-    return st;
-}
+RECUR_ENUM_NAMES(recur_unknown, recur_unknown_name, recur_unknown_parse, "unknown-token policy", "error", "skip")
+RECUR_ENUM_NAMES(recur_level, recur_level_name, recur_level_parse, "level", "char", "word")

@@ -21,35 +21,15 @@ void recur_plot_options_default(recur_plot_options *opt)
     opt->npanels = 3;
 }
 
-static const char *const x_names[] = {"step", "time", "epoch"};
-static const char *const y_names[] = {"loss", "bpc", "ppl"};
+RECUR_ENUM_NAMES(recur_plot_x, recur_plot_x_name, recur_plot_x_parse, "x", "step", "time", "epoch")
+RECUR_ENUM_NAMES(recur_plot_y, recur_plot_y_name, recur_plot_y_parse, "y", "loss", "bpc", "ppl")
+
 static const char *const panel_names[] = {"loss", "lr", "grad", "speed"};
 #define NPANEL_KINDS (sizeof panel_names / sizeof panel_names[0])
-
-const char *recur_plot_x_name(recur_plot_x x) { return recur_names_get(x_names, RECUR_NAMES_COUNT(x_names), (int)x); }
-const char *recur_plot_y_name(recur_plot_y y) { return recur_names_get(y_names, RECUR_NAMES_COUNT(y_names), (int)y); }
 
 const char *recur_plot_panel_name(recur_plot_panel panel)
 {
     return recur_names_get(panel_names, RECUR_NAMES_COUNT(panel_names), (int)panel);
-}
-
-recur_status recur_plot_x_parse(const char *name, recur_plot_x *x, recur_error *err)
-{
-    int v;
-    recur_status st = recur_names_parse(x_names, RECUR_NAMES_COUNT(x_names), "x", name, &v, err);
-    if (!st)
-        *x = (recur_plot_x)v;
-    return st;
-}
-
-recur_status recur_plot_y_parse(const char *name, recur_plot_y *y, recur_error *err)
-{
-    int v;
-    recur_status st = recur_names_parse(y_names, RECUR_NAMES_COUNT(y_names), "y", name, &v, err);
-    if (!st)
-        *y = (recur_plot_y)v;
-    return st;
 }
 
 recur_status recur_plot_parse_panels(const char *list, recur_plot_options *opt, recur_error *err)
