@@ -190,6 +190,16 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, const char **position
     return CLI_OK;
 }
 
+int cli_bad_choice(const char *command, const char *flag, const char *msg)
+{
+    const char *tail = strstr(msg, " must be ");
+    if (tail)
+        cli_error(command, "%s%s", flag, tail);
+    else
+        cli_error(command, "%s: %s", flag, msg);
+    return CLI_ERROR;
+}
+
 int cli_choose(const char *command, const char *flag, const char *name, const cli_choice *choices, int n, int *out)
 {
     for (int i = 0; i < n; i++)

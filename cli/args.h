@@ -65,6 +65,12 @@ int cli_choose(const char *command, const char *flag, const char *name, const cl
 #define CLI_CHOOSE(command, flag, name, choices, out) \
     cli_choose(command, flag, name, choices, (int)(sizeof(choices) / sizeof((choices)[0])), out)
 
+/* A flag whose value a library parser (recur_level_parse, ...) refused:
+ * prints "FLAG must be a, b or c, got 'x'" with the names the library's
+ * message lists (the names are written once, in the library) and returns
+ * CLI_ERROR. */
+int cli_bad_choice(const char *command, const char *flag, const char *msg);
+
 /* Prints "recur: <message>" style errors consistently. */
 void cli_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -50,10 +50,9 @@ static int classify_train(int argc, char **argv)
     int rc = task_train_parse(&spec, argc, argv, &t, &data, &out);
     if (rc)
         return rc == CLI_HELP ? 0 : 2;
-    if (strcmp(pool, "mean") != 0 && strcmp(pool, "last") != 0)
-        return cli_error(cmd, "--pool must be mean or last, got '%s'", pool), 2;
-    o.model.pool = strcmp(pool, "last") == 0 ? RECUR_POOL_LAST : RECUR_POOL_MEAN;
     recur_error err = {0};
+    if (recur_pool_parse(pool, &o.model.pool, &err))
+        return cli_bad_choice(cmd, "--pool", err.msg), 2;
     recur_labelled *train = NULL, *test = NULL;
     recur_model *m = NULL;
     if (recur_labelled_read(data, &train, &err) ||

@@ -26,7 +26,8 @@
 #define FLOOR_RELATIVE 1e-36
 
 typedef struct gf_opts {
-    const char *data, *csv, *svg, *title, *cells, *level;
+    const char *data, *csv, *svg, *title, *cells, *level_name;
+    recur_level level;
     cli_list models;
     int hidden, layers, embed, train_steps, batch, seq, explode, max_skips, peephole;
     float lr, clip, forget_bias, init_scale;
@@ -305,7 +306,7 @@ static int run_curves(gf_opts *o)
     size_t len = 0;
     if (read_text(o->data, &text, &len))
         return 1;
-    recur_level level = strcmp(o->level, "word") == 0 ? RECUR_LEVEL_WORD : RECUR_LEVEL_CHAR;
+    recur_level level = o->level;
     gf_entry *es = calloc(2 * MAX_MODELS, sizeof *es);
     int n = 0, status = 0;
     char *cells_copy = NULL;
@@ -550,7 +551,7 @@ static int run_explode(gf_opts *o, float clip)
     size_t len = 0;
     if (read_text(o->data, &text, &len))
         return 1;
-    recur_level level = strcmp(o->level, "word") == 0 ? RECUR_LEVEL_WORD : RECUR_LEVEL_CHAR;
+    recur_level level = o->level;
     recur_model *m[2] = {NULL, NULL};
     int32_t *ids = NULL;
     size_t count = 0;
@@ -603,7 +604,7 @@ int cmd_gradflow(int argc, char **argv)
     gf_opts o;
     memset(&o, 0, sizeof o);
     o.cells = NULL;
-    o.level = "char";
+    o.level_name = "char";
     o.hidden = 128;
     o.layers = 1;
     o.batch = 32;
@@ -621,7 +622,7 @@ int cmd_gradflow(int argc, char **argv)
         {"--data", CLI_STRING, &o.data, 0, 0, "the text to measure on (required)", NULL},
         {"--model", CLI_LIST, &o.models, 0, 0, "measure this checkpoint (repeatable) instead of fresh models", NULL},
         {"--cell", CLI_STRING, &o.cells, 0, 0, "fresh models' cells, comma-separated (default rnn_tanh,lstm,gru; --explode: rnn_relu)", NULL},
-        {"--level", CLI_STRING, &o.level, 0, 0, "char (default) or word tokens for fresh models", NULL},
+        {"--level", CLI_STRING, &o.level_name, 0, 0, "char (default) or word tokens for fresh models", NULL},
         {"--hidden", CLI_INT, &o.hidden, 1, 8192, "units per layer (default 128)", NULL},
         {"--layers", CLI_INT, &o.layers, 1, 64, "recurrent layers (default 1)", NULL},
         {"--embed", CLI_INT, &o.embed, 0, 8192, "embedding size; 0 = hidden (default)", NULL},
@@ -662,10 +663,11 @@ int cmd_gradflow(int argc, char **argv)
     o.seed = (uint64_t)seed;
     o.gf.seed = o.seed;
     int status;
+    recur_error err = {0};
     if (!o.data)
         status = (cli_error(CMD, "--data TEXT is required (see --help)"), 2);
-    else if (strcmp(o.level, "char") != 0 && strcmp(o.level, "word") != 0)
-        status = (cli_error(CMD, "--level must be char or word, got '%s'", o.level), 2);
+    else if (recur_level_parse(o.level_name, &o.level, &err))
+        status = (cli_bad_choice(CMD, "--level", err.msg), 2);
     else if (o.explode) {
         float clip = o.clip < 0.0f ? 1.0f : o.clip;
         if (!o.cells)

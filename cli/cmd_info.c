@@ -58,7 +58,7 @@ int cmd_info(int argc, char **argv)
         return cli_error(CMD, "%s", err.msg), 1;
     }
     const recur_config *c = recur_model_config(m);
-    const char *level = c->level == RECUR_LEVEL_WORD ? "word" : "char";
+    const char *level = recur_level_name(c->level);
     if (json) {
         printf("{\"level\":\"%s\",\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,\"embed\":%d,\"vocab_size\":%d,"
                "\"tied\":%s,\"peephole\":%s,\"bidirectional\":%s,\"task\":\"%s\",\"labels\":%d,\"dropout\":%g,"

@@ -41,23 +41,11 @@ int cmd_plot(int argc, char **argv)
 
     recur_plot_options opt;
     recur_plot_options_default(&opt);
-    if (strcmp(x_name, "step") == 0)
-        opt.x = RECUR_PLOT_X_STEP;
-    else if (strcmp(x_name, "time") == 0)
-        opt.x = RECUR_PLOT_X_TIME;
-    else if (strcmp(x_name, "epoch") == 0)
-        opt.x = RECUR_PLOT_X_EPOCH;
-    else
-        return cli_error(CMD, "--x must be step, time or epoch, got '%s'", x_name), 2;
-    if (strcmp(y_name, "loss") == 0)
-        opt.y = RECUR_PLOT_Y_LOSS;
-    else if (strcmp(y_name, "bpc") == 0)
-        opt.y = RECUR_PLOT_Y_BPC;
-    else if (strcmp(y_name, "ppl") == 0)
-        opt.y = RECUR_PLOT_Y_PPL;
-    else
-        return cli_error(CMD, "--y must be loss, bpc or ppl, got '%s'", y_name), 2;
     recur_error err = {0};
+    if (recur_plot_x_parse(x_name, &opt.x, &err))
+        return cli_bad_choice(CMD, "--x", err.msg), 2;
+    if (recur_plot_y_parse(y_name, &opt.y, &err))
+        return cli_bad_choice(CMD, "--y", err.msg), 2;
     if (panels && recur_plot_parse_panels(panels, &opt, &err) != RECUR_OK)
         return cli_error(CMD, "--panels: %s", err.msg), 2;
     opt.title = title;

@@ -172,12 +172,13 @@ int cmd_sample(int argc, char **argv)
         if (!*stops.items[i])
             bad = "--stop needs a non-empty TEXT";
     }
-    static const cli_choice formats[] = {
-        {"f32", RECUR_WEIGHTS_F32}, {"f16", RECUR_WEIGHTS_F16}, {"i8", RECUR_WEIGHTS_I8}};
-    int weights = 0;
-    if (bad || CLI_CHOOSE(CMD, "--weights", weights_name, formats, &weights)) {
+    recur_sample_weights weights = RECUR_WEIGHTS_F32;
+    recur_error werr = {0};
+    if (bad || recur_sample_weights_parse(weights_name, &weights, &werr)) {
         if (bad)
             cli_error(CMD, "%s", bad);
+        else
+            cli_bad_choice(CMD, "--weights", werr.msg);
         cli_list_free(&stops);
         return 2;
     }

@@ -14,12 +14,9 @@
 
 static int parse_tagset(const char *cmd, const char *name, recur_tagset *out)
 {
-    if (strcmp(name, "universal") == 0)
-        *out = RECUR_TAGSET_UNIVERSAL;
-    else if (strcmp(name, "full") == 0)
-        *out = RECUR_TAGSET_FULL;
-    else
-        return cli_error(cmd, "--tagset must be universal or full, got '%s'", name), 2;
+    recur_error err = {0};
+    if (recur_tagset_parse(name, out, &err))
+        return cli_bad_choice(cmd, "--tagset", err.msg), 2;
     return 0;
 }
 

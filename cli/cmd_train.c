@@ -249,7 +249,7 @@ static void on_progress(void *user, const recur_run_progress *p)
     case RECUR_RUN_START:
         progress_line(&pr->prog,
                       "%s %s, %d x %d, %zu parameters; %zu training tokens, %zu validation; %lld steps per epoch%s",
-                      c->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(c->cell), c->layers, c->hidden,
+                      recur_level_name(c->level), recur_cell_name(c->cell), c->layers, c->hidden,
                       p->parameters, p->train_tokens, p->val_tokens, (long long)p->steps_per_epoch,
                       p->resumed ? " (resumed)" : p->fine_tuning ? " (fine-tuning the --init-from model)" : "");
         if (pr->dist->size > 1) {
@@ -384,7 +384,7 @@ static int train_main(int argc, char **argv, cli_dist *dist)
 
 int cmd_train(int argc, char **argv)
 {
-    int task_rc; /* --task cloze is trained by cli/cmd_fill.c */
+    int task_rc; /* --task cloze is trained by cli/cmd_train_task.c */
     if (cmd_train_task(&argc, argv, &task_rc))
         return task_rc;
     cli_dist dist;

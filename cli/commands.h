@@ -15,7 +15,7 @@ int cmd_fill(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 /* serve/cmd_serve.c (serve/no_server.c without libmicrohttpd) */
 int cmd_serve(int argc, char **argv);
-/* recur train --task cloze (cli/cmd_fill.c): returns 1 and sets *rc when it
+/* recur train --task cloze (cli/cmd_train_task.c): returns 1 and sets *rc when it
  * handled the command; removes "--task lm" from argv and returns 0 otherwise. */
 int cmd_train_task(int *argc, char **argv, int *rc);
 

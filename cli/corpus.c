@@ -16,18 +16,15 @@ void text_options_default(text_options *t)
 int text_options_parse(const char *command, text_options *t, const char *newlines, const char *unknown)
 {
     static const cli_choice endings[] = {{"keep", 0}, {"lf", 1}};
-    static const cli_choice policies[] = {{"error", RECUR_UNKNOWN_ERROR}, {"skip", RECUR_UNKNOWN_SKIP}};
     int v;
     if (newlines) {
         if (CLI_CHOOSE(command, "--newlines", newlines, endings, &v))
             return 2;
         t->newlines_lf = v;
     }
-    if (unknown) {
-        if (CLI_CHOOSE(command, "--unknown", unknown, policies, &v))
-            return 2;
-        t->unknown = (recur_unknown)v;
-    }
+    recur_error err = {0};
+    if (unknown && recur_unknown_parse(unknown, &t->unknown, &err))
+        return cli_bad_choice(command, "--unknown", err.msg), 2;
     return 0;
 }
 

@@ -16,6 +16,7 @@
 #define RECUR_H
 
 #include "recur/error.h"
+#include "recur/threads.h"
 #include "recur/text.h"
 #include "recur/model.h"
 #include "recur/train.h"

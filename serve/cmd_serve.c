@@ -71,10 +71,10 @@ int cmd_serve(int argc, char **argv)
         return rc == CLI_HELP ? 0 : 2;
     if (!model_path)
         return cli_error(CMD, "--model MODEL is required (see --help)"), 2;
-    static const cli_choice formats[] = {{"f32", RECUR_WEIGHTS_F32}, {"f16", RECUR_WEIGHTS_F16}, {"i8", RECUR_WEIGHTS_I8}};
-    int weights;
-    if (CLI_CHOOSE(CMD, "--weights", weights_name, formats, &weights))
-        return 2;
+    recur_sample_weights weights;
+    recur_error werr = {0};
+    if (recur_sample_weights_parse(weights_name, &weights, &werr))
+        return cli_bad_choice(CMD, "--weights", werr.msg), 2;
     if (!api_key) {
         const char *env = getenv("RECUR_API_KEY");
         api_key = env && *env ? env : NULL;

@@ -69,7 +69,7 @@ serve_result route_models(serve_call *c)
                         ",\"object\":\"model\",\"created\":%lld,\"owned_by\":\"recur\",\"recur\":{\"kind\":\"language_"
                         "model\",\"level\":\"%s\",\"cell\":\"%s\",\"layers\":%d,\"hidden\":%d,\"embed\":%d,"
                         "\"vocab_size\":%d,\"parameters\":%zu}}",
-                        app->started, cfg->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(cfg->cell),
+                        app->started, recur_level_name(cfg->level), recur_cell_name(cfg->cell),
                         cfg->layers, cfg->hidden, cfg->embed ? cfg->embed : cfg->hidden,
                         recur_vocab_size(recur_model_vocab(app->model)), recur_model_param_count(app->model));
     if (app->vectors) {

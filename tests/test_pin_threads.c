@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "core/gemm.h"
-#include "recur/model.h"
+#include "recur/threads.h"
 #include "test.h"
 
 #ifdef RECUR_HAVE_OPENMP

@@ -10,6 +10,8 @@
 #ifndef RECUR_DIST_H
 #define RECUR_DIST_H
 
+#include "recur/api.h"
+
 #include "recur/model.h"
 
 #ifdef __cplusplus
@@ -56,35 +58,35 @@ struct recur_comm {
     recur_status (*allreduce_wait)(recur_comm *c, void *req, recur_error *err);
 };
 
-void recur_comm_free(recur_comm *c);
+RECUR_API void recur_comm_free(recur_comm *c);
 
 /* Collective: whether any rank failed. Every rank passes its own status
  * (and err with its message); every rank returns the status of the lowest
  * failing rank with its message, as "rank R: message", or RECUR_OK when
  * none failed. A failure seen by one rank thus stops all of them instead of
  * leaving the others waiting in the next collective. */
-recur_status recur_comm_agree(recur_comm *c, recur_status st, recur_error *err);
+RECUR_API recur_status recur_comm_agree(recur_comm *c, recur_status st, recur_error *err);
 
 /* The first stream and the number of streams rank `rank` of `size` runs
  * when `batch` streams are split (the first batch % size ranks take one more). */
-void recur_comm_split(int batch, int rank, int size, int *first, int *count);
+RECUR_API void recur_comm_split(int batch, int rank, int size, int *first, int *count);
 
 /* Whether this build has recur_comm_mpi (-DRECUR_USE_MPI=ON). */
-int recur_comm_have_mpi(void);
+RECUR_API int recur_comm_have_mpi(void);
 
 /* recur_model_evaluate split across the ranks: each evaluates its share of
  * the batch streams and the loss sums are added up; every rank receives the
  * result of the whole (to float rounding, the single-process figure).
  * Collective; comm NULL evaluates alone. */
-recur_status recur_model_evaluate_comm(const recur_model *m, const int32_t *ids, size_t count, int batch, int seq,
-                                       recur_comm *comm, recur_eval_result *out, recur_error *err);
+RECUR_API recur_status recur_model_evaluate_comm(const recur_model *m, const int32_t *ids, size_t count, int batch, int seq,
+                                                 recur_comm *comm, recur_eval_result *out, recur_error *err);
 
 #ifdef MPI_VERSION
 /* A communicator over a duplicate of comm (the caller keeps comm and its
  * own traffic on it; MPI must be initialised and stay so until
  * recur_comm_free). Errors are returned, with MPI's message, not fatal.
  * Include <mpi.h> before recur.h to see this declaration. */
-recur_status recur_comm_mpi(MPI_Comm comm, recur_comm **out, recur_error *err);
+RECUR_API recur_status recur_comm_mpi(MPI_Comm comm, recur_comm **out, recur_error *err);
 #endif
 
 #ifdef __cplusplus

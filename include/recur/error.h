@@ -2,6 +2,8 @@
 #ifndef RECUR_ERROR_H
 #define RECUR_ERROR_H
 
+#include "recur/api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,7 +29,7 @@ typedef struct recur_error {
 } recur_error;
 
 /* A short name for a status ("format error", ...). */
-const char *recur_status_name(recur_status s);
+RECUR_API const char *recur_status_name(recur_status s);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,8 @@
 #ifndef RECUR_GENERATE_H
 #define RECUR_GENERATE_H
 
+#include "recur/api.h"
+
 #include "recur/sample.h"
 
 #ifdef __cplusplus
@@ -61,82 +63,82 @@ typedef struct recur_sample_settings {
 } recur_sample_settings;
 
 /* Today's `recur sample` defaults: weighted, temperature 1, nothing else. */
-void recur_sample_settings_default(recur_sample_settings *s);
+RECUR_API void recur_sample_settings_default(recur_sample_settings *s);
 /* Checks every field; the error names the field and its range. */
-recur_status recur_sample_settings_check(const recur_sample_settings *s, recur_error *err);
+RECUR_API recur_status recur_sample_settings_check(const recur_sample_settings *s, recur_error *err);
 /* "argmax", "weighted", "space", "beam" (and the course's 0, 1, 2). */
-const char *recur_sample_mode_name(recur_sample_mode mode);
-recur_status recur_sample_mode_parse(const char *name, recur_sample_mode *mode, recur_error *err);
+RECUR_API const char *recur_sample_mode_name(recur_sample_mode mode);
+RECUR_API recur_status recur_sample_mode_parse(const char *name, recur_sample_mode *mode, recur_error *err);
 
 /* ---- many streams over one model ---- */
 
 typedef struct recur_streams recur_streams;
 
 /* capacity slots, every state zero. The streams borrow the model. */
-recur_status recur_streams_create(const recur_model *m, int capacity, recur_sample_weights weights,
-                                  recur_streams **out, recur_error *err);
-void recur_streams_free(recur_streams *st);
-int recur_streams_capacity(const recur_streams *st);
+RECUR_API recur_status recur_streams_create(const recur_model *m, int capacity, recur_sample_weights weights,
+                                            recur_streams **out, recur_error *err);
+RECUR_API void recur_streams_free(recur_streams *st);
+RECUR_API int recur_streams_capacity(const recur_streams *st);
 /* Zeroes one slot's state. */
-void recur_streams_reset(recur_streams *st, int slot);
+RECUR_API void recur_streams_reset(recur_streams *st, int slot);
 /* Feeds ids[k] to slot slots[k] for k < n (distinct slots), advancing them
  * together, and computes each fed slot's next distribution. */
-recur_status recur_streams_feed(recur_streams *st, int n, const int *slots, const int32_t *ids,
-                                recur_error *err);
+RECUR_API recur_status recur_streams_feed(recur_streams *st, int n, const int *slots, const int32_t *ids,
+                                          recur_error *err);
 /* A slot's logits at temperature 1 (vocab_size of them: log-probabilities
  * up to a constant, as recur_sampler_logits; the penalties' signs are
  * those of these), valid after its first feed and until its next feed or
  * reset. Bitwise those of a recur_sampler with the same weights fed the
  * same tokens. */
-const float *recur_streams_logits(const recur_streams *st, int slot);
+RECUR_API const float *recur_streams_logits(const recur_streams *st, int slot);
 /* The recurrent state of a slot as floats (h of every layer, then c for an
  * LSTM, then for a batch-norm model the slot's step: tokens fed since its
  * start, which pick the running averages, saturating at norm_steps):
  * recur_streams_state_size of them. set_state reads a step that is no
  * count (negative, NaN) as 0. */
-size_t recur_streams_state_size(const recur_streams *st);
-void recur_streams_get_state(const recur_streams *st, int slot, float *out);
-void recur_streams_set_state(recur_streams *st, int slot, const float *state);
+RECUR_API size_t recur_streams_state_size(const recur_streams *st);
+RECUR_API void recur_streams_get_state(const recur_streams *st, int slot, float *out);
+RECUR_API void recur_streams_set_state(recur_streams *st, int slot, const float *state);
 /* Copies slot from's state and logits into slot to (beam search forks). */
-void recur_streams_copy(recur_streams *st, int from, int to);
+RECUR_API void recur_streams_copy(recur_streams *st, int from, int to);
 
 /* ---- one stream's sampling chain ---- */
 
 typedef struct recur_picker recur_picker;
 
 /* space_id: the id of " " for RECUR_SAMPLE_SPACE (-1 if none). */
-recur_status recur_picker_create(const recur_sample_settings *s, int vocab_size, int32_t space_id,
-                                 recur_picker **out, recur_error *err);
-void recur_picker_free(recur_picker *p);
+RECUR_API recur_status recur_picker_create(const recur_sample_settings *s, int vocab_size, int32_t space_id,
+                                           recur_picker **out, recur_error *err);
+RECUR_API void recur_picker_free(recur_picker *p);
 /* Records a token the stream has seen (prime tokens and picked ones) for
  * the penalties and the space mode. */
-void recur_picker_accept(recur_picker *p, int32_t id);
+RECUR_API void recur_picker_accept(recur_picker *p, int32_t id);
 /* The next token from these logits (not changed). */
-int32_t recur_picker_pick(recur_picker *p, const float *logits);
+RECUR_API int32_t recur_picker_pick(recur_picker *p, const float *logits);
 /* The distribution the chain draws from, for tests and for the curious:
  * probs gets vocab_size probabilities (zero where the chain cut; one-hot
  * when the pick is an argmax). Every cut keeps the most likely token, and
  * the tokens tied with the last one it keeps. */
-void recur_picker_distribution(recur_picker *p, const float *logits, float *probs);
+RECUR_API void recur_picker_distribution(recur_picker *p, const float *logits, float *probs);
 
 /* ---- token ids to text, with stop strings ---- */
 
 typedef struct recur_text_out recur_text_out;
 
-recur_status recur_text_out_create(const recur_vocab *v, const char *const *stop, int n_stop,
-                                   recur_text_out **out, recur_error *err);
-void recur_text_out_free(recur_text_out *t);
+RECUR_API recur_status recur_text_out_create(const recur_vocab *v, const char *const *stop, int n_stop,
+                                             recur_text_out **out, recur_error *err);
+RECUR_API void recur_text_out_free(recur_text_out *t);
 /* Records a token of the prime, shown by the caller rather than here:
  * nothing is emitted and no stop is looked for, but a word model's first
  * generated word is then joined to it with a space. */
-void recur_text_out_seen(recur_text_out *t, int32_t id);
+RECUR_API void recur_text_out_seen(recur_text_out *t, int32_t id);
 /* Appends a token. *piece and *len get the text now safe to show (may be
  * empty; valid until the next call). A word after a word starts with its
  * separating space. Returns 1 when a stop string was
  * completed: the piece then ends before the stop, and the stream is done. */
-int recur_text_out_push(recur_text_out *t, int32_t id, const char **piece, size_t *len);
+RECUR_API int recur_text_out_push(recur_text_out *t, int32_t id, const char **piece, size_t *len);
 /* The tail held back at the end of a stream (no stop followed). */
-void recur_text_out_flush(recur_text_out *t, const char **piece, size_t *len);
+RECUR_API void recur_text_out_flush(recur_text_out *t, const char **piece, size_t *len);
 
 /* ---- the whole loop ---- */
 
@@ -164,7 +166,7 @@ typedef struct recur_generate_options {
     recur_sample_weights weights;
 } recur_generate_options;
 
-void recur_generate_options_default(recur_generate_options *o);
+RECUR_API void recur_generate_options_default(recur_generate_options *o);
 
 /* Generates o->count samples from the model. The prime text itself is not
  * passed to fn. With settings->mode RECUR_SAMPLE_BEAM (count 1) the result
@@ -173,8 +175,8 @@ void recur_generate_options_default(recur_generate_options *o);
  * temperature 1, without penalties. Seeded: the same model, settings and
  * options give the same text, and sample i of a count-N run is the text
  * of a count-1 run with seed + i. */
-recur_status recur_generate(const recur_model *m, const recur_sample_settings *s, const recur_generate_options *o,
-                            recur_text_fn fn, void *user, recur_error *err);
+RECUR_API recur_status recur_generate(const recur_model *m, const recur_sample_settings *s, const recur_generate_options *o,
+                                      recur_text_fn fn, void *user, recur_error *err);
 
 /* ---- one sample, pulled from the caller's thread ---- */
 
@@ -183,15 +185,15 @@ typedef struct recur_generator recur_generator;
 /* One sample (o->count 1, any mode but beam), advanced a token per
  * recur_generator_next: the text a count-1 recur_generate gives for the
  * same model, settings and options. */
-recur_status recur_generator_create(const recur_model *m, const recur_sample_settings *s,
-                                    const recur_generate_options *o, recur_generator **out, recur_error *err);
+RECUR_API recur_status recur_generator_create(const recur_model *m, const recur_sample_settings *s,
+                                              const recur_generate_options *o, recur_generator **out, recur_error *err);
 /* Generates one token. *piece and *len get the text now safe to show (may
  * be empty; valid until the next call); *done is set, with *why, on the
  * call that ends the sample (its piece then includes any held-back tail)
  * and on every call after it. */
-recur_status recur_generator_next(recur_generator *g, const char **piece, size_t *len, int *done,
-                                  recur_finish *why, recur_error *err);
-void recur_generator_free(recur_generator *g);
+RECUR_API recur_status recur_generator_next(recur_generator *g, const char **piece, size_t *len, int *done,
+                                            recur_finish *why, recur_error *err);
+RECUR_API void recur_generator_free(recur_generator *g);
 
 #ifdef __cplusplus
 }

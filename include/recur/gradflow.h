@@ -5,6 +5,8 @@
 #ifndef RECUR_GRADFLOW_H
 #define RECUR_GRADFLOW_H
 
+#include "recur/api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +24,7 @@ typedef struct recur_gradflow_options {
 } recur_gradflow_options;
 
 /* max_lag 100, positions 64, warmup 50, seed 1. */
-void recur_gradflow_options_default(recur_gradflow_options *opt);
+RECUR_API void recur_gradflow_options_default(recur_gradflow_options *opt);
 
 typedef struct recur_gradflow_result {
     int layers, max_lag, positions;
@@ -44,22 +46,22 @@ typedef struct recur_gradflow_result {
  * warmup + max_lag + 2). Each of the positions windows runs warmup steps
  * without gradient, then max_lag + 1 steps; only the last step's loss is
  * backpropagated, through every layer. No dropout. */
-recur_status recur_gradflow_measure(const recur_model *m, const int32_t *ids, size_t count,
-                                    const recur_gradflow_options *opt, recur_gradflow_result *out,
-                                    recur_error *err);
-void recur_gradflow_result_free(recur_gradflow_result *r);
+RECUR_API recur_status recur_gradflow_measure(const recur_model *m, const int32_t *ids, size_t count,
+                                              const recur_gradflow_options *opt, recur_gradflow_result *out,
+                                              recur_error *err);
+RECUR_API void recur_gradflow_result_free(recur_gradflow_result *r);
 
 /* The largest singular value of a row-major rows x cols matrix (row stride
  * cols), by power iteration on W^T W in double precision (to a relative
  * change under 1e-12, at most 2000 iterations). 0 for a zero or empty
  * matrix; NaN if its work vectors cannot be allocated. */
-double recur_largest_singular_value(const float *w, int rows, int cols);
+RECUR_API double recur_largest_singular_value(const float *w, int rows, int cols);
 
 /* The largest singular value of layer's W_hh: gate < 0 the whole [G*H][H]
  * matrix, else gate block g alone (rows g*H .. (g+1)*H; LSTM i,f,g,o; GRU
  * r,z,n). A bad layer or gate is RECUR_E_ARG. */
-recur_status recur_model_whh_sigma(const recur_model *m, int layer, int gate, double *sigma,
-                                   recur_error *err);
+RECUR_API recur_status recur_model_whh_sigma(const recur_model *m, int layer, int gate, double *sigma,
+                                             recur_error *err);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,8 @@
 #ifndef RECUR_MODEL_H
 #define RECUR_MODEL_H
 
+#include "recur/api.h"
+
 #include <signal.h>
 
 #include "recur/error.h"
@@ -72,38 +74,51 @@ typedef struct recur_config {
 } recur_config;
 
 /* char-rnn-tensorflow's defaults: char level, LSTM, 2 layers of 128, no dropout; forget bias 0. */
-void recur_config_default(recur_config *cfg);
+RECUR_API void recur_config_default(recur_config *cfg);
 /* PyTorch's mode names: "rnn_tanh", "rnn_relu", "lstm", "gru" ("rnn" = "rnn_tanh"). */
-const char *recur_cell_name(recur_cell cell);
+RECUR_API const char *recur_cell_name(recur_cell cell);
 /* "none", "batch", "layer". */
-const char *recur_norm_name(recur_norm norm);
-recur_status recur_norm_parse(const char *name, recur_norm *norm, recur_error *err);
-recur_status recur_cell_parse(const char *name, recur_cell *cell, recur_error *err);
+RECUR_API const char *recur_norm_name(recur_norm norm);
+RECUR_API recur_status recur_norm_parse(const char *name, recur_norm *norm, recur_error *err);
+RECUR_API recur_status recur_cell_parse(const char *name, recur_cell *cell, recur_error *err);
 /* "lm", "tag", "cloze", "classify". */
-const char *recur_task_name(recur_task task);
-recur_status recur_task_parse(const char *name, recur_task *task, recur_error *err);
+RECUR_API const char *recur_task_name(recur_task task);
+RECUR_API recur_status recur_task_parse(const char *name, recur_task *task, recur_error *err);
+/* "mean", "last". */
+RECUR_API const char *recur_pool_name(recur_pool pool);
+RECUR_API recur_status recur_pool_parse(const char *name, recur_pool *pool, recur_error *err);
 
 typedef struct recur_model recur_model;
 
 /* Creates a freshly initialised model. On success the model owns vocab
  * (freed with the model); on failure the caller still owns it. */
-recur_status recur_model_create(const recur_config *cfg, recur_vocab *vocab, uint64_t seed,
-                                recur_model **out, recur_error *err);
+RECUR_API recur_status recur_model_create(const recur_config *cfg, recur_vocab *vocab, uint64_t seed,
+                                          recur_model **out, recur_error *err);
+/* Creates a freshly initialised task model (cfg->task says which). vocab is
+ * the input vocabulary, labels the label names (tag, classify), features the
+ * word-feature strings (tag; may be NULL). On success the model owns all
+ * three; on failure the caller still does. */
+RECUR_API recur_status recur_task_model_create(const recur_config *cfg, recur_vocab *vocab, recur_vocab *labels,
+                                               recur_vocab *features, uint64_t seed, recur_model **out, recur_error *err);
+/* The label names of a tag or classify model, and the word-feature strings
+ * of a tagger (NULL otherwise). */
+RECUR_API const recur_vocab *recur_model_labels(const recur_model *m);
+RECUR_API const recur_vocab *recur_model_features(const recur_model *m);
 /* Loads a safetensors checkpoint, checking everything it reads. */
-recur_status recur_model_load(const char *path, recur_model **out, recur_error *err);
+RECUR_API recur_status recur_model_load(const char *path, recur_model **out, recur_error *err);
 /* Writes a safetensors checkpoint atomically (temporary file, fsync, rename). */
-recur_status recur_model_save(const recur_model *m, const char *path, recur_error *err);
-void recur_model_free(recur_model *m);
+RECUR_API recur_status recur_model_save(const recur_model *m, const char *path, recur_error *err);
+RECUR_API void recur_model_free(recur_model *m);
 
-const recur_config *recur_model_config(const recur_model *m);
-const recur_vocab *recur_model_vocab(const recur_model *m);
+RECUR_API const recur_config *recur_model_config(const recur_model *m);
+RECUR_API const recur_vocab *recur_model_vocab(const recur_model *m);
 /* Distinct trainable parameters (a tied matrix counts once). */
-size_t recur_model_param_count(const recur_model *m);
+RECUR_API size_t recur_model_param_count(const recur_model *m);
 
 /* A deep copy (weights and vocabulary). */
-recur_status recur_model_clone(const recur_model *m, recur_model **out, recur_error *err);
+RECUR_API recur_status recur_model_clone(const recur_model *m, recur_model **out, recur_error *err);
 /* Copies src's weights into dst; both must have the same configuration. */
-recur_status recur_model_copy_weights(recur_model *dst, const recur_model *src, recur_error *err);
+RECUR_API recur_status recur_model_copy_weights(recur_model *dst, const recur_model *src, recur_error *err);
 
 /* Tensors by PyTorch's names (src/model/tensors.c), in the order a
  * checkpoint lists them: "encoder.weight", "rnn.weight_ih_l0", ...,
@@ -116,20 +131,20 @@ typedef struct recur_tensor_info {
     int tied;          /* decoder.weight of a tied model: the same floats as encoder.weight */
 } recur_tensor_info;
 
-int recur_model_tensor_count(const recur_model *m);
+RECUR_API int recur_model_tensor_count(const recur_model *m);
 /* The i-th tensor's floats (row-major) in the model's own storage, and its
  * description in *info (may be NULL); NULL when i is out of range. Writing
  * through the pointer changes the model; samplers and streams created
  * earlier keep the copy they made. */
-float *recur_model_tensor(recur_model *m, int i, recur_tensor_info *info);
+RECUR_API float *recur_model_tensor(recur_model *m, int i, recur_tensor_info *info);
 
 /* The log-probabilities of a whole sequence read from a zero state, dropout
  * off. A language model: count x vocab_size floats, row t the distribution
  * of the token after ids[0..t]. tag and cloze: count x outputs, row t the
  * distribution at position t from both directions. classify: one row over
  * the labels. */
-recur_status recur_model_log_probs(const recur_model *m, const int32_t *ids, size_t count, float *out,
-                                   recur_error *err);
+RECUR_API recur_status recur_model_log_probs(const recur_model *m, const int32_t *ids, size_t count, float *out,
+                                             recur_error *err);
 
 /* Fine-tuning on a text with tokens the model never saw (src/model/finetune.c):
  * a copy of language model m whose vocabulary also holds every token of
@@ -142,11 +157,11 @@ recur_status recur_model_log_probs(const recur_model *m, const int32_t *ids, siz
  * unchanged, so the old tokens keep their probabilities relative to each
  * other and only give up the share the new ones take. With nothing to add the
  * copy computes exactly what m does. */
-recur_status recur_model_extend_vocab(const recur_model *m, const recur_vocab *extra, recur_model **out, int *added,
-                                      recur_error *err);
+RECUR_API recur_status recur_model_extend_vocab(const recur_model *m, const recur_vocab *extra, recur_model **out, int *added,
+                                                recur_error *err);
 /* Sets the dropout a trainer created afterwards applies (fine-tuning with
  * another regularisation than the first run's); the weights are untouched. */
-recur_status recur_model_set_dropout(recur_model *m, float dropout, recur_error *err);
+RECUR_API recur_status recur_model_set_dropout(recur_model *m, float dropout, recur_error *err);
 
 typedef struct recur_eval_result {
     double loss;           /* mean nats per predicted token */
@@ -159,8 +174,8 @@ typedef struct recur_eval_result {
  * windows of seq steps. batch 1 predicts every token after the first exactly
  * once; batch B > 1 cuts ids into B contiguous streams (the tail that does
  * not fill all streams is dropped, as TensorFlow's ptb_producer does). */
-recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size_t count, int batch,
-                                  int seq, recur_eval_result *out, recur_error *err);
+RECUR_API recur_status recur_model_evaluate(const recur_model *m, const int32_t *ids, size_t count, int batch,
+                                            int seq, recur_eval_result *out, recur_error *err);
 
 /* What a long evaluation reports, and how to stop it. */
 typedef struct recur_eval_watch {
@@ -175,25 +190,10 @@ typedef struct recur_eval_watch {
 
 /* recur_model_evaluate with progress reports and a stop request (watch may
  * be NULL). */
-recur_status recur_model_evaluate_watched(const recur_model *m, const int32_t *ids, size_t count, int batch,
-                                          int seq, const recur_eval_watch *watch, recur_eval_result *out,
-                                          recur_error *err);
+RECUR_API recur_status recur_model_evaluate_watched(const recur_model *m, const int32_t *ids, size_t count, int batch,
+                                                    int seq, const recur_eval_watch *watch, recur_eval_result *out,
+                                                    recur_error *err);
 
-/* Sets the threads recur computes with (process-wide: OpenMP's team and the
- * BLAS's pool are properties of the process, not of a model); <= 0 means one
- * per core. recur splits the work over its own threads and keeps the BLAS to
- * one thread per call, so call this once before training or evaluating. */
-void recur_set_threads(int threads);
-
-/* Binds each thread of the team to a core of its own, when the team has one
- * thread per core the process may use (Linux; not when OMP_PROC_BIND,
- * OMP_PLACES or GOMP_CPU_AFFINITY choose a placement). On a machine with
- * other busy processes, Linux otherwise tends to stack recur's threads on
- * one core. Threads created afterwards inherit the caller's core, so it is
- * for programs whose work is recur's team (the recur command's train and
- * sample), not for a host that runs threads of its own. Call after
- * recur_set_threads; returns 1 when the threads were bound. */
-int recur_pin_threads(void);
 
 /* Ensemble evaluation (src/eval/ensemble.c): every model reads ids with its
  * own carried state, laid out as recur_model_evaluate does (batch streams,
@@ -201,9 +201,9 @@ int recur_pin_threads(void);
  * probabilities. each (may be NULL) receives each model's own result, in
  * order; ensemble the result of the averaged distribution. The models must
  * share one vocabulary (same tokens, same order). */
-recur_status recur_ensemble_evaluate(const recur_model *const *models, int n_models, const int32_t *ids,
-                                     size_t count, int batch, int seq, recur_eval_result *each,
-                                     recur_eval_result *ensemble, recur_error *err);
+RECUR_API recur_status recur_ensemble_evaluate(const recur_model *const *models, int n_models, const int32_t *ids,
+                                               size_t count, int batch, int seq, recur_eval_result *each,
+                                               recur_eval_result *ensemble, recur_error *err);
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,8 @@
 #ifndef RECUR_RUN_H
 #define RECUR_RUN_H
 
+#include "recur/api.h"
+
 #include <signal.h>
 #include <stdint.h>
 
@@ -82,8 +84,8 @@ typedef struct recur_run_options {
 } recur_run_options;
 
 /* Defaults: char-rnn-tensorflow's 2 x 128 LSTM, batch 50, seq 50, Adam 0.002. */
-void recur_run_options_init(recur_run_options *o);
-void recur_run_options_free(recur_run_options *o);
+RECUR_API void recur_run_options_init(recur_run_options *o);
+RECUR_API void recur_run_options_free(recur_run_options *o);
 
 typedef enum recur_option_type {
     RECUR_OPTION_FLAG = 0, /* no value on the command line; "1"/"0" (or "true"/"false") through the setter */
@@ -105,28 +107,28 @@ typedef struct recur_run_option {
 } recur_run_option;
 
 /* The table, in --help order; *count gets its length. */
-const recur_run_option *recur_run_option_table(int *count);
+RECUR_API const recur_run_option *recur_run_option_table(int *count);
 /* The entry called name ("hidden" or "--hidden"), or NULL. */
-const recur_run_option *recur_run_option_find(const char *name);
+RECUR_API const recur_run_option *recur_run_option_find(const char *name);
 
 /* Sets one option from text, checking type and range: name is "hidden" or
  * "--hidden" and the error names it as given ("--hidden must be between 1
  * and 65536, got 0"). "preset" applies the preset, then again every option
  * set so far, so options win over a preset whatever the order. */
-recur_status recur_run_options_set(recur_run_options *o, const char *name, const char *value, recur_error *err);
+RECUR_API recur_status recur_run_options_set(recur_run_options *o, const char *name, const char *value, recur_error *err);
 /* The option's current value as text ("512", "lstm", "0.002"; "" for an
  * unset string) into buf. */
-recur_status recur_run_options_get(const recur_run_options *o, const char *name, char *buf, size_t size,
-                                   recur_error *err);
+RECUR_API recur_status recur_run_options_get(const recur_run_options *o, const char *name, char *buf, size_t size,
+                                             recur_error *err);
 /* The combinations the ranges alone do not catch (--tied with another
  * --embed, --peephole without the LSTM, --batch x --seq, a model too large),
  * and the files a run needs (--data or --data-dir, --out). A caller that
  * distinguishes a usage error from a failure calls this first. */
-recur_status recur_run_options_check(const recur_run_options *o, recur_error *err);
+RECUR_API recur_status recur_run_options_check(const recur_run_options *o, recur_error *err);
 
 /* Named configurations ("ptb-small", ...): name and a one-line description
  * of the i-th (NULL past the end). */
-const char *recur_run_preset_name(int i, const char **about);
+RECUR_API const char *recur_run_preset_name(int i, const char **about);
 
 /* ---- Progress --------------------------------------------------------------- */
 
@@ -193,7 +195,7 @@ typedef struct recur_run recur_run;
  * under the ones set so far (the options set now win: --steps, --minutes,
  * ...), then sets resume. *state keeps what was read, for recur_run_create.
  * With resume only options given through recur_run_options_set count. */
-recur_status recur_run_options_resume(recur_run_options *o, recur_train_state **state, recur_error *err);
+RECUR_API recur_status recur_run_options_resume(recur_run_options *o, recur_train_state **state, recur_error *err);
 
 /* Reads the data (once) and builds the model, or with resume continues state
  * (taken over and freed by the run, on failure too; NULL: read here through
@@ -202,8 +204,8 @@ recur_status recur_run_options_resume(recur_run_options *o, recur_train_state **
  * thread or Python to stop the run: the step under way stops between two
  * layers, a validation at once, and the run saves what the last finished step
  * holds. The options are copied; they may be freed after this call. */
-recur_status recur_run_create(const recur_run_options *o, recur_train_state *state,
-                              const volatile sig_atomic_t *cancel, recur_run **out, recur_error *err);
+RECUR_API recur_status recur_run_create(const recur_run_options *o, recur_train_state *state,
+                                        const volatile sig_atomic_t *cancel, recur_run **out, recur_error *err);
 
 /* recur_run_create over ranks that train together (recur/dist.h; NULL or
  * one rank: alone). Collective: every rank calls it and recur_run_train with
@@ -214,8 +216,8 @@ recur_status recur_run_create(const recur_run_options *o, recur_train_state *sta
  * same step; the test runs on rank 0. With no --threads the caller sets the
  * threads (recur_set_threads) before, sharing a node's cores out. */
 struct recur_comm;
-recur_status recur_run_create_comm(const recur_run_options *o, recur_train_state *state, struct recur_comm *comm,
-                                   const volatile sig_atomic_t *cancel, recur_run **out, recur_error *err);
+RECUR_API recur_status recur_run_create_comm(const recur_run_options *o, recur_train_state *state, struct recur_comm *comm,
+                                             const volatile sig_atomic_t *cancel, recur_run **out, recur_error *err);
 
 /* Trains until a stop rule or the cancel flag, reporting through cb (may be
  * NULL), then saves the model (the best by validation) and the state and
@@ -224,24 +226,24 @@ recur_status recur_run_create_comm(const recur_run_options *o, recur_train_state
  * did (after saving; a flag of 2 or more seen after a file is written skips
  * the remaining writes), RECUR_E_NONFINITE after max-skips non-finite steps
  * in a row. */
-recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, recur_error *err);
+RECUR_API recur_status recur_run_train(recur_run *r, recur_run_callback cb, void *user, recur_error *err);
 
 /* What reading the data found that the user should hear of (CRLF line
  * ends, tokens mapped to <unk> or skipped, the vocabulary built, characters
  * a fine-tuned model gained): lines ending in newlines, "" when none. */
-const char *recur_run_notes(const recur_run *r);
+RECUR_API const char *recur_run_notes(const recur_run *r);
 /* The options in effect (a preset, the saved ones of a resumed run, the
  * defaults resolved). */
-const recur_run_options *recur_run_effective_options(const recur_run *r);
+RECUR_API const recur_run_options *recur_run_effective_options(const recur_run *r);
 /* The model being trained (its latest weights). */
-const recur_model *recur_run_model(const recur_run *r);
+RECUR_API const recur_model *recur_run_model(const recur_run *r);
 /* out + ".state". */
-const char *recur_run_state_path(const recur_run *r);
-void recur_run_free(recur_run *r);
+RECUR_API const char *recur_run_state_path(const recur_run *r);
+RECUR_API void recur_run_free(recur_run *r);
 
 /* Convenience: create, train, free. */
-recur_status recur_run_all(const recur_run_options *o, const volatile sig_atomic_t *cancel, recur_run_callback cb,
-                           void *user, recur_error *err);
+RECUR_API recur_status recur_run_all(const recur_run_options *o, const volatile sig_atomic_t *cancel, recur_run_callback cb,
+                                     void *user, recur_error *err);
 
 /* ---- The run a model records ------------------------------------------------- */
 
@@ -253,7 +255,7 @@ recur_status recur_run_all(const recur_run_options *o, const volatile sig_atomic
  * (of the token ids) and "date" (the UTC day, YYYY-MM-DD; SOURCE_DATE_EPOCH
  * sets it). *json is malloc'd, NULL when the
  * file has none; only the file's header is read. */
-recur_status recur_model_file_run(const char *path, char **json, recur_error *err);
+RECUR_API recur_status recur_model_file_run(const char *path, char **json, recur_error *err);
 
 /* The record's fields (strings cut to fit). */
 typedef struct recur_run_record {
@@ -266,7 +268,7 @@ typedef struct recur_run_record {
     char data_hash[24];
     char date[24];
 } recur_run_record;
-recur_status recur_run_record_parse(const char *json, recur_run_record *out, recur_error *err);
+RECUR_API recur_status recur_run_record_parse(const char *json, recur_run_record *out, recur_error *err);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,8 @@
 #ifndef RECUR_TASK_H
 #define RECUR_TASK_H
 
+#include "recur/api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,15 +39,8 @@ typedef struct recur_task_train_config {
     int log_every;    /* progress every this many steps (0: once per epoch) */
 } recur_task_train_config;
 
-/* Creates a freshly initialised task model (cfg->task says which). vocab is
- * the input vocabulary, labels the label names (tag, classify), features the
- * word-feature strings (tag; may be NULL). On success the model owns all
- * three; on failure the caller still does. */
-recur_status recur_task_model_create(const recur_config *cfg, recur_vocab *vocab, recur_vocab *labels,
-                                     recur_vocab *features, uint64_t seed, recur_model **out, recur_error *err);
-
 /* epochs 5, batch 32, Adam 2e-3, decay 1, clip 5, mask 0.15 in runs of up to 3. */
-void recur_task_train_config_default(recur_task_train_config *tc);
+RECUR_API void recur_task_train_config_default(recur_task_train_config *tc);
 
 typedef struct recur_task_progress {
     int epoch, epochs;
@@ -64,9 +59,13 @@ typedef enum recur_tagset {
     RECUR_TAGSET_UNIVERSAL  /* Brown tags mapped to the 12 universal tags */
 } recur_tagset;
 
+/* "full", "universal". */
+RECUR_API const char *recur_tagset_name(recur_tagset tagset);
+RECUR_API recur_status recur_tagset_parse(const char *name, recur_tagset *tagset, recur_error *err);
+
 /* Maps a Brown corpus tag ("nn-tl", "ppss+bem", "vbd*", ",") to one of the
  * 12 universal tags (NOUN VERB ADJ ADV PRON DET ADP NUM CONJ PRT . X). */
-const char *recur_brown_universal(const char *tag);
+RECUR_API const char *recur_brown_universal(const char *tag);
 
 typedef struct recur_tagged_corpus recur_tagged_corpus;
 
@@ -76,11 +75,11 @@ typedef struct recur_tagged_corpus recur_tagged_corpus;
  * and line. With holdout_every N > 1, every N-th file (the N-th, 2N-th, ...
  * in the order given) goes to *test, the rest to *train; with N <= 1 all go
  * to *train and *test is NULL. */
-recur_status recur_tagged_read(const char *const *paths, int n_paths, recur_tagset tagset, int holdout_every,
-                               recur_tagged_corpus **train, recur_tagged_corpus **test, recur_error *err);
-void recur_tagged_free(recur_tagged_corpus *c);
-int recur_tagged_sentences(const recur_tagged_corpus *c);
-size_t recur_tagged_tokens(const recur_tagged_corpus *c);
+RECUR_API recur_status recur_tagged_read(const char *const *paths, int n_paths, recur_tagset tagset, int holdout_every,
+                                         recur_tagged_corpus **train, recur_tagged_corpus **test, recur_error *err);
+RECUR_API void recur_tagged_free(recur_tagged_corpus *c);
+RECUR_API int recur_tagged_sentences(const recur_tagged_corpus *c);
+RECUR_API size_t recur_tagged_tokens(const recur_tagged_corpus *c);
 
 typedef struct recur_tagger_options {
     recur_config model;   /* cell, layers, hidden, embed, bidirectional, dropout */
@@ -89,11 +88,11 @@ typedef struct recur_tagger_options {
     int feature_embed;    /* width of the feature embeddings */
 } recur_tagger_options;
 
-void recur_tagger_options_default(recur_tagger_options *o);
+RECUR_API void recur_tagger_options_default(recur_tagger_options *o);
 
-recur_status recur_tagger_train(const recur_tagged_corpus *train, const recur_tagger_options *opt,
-                                const recur_task_train_config *tc, recur_task_progress_fn progress, void *ctx,
-                                recur_model **out, recur_error *err);
+RECUR_API recur_status recur_tagger_train(const recur_tagged_corpus *train, const recur_tagger_options *opt,
+                                          const recur_task_train_config *tc, recur_task_progress_fn progress, void *ctx,
+                                          recur_model **out, recur_error *err);
 
 typedef struct recur_tag_eval {
     size_t tokens, correct;
@@ -101,16 +100,13 @@ typedef struct recur_tag_eval {
     double accuracy, unknown_accuracy;
 } recur_tag_eval;
 
-recur_status recur_tagger_evaluate(const recur_model *m, const recur_tagged_corpus *test, recur_tag_eval *out,
-                                   recur_error *err);
+RECUR_API recur_status recur_tagger_evaluate(const recur_model *m, const recur_tagged_corpus *test, recur_tag_eval *out,
+                                             recur_error *err);
 /* Tags n words; tags[i] receives a label id (recur_model_labels names it)
  * and, when probs is not NULL, probs[i * labels + j] the probability of
  * label j for word i. */
-recur_status recur_tagger_tag(const recur_model *m, const char *const *words, int n, int *tags, float *probs,
-                              recur_error *err);
-/* The label names of a tag or classify model. */
-const recur_vocab *recur_model_labels(const recur_model *m);
-const recur_vocab *recur_model_features(const recur_model *m);
+RECUR_API recur_status recur_tagger_tag(const recur_model *m, const char *const *words, int n, int *tags, float *probs,
+                                        recur_error *err);
 
 /* ---- Classification ---------------------------------------------------- */
 
@@ -119,12 +115,12 @@ typedef struct recur_labelled recur_labelled;
 /* Reads "label TAB text" lines (UTF-8). A line without a tab, or with an
  * empty label or text, or a label with white space, is an error naming the
  * file and line. */
-recur_status recur_labelled_read(const char *path, recur_labelled **out, recur_error *err);
-void recur_labelled_free(recur_labelled *d);
-int recur_labelled_count(const recur_labelled *d);
+RECUR_API recur_status recur_labelled_read(const char *path, recur_labelled **out, recur_error *err);
+RECUR_API void recur_labelled_free(recur_labelled *d);
+RECUR_API int recur_labelled_count(const recur_labelled *d);
 /* Moves every holdout_every-th line (the N-th, 2N-th, ...) into *test,
  * whose rows share d's text: free *test no later than d. */
-recur_status recur_labelled_split(recur_labelled *d, int holdout_every, recur_labelled **test, recur_error *err);
+RECUR_API recur_status recur_labelled_split(recur_labelled *d, int holdout_every, recur_labelled **test, recur_error *err);
 
 /* A classifier reads at most this many characters of a text. */
 #define RECUR_CLASSIFY_MAX_CHARS 200
@@ -133,17 +129,17 @@ typedef struct recur_classifier_options {
     recur_config model;   /* cell, layers, hidden, embed, bidirectional, dropout, pool */
 } recur_classifier_options;
 
-void recur_classifier_options_default(recur_classifier_options *o);
+RECUR_API void recur_classifier_options_default(recur_classifier_options *o);
 
-recur_status recur_classifier_train(const recur_labelled *train, const recur_classifier_options *opt,
-                                    const recur_task_train_config *tc, recur_task_progress_fn progress, void *ctx,
-                                    recur_model **out, recur_error *err);
+RECUR_API recur_status recur_classifier_train(const recur_labelled *train, const recur_classifier_options *opt,
+                                              const recur_task_train_config *tc, recur_task_progress_fn progress, void *ctx,
+                                              recur_model **out, recur_error *err);
 /* Accuracy on labelled data (labels the model does not know count as wrong). */
-recur_status recur_classifier_evaluate(const recur_model *m, const recur_labelled *test, double *accuracy,
-                                       size_t *count, recur_error *err);
+RECUR_API recur_status recur_classifier_evaluate(const recur_model *m, const recur_labelled *test, double *accuracy,
+                                                 size_t *count, recur_error *err);
 /* The probabilities of every label for one text (probs has one slot per label). */
-recur_status recur_classify_text(const recur_model *m, const char *text, size_t len, float *probs,
-                                 recur_error *err);
+RECUR_API recur_status recur_classify_text(const recur_model *m, const char *text, size_t len, float *probs,
+                                           recur_error *err);
 
 /* ---- Cloze ------------------------------------------------------------- */
 
@@ -152,13 +148,13 @@ typedef struct recur_cloze_options {
     int chunk;            /* the text is cut into pieces of this many characters, at most 512 */
 } recur_cloze_options;
 
-void recur_cloze_options_default(recur_cloze_options *o);
+RECUR_API void recur_cloze_options_default(recur_cloze_options *o);
 
 /* Trains a char model to predict masked characters of text from both sides
  * (from the left only when model.bidirectional is 0). */
-recur_status recur_cloze_train(const char *text, size_t len, const recur_cloze_options *opt,
-                               const recur_task_train_config *tc, recur_task_progress_fn progress, void *ctx,
-                               recur_model **out, recur_error *err);
+RECUR_API recur_status recur_cloze_train(const char *text, size_t len, const recur_cloze_options *opt,
+                                         const recur_task_train_config *tc, recur_task_progress_fn progress, void *ctx,
+                                         recur_model **out, recur_error *err);
 
 typedef struct recur_cloze_eval {
     size_t masked, correct;
@@ -168,8 +164,8 @@ typedef struct recur_cloze_eval {
 
 /* Masks text as training does (rate, runs of 1..3, fixed seed) and scores
  * the model's predictions at the masked characters. */
-recur_status recur_cloze_evaluate(const recur_model *m, const char *text, size_t len, int chunk, float mask_rate,
-                                  uint64_t seed, recur_cloze_eval *out, recur_error *err);
+RECUR_API recur_status recur_cloze_evaluate(const recur_model *m, const char *text, size_t len, int chunk, float mask_rate,
+                                            uint64_t seed, recur_cloze_eval *out, recur_error *err);
 
 typedef struct recur_fill_candidate {
     char text[64];        /* UTF-8 filling of the blank */
@@ -187,8 +183,8 @@ typedef struct recur_fill_blank {
  * of them at once from both sides and lists the top_k (<= 16) most probable
  * fillings of each blank, best first. *blanks is malloc'd. A text without a
  * blank is an error that says so. */
-recur_status recur_cloze_fill(const recur_model *m, const char *text, size_t len, int top_k,
-                              recur_fill_blank **blanks, int *n_blanks, recur_error *err);
+RECUR_API recur_status recur_cloze_fill(const recur_model *m, const char *text, size_t len, int top_k,
+                                        recur_fill_blank **blanks, int *n_blanks, recur_error *err);
 
 #ifdef __cplusplus
 }

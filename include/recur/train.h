@@ -2,6 +2,8 @@
 #ifndef RECUR_TRAIN_H
 #define RECUR_TRAIN_H
 
+#include "recur/api.h"
+
 #include <signal.h>
 
 #include "recur/model.h"
@@ -67,17 +69,17 @@ typedef struct recur_train_config {
 } recur_train_config;
 
 /* char-rnn-tensorflow's defaults: batch 50, seq 50, Adam 2e-3, clip 5. */
-void recur_train_config_default(recur_train_config *tc);
-recur_status recur_train_config_check(const recur_train_config *tc, recur_error *err);
+RECUR_API void recur_train_config_default(recur_train_config *tc);
+RECUR_API recur_status recur_train_config_check(const recur_train_config *tc, recur_error *err);
 
 typedef struct recur_trainer recur_trainer;
 
 /* The trainer borrows the model and the ids: both must outlive it. The ids
  * are cut into batch streams once; an error says which flag to lower when the
  * stream is too short for one window. */
-recur_status recur_trainer_create(recur_model *m, const recur_train_config *tc, const int32_t *ids,
-                                  size_t count, recur_trainer **out, recur_error *err);
-void recur_trainer_free(recur_trainer *t);
+RECUR_API recur_status recur_trainer_create(recur_model *m, const recur_train_config *tc, const int32_t *ids,
+                                            size_t count, recur_trainer **out, recur_error *err);
+RECUR_API void recur_trainer_free(recur_trainer *t);
 
 /* One of several processes training one model data-parallel
  * (include/recur/dist.h): every rank of comm calls this with the same model,
@@ -92,19 +94,19 @@ void recur_trainer_free(recur_trainer *t);
  * all, with that rank's message. comm is borrowed (NULL: alone, as
  * recur_trainer_create). */
 typedef struct recur_comm recur_comm;
-recur_status recur_trainer_create_comm(recur_model *m, const recur_train_config *tc, const int32_t *ids,
-                                       size_t count, recur_comm *comm, recur_trainer **out, recur_error *err);
+RECUR_API recur_status recur_trainer_create_comm(recur_model *m, const recur_train_config *tc, const int32_t *ids,
+                                                 size_t count, recur_comm *comm, recur_trainer **out, recur_error *err);
 
 /* For cosine and linear schedules over a budget the trainer cannot count
  * in steps (wall time): the share of the run done, 0 to 1, before the next
  * step. With decay_steps set too, the further of the two counts. Every rank
  * of a distributed run must pass the same value. */
-void recur_trainer_set_progress(recur_trainer *t, double progress);
+RECUR_API void recur_trainer_set_progress(recur_trainer *t, double progress);
 /* The caller's wall time of training so far, kept in the state so that a
  * time budget (--minutes) spans a run and its resumptions: set before
  * saving, read after restoring (0 for a new trainer). */
-void recur_trainer_set_seconds(recur_trainer *t, double seconds);
-double recur_trainer_seconds(const recur_trainer *t);
+RECUR_API void recur_trainer_set_seconds(recur_trainer *t, double seconds);
+RECUR_API double recur_trainer_seconds(const recur_trainer *t);
 
 /* How a trainer over several ranks sums its gradient block. */
 typedef enum recur_grad_sum {
@@ -116,7 +118,7 @@ typedef enum recur_grad_sum {
 
 /* Chooses how the gradient is summed (no effect alone). Both give the same
  * sums up to the order of the additions within MPI. */
-void recur_trainer_set_grad_sum(recur_trainer *t, recur_grad_sum mode);
+RECUR_API void recur_trainer_set_grad_sum(recur_trainer *t, recur_grad_sum mode);
 
 typedef struct recur_step_info {
     double loss;          /* mean nats per token of this window (before the update): the data term */
@@ -137,58 +139,58 @@ typedef struct recur_step_info {
  * step stops between two layers and returns RECUR_E_INTERRUPTED with the
  * trainer exactly as it was before the step (weights, carried state, RNG,
  * counters), so that a save then holds the last step done. */
-recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_error *err);
+RECUR_API recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_error *err);
 
 /* A flag the caller may set from a signal handler or another thread to stop
  * a step early (NULL: none). The trainer only reads it. A trainer over a
  * communicator of several ranks ignores it: ranks stopping at different
  * layers would wait for each other, so its caller agrees between steps. */
-void recur_trainer_set_cancel(recur_trainer *t, const volatile sig_atomic_t *cancel);
+RECUR_API void recur_trainer_set_cancel(recur_trainer *t, const volatile sig_atomic_t *cancel);
 
 /* Tells the trainer a validation loss. Under RECUR_LR_PLATEAU a loss that is
  * not below the best one seen multiplies the learning rate by lr_decay;
  * returns 1 when it did so, 0 otherwise (and always 0 under the other
  * schedules). The best loss and the factor are part of the saved state. */
-int recur_trainer_observe_validation(recur_trainer *t, double val_loss);
+RECUR_API int recur_trainer_observe_validation(recur_trainer *t, double val_loss);
 
-int64_t recur_trainer_steps_per_epoch(const recur_trainer *t);
-int64_t recur_trainer_step_count(const recur_trainer *t);
-int recur_trainer_epoch(const recur_trainer *t);    /* 1-based epoch the next step belongs to */
-double recur_trainer_lr(const recur_trainer *t);
-int64_t recur_trainer_skipped_steps(const recur_trainer *t);
+RECUR_API int64_t recur_trainer_steps_per_epoch(const recur_trainer *t);
+RECUR_API int64_t recur_trainer_step_count(const recur_trainer *t);
+RECUR_API int recur_trainer_epoch(const recur_trainer *t);    /* 1-based epoch the next step belongs to */
+RECUR_API double recur_trainer_lr(const recur_trainer *t);
+RECUR_API int64_t recur_trainer_skipped_steps(const recur_trainer *t);
 
 /* Training state: the model's current weights (the file also loads with
  * recur_model_load), optimizer moments, step, epoch, data position, carried
  * hidden state of every stream, and an opaque string of the caller's (may be NULL; for
  * example the command line that started the run). Written atomically. */
-recur_status recur_trainer_save_state(const recur_trainer *t, const char *path, const char *extra,
-                                      recur_error *err);
+RECUR_API recur_status recur_trainer_save_state(const recur_trainer *t, const char *path, const char *extra,
+                                                recur_error *err);
 /* Restores a state written by recur_trainer_save_state for the same model
  * config and data. *extra (malloc'd, may be NULL) gets the caller's string. */
-recur_status recur_trainer_load_state(recur_trainer *t, const char *path, char **extra, recur_error *err);
+RECUR_API recur_status recur_trainer_load_state(recur_trainer *t, const char *path, char **extra, recur_error *err);
 
 /* Reads what a state file says about the run that wrote it: its training
  * configuration and the caller's string (malloc'd; NULL if none), so a
  * resumed run can continue with the same settings. */
-recur_status recur_train_state_info(const char *path, recur_train_config *tc, char **extra, recur_error *err);
+RECUR_API recur_status recur_train_state_info(const char *path, recur_train_config *tc, char **extra, recur_error *err);
 
 /* A state file read once, for resuming without reading it again (a wide
  * model's state is gigabytes): its training configuration, the caller's
  * string, the model it holds, then the trainer's counters and moments. */
 typedef struct recur_train_state recur_train_state;
-recur_status recur_train_state_read(const char *path, recur_train_state **out, recur_error *err);
-void recur_train_state_free(recur_train_state *s);
-const recur_train_config *recur_train_state_config(const recur_train_state *s);
+RECUR_API recur_status recur_train_state_read(const char *path, recur_train_state **out, recur_error *err);
+RECUR_API void recur_train_state_free(recur_train_state *s);
+RECUR_API const recur_train_config *recur_train_state_config(const recur_train_state *s);
 /* The caller's string saved with the state, or NULL. Owned by s. */
-const char *recur_train_state_extra(const recur_train_state *s);
+RECUR_API const char *recur_train_state_extra(const recur_train_state *s);
 /* The step the state was saved at. */
-int64_t recur_train_state_step(const recur_train_state *s);
+RECUR_API int64_t recur_train_state_step(const recur_train_state *s);
 /* A new model with the state's configuration, vocabulary and weights. */
-recur_status recur_train_state_model(const recur_train_state *s, recur_model **out, recur_error *err);
+RECUR_API recur_status recur_train_state_model(const recur_train_state *s, recur_model **out, recur_error *err);
 /* recur_trainer_load_state from a state already read. */
-recur_status recur_trainer_restore(recur_trainer *t, const recur_train_state *s, recur_error *err);
+RECUR_API recur_status recur_trainer_restore(recur_trainer *t, const recur_train_state *s, recur_error *err);
 /* A hash of the token ids the trainer was created with (what a state checks). */
-uint64_t recur_trainer_data_hash(const recur_trainer *t);
+RECUR_API uint64_t recur_trainer_data_hash(const recur_trainer *t);
 
 #ifdef __cplusplus
 }

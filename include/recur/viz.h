@@ -4,6 +4,8 @@
 #ifndef RECUR_VIZ_H
 #define RECUR_VIZ_H
 
+#include "recur/api.h"
+
 #include <stddef.h>
 
 #include "recur/error.h"
@@ -51,13 +53,13 @@ typedef struct recur_chart {
 /* The colour for a palette index: the Okabe-Ito colour-blind-safe palette
  * (blue, vermillion, bluish green, reddish purple, orange, sky blue, black,
  * yellow), cycling; a negative index gives dark grey. "#RRGGBB". */
-const char *recur_chart_color(int index);
+RECUR_API const char *recur_chart_color(int index);
 
 /* Draws the chart and writes it atomically to path. */
-recur_status recur_chart_write_svg(const recur_chart *chart, const char *path, recur_error *err);
+RECUR_API recur_status recur_chart_write_svg(const recur_chart *chart, const char *path, recur_error *err);
 /* Draws the chart into a malloc'd NUL-terminated string (the caller frees). */
-recur_status recur_chart_svg_string(const recur_chart *chart, char **svg, size_t *len,
-                                    recur_error *err);
+RECUR_API recur_status recur_chart_svg_string(const recur_chart *chart, char **svg, size_t *len,
+                                              recur_error *err);
 
 /* ---- Training metrics logs ------------------------------------------------ */
 
@@ -80,11 +82,11 @@ typedef struct recur_metrics_log {
  * other than the ones above ignored, lines with none of them skipped. A line
  * that is not a JSON object, or a known key that is not a number or null, is
  * RECUR_E_FORMAT naming the file and line. */
-recur_status recur_metrics_log_read(const char *path, recur_metrics_log *log, recur_error *err);
+RECUR_API recur_status recur_metrics_log_read(const char *path, recur_metrics_log *log, recur_error *err);
 /* Same from memory; name is used in error messages. */
-recur_status recur_metrics_log_parse(const char *text, size_t len, const char *name,
-                                     recur_metrics_log *log, recur_error *err);
-void recur_metrics_log_free(recur_metrics_log *log);
+RECUR_API recur_status recur_metrics_log_parse(const char *text, size_t len, const char *name,
+                                               recur_metrics_log *log, recur_error *err);
+RECUR_API void recur_metrics_log_free(recur_metrics_log *log);
 
 /* ---- Training curves ------------------------------------------------------ */
 
@@ -120,17 +122,23 @@ typedef struct recur_plot_options {
 } recur_plot_options;
 
 /* Fills opt with the defaults (step, loss, panels loss/lr/grad). */
-void recur_plot_options_default(recur_plot_options *opt);
+RECUR_API void recur_plot_options_default(recur_plot_options *opt);
+/* "step", "time", "epoch"; "loss", "bpc", "ppl"; "loss", "lr", "grad", "speed". */
+RECUR_API const char *recur_plot_x_name(recur_plot_x x);
+RECUR_API recur_status recur_plot_x_parse(const char *name, recur_plot_x *x, recur_error *err);
+RECUR_API const char *recur_plot_y_name(recur_plot_y y);
+RECUR_API recur_status recur_plot_y_parse(const char *name, recur_plot_y *y, recur_error *err);
+RECUR_API const char *recur_plot_panel_name(recur_plot_panel panel);
 /* Parses a comma-separated panel list such as "loss,lr,grad" (names: loss,
  * lr, grad, speed) into opt->panels; an unknown or repeated name is
  * RECUR_E_ARG naming it. */
-recur_status recur_plot_parse_panels(const char *list, recur_plot_options *opt, recur_error *err);
+RECUR_API recur_status recur_plot_parse_panels(const char *list, recur_plot_options *opt, recur_error *err);
 /* Draws the curves of nlogs runs on one chart, one colour per run, and
  * writes it to svg_path. paths name the runs in the legend (file name without
  * directory and extension) unless opt->labels is set. */
-recur_status recur_plot_training_svg(const recur_metrics_log *logs, const char *const *paths,
-                                     size_t nlogs, const recur_plot_options *opt,
-                                     const char *svg_path, recur_error *err);
+RECUR_API recur_status recur_plot_training_svg(const recur_metrics_log *logs, const char *const *paths,
+                                               size_t nlogs, const recur_plot_options *opt,
+                                               const char *svg_path, recur_error *err);
 
 #ifdef __cplusplus
 }

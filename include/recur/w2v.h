@@ -5,6 +5,8 @@
 #ifndef RECUR_W2V_H
 #define RECUR_W2V_H
 
+#include "recur/api.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,7 +52,7 @@ typedef struct recur_w2v_options {
     void *progress_user;
 } recur_w2v_options;
 
-void recur_w2v_options_default(recur_w2v_options *o);
+RECUR_API void recur_w2v_options_default(recur_w2v_options *o);
 
 typedef struct recur_w2v_stats {
     int64_t vocab_size;     /* words kept (with "</s>") */
@@ -72,10 +74,10 @@ typedef struct recur_w2v_vectors {
 /* Trains on a text of whitespace-separated words; each line end is the
  * sentence marker "</s>" (row 0 of the result, as word2vec.c). Rows follow
  * descending frequency. stats may be NULL. */
-recur_status recur_w2v_train(const char *text, size_t len, const recur_w2v_options *o,
-                             recur_w2v_vectors **out, recur_w2v_stats *stats, recur_error *err);
-recur_status recur_w2v_train_file(const char *path, const recur_w2v_options *o,
-                                  recur_w2v_vectors **out, recur_w2v_stats *stats, recur_error *err);
+RECUR_API recur_status recur_w2v_train(const char *text, size_t len, const recur_w2v_options *o,
+                                       recur_w2v_vectors **out, recur_w2v_stats *stats, recur_error *err);
+RECUR_API recur_status recur_w2v_train_file(const char *path, const recur_w2v_options *o,
+                                            recur_w2v_vectors **out, recur_w2v_stats *stats, recur_error *err);
 
 /* ---- Vector files ------------------------------------------------------ */
 
@@ -87,15 +89,15 @@ typedef enum recur_w2v_format {
 
 /* Writes atomically (no partial file on failure). Text floats are printed
  * with 9 significant digits, so a text file also reads back bit-exactly. */
-recur_status recur_w2v_save(const recur_w2v_vectors *v, const char *path, recur_w2v_format fmt,
-                            recur_error *err);
+RECUR_API recur_status recur_w2v_save(const recur_w2v_vectors *v, const char *path, recur_w2v_format fmt,
+                                      recur_error *err);
 /* Reads the first `limit` rows (0: all). */
-recur_status recur_w2v_load(const char *path, recur_w2v_format fmt, int limit,
-                            recur_w2v_vectors **out, recur_error *err);
+RECUR_API recur_status recur_w2v_load(const char *path, recur_w2v_format fmt, int limit,
+                                      recur_w2v_vectors **out, recur_error *err);
 /* The same from bytes in memory (name is used in error messages). */
-recur_status recur_w2v_parse(const char *data, size_t len, const char *name, recur_w2v_format fmt,
-                             int limit, recur_w2v_vectors **out, recur_error *err);
-void recur_w2v_vectors_free(recur_w2v_vectors *v);
+RECUR_API recur_status recur_w2v_parse(const char *data, size_t len, const char *name, recur_w2v_format fmt,
+                                       int limit, recur_w2v_vectors **out, recur_error *err);
+RECUR_API void recur_w2v_vectors_free(recur_w2v_vectors *v);
 
 /* ---- Lookup and evaluation --------------------------------------------- */
 
@@ -104,19 +106,19 @@ void recur_w2v_vectors_free(recur_w2v_vectors *v);
  * compute-accuracy) and the most frequent spelling wins. */
 typedef struct recur_w2v_index recur_w2v_index;
 
-recur_status recur_w2v_index_create(const recur_w2v_vectors *v, int top, int fold_case,
-                                    recur_w2v_index **out, recur_error *err);
-void recur_w2v_index_free(recur_w2v_index *ix);
-int recur_w2v_index_size(const recur_w2v_index *ix);
-int recur_w2v_index_dim(const recur_w2v_index *ix);
-int recur_w2v_index_find(const recur_w2v_index *ix, const char *word);
-const char *recur_w2v_index_word(const recur_w2v_index *ix, int id);
-const float *recur_w2v_index_unit(const recur_w2v_index *ix, int id);
+RECUR_API recur_status recur_w2v_index_create(const recur_w2v_vectors *v, int top, int fold_case,
+                                              recur_w2v_index **out, recur_error *err);
+RECUR_API void recur_w2v_index_free(recur_w2v_index *ix);
+RECUR_API int recur_w2v_index_size(const recur_w2v_index *ix);
+RECUR_API int recur_w2v_index_dim(const recur_w2v_index *ix);
+RECUR_API int recur_w2v_index_find(const recur_w2v_index *ix, const char *word);
+RECUR_API const char *recur_w2v_index_word(const recur_w2v_index *ix, int id);
+RECUR_API const float *recur_w2v_index_unit(const recur_w2v_index *ix, int id);
 
 /* The k rows with the highest cosine to query (any length, not zero),
  * skipping the ids in exclude; best first. Returns how many were found. */
-int recur_w2v_nearest(const recur_w2v_index *ix, const float *query, const int *exclude,
-                      int nexclude, int k, int *ids, float *cosines);
+RECUR_API int recur_w2v_nearest(const recur_w2v_index *ix, const float *query, const int *exclude,
+                                int nexclude, int k, int *ids, float *cosines);
 
 typedef struct recur_w2v_section {
     char name[64];
@@ -136,9 +138,9 @@ typedef struct recur_w2v_analogy_result {
 /* Scores questions-words.txt style text (": section" lines, then
  * "a b c d" lines): a question is right when the nearest word to
  * b - a + c, other than a, b and c, is d. */
-recur_status recur_w2v_analogy(const recur_w2v_index *ix, const char *text, size_t len,
-                               const char *name, recur_w2v_analogy_result *res, recur_error *err);
-void recur_w2v_analogy_result_free(recur_w2v_analogy_result *res);
+RECUR_API recur_status recur_w2v_analogy(const recur_w2v_index *ix, const char *text, size_t len,
+                                         const char *name, recur_w2v_analogy_result *res, recur_error *err);
+RECUR_API void recur_w2v_analogy_result_free(recur_w2v_analogy_result *res);
 
 typedef struct recur_w2v_similarity_result {
     int pairs;       /* scored pairs in the file */
@@ -149,11 +151,11 @@ typedef struct recur_w2v_similarity_result {
 /* Scores "word1<TAB>word2<TAB>score" lines (lines starting with '#' are
  * skipped; spaces also separate) by the Spearman correlation between the
  * human scores and the cosines, ties given their average rank. */
-recur_status recur_w2v_similarity(const recur_w2v_index *ix, const char *text, size_t len,
-                                  const char *name, recur_w2v_similarity_result *res,
-                                  recur_error *err);
+RECUR_API recur_status recur_w2v_similarity(const recur_w2v_index *ix, const char *text, size_t len,
+                                            const char *name, recur_w2v_similarity_result *res,
+                                            recur_error *err);
 /* Spearman's rho of two samples (average ranks for ties). */
-double recur_spearman(const double *x, const double *y, int n);
+RECUR_API double recur_spearman(const double *x, const double *y, int n);
 
 /* ---- Maps -------------------------------------------------------------- */
 
@@ -164,16 +166,16 @@ typedef struct recur_tsne_options {
     uint64_t seed;        /* 1 */
 } recur_tsne_options;
 
-void recur_tsne_options_default(recur_tsne_options *o);
+RECUR_API void recur_tsne_options_default(recur_tsne_options *o);
 /* Exact t-SNE (van der Maaten and Hinton 2008) of n points of dim floats
  * (row-major) into y (n x 2). O(n^2) time and memory: n is limited to 5000. */
-recur_status recur_tsne(const float *x, int n, int dim, const recur_tsne_options *o, float *y,
-                        recur_error *err);
+RECUR_API recur_status recur_tsne(const float *x, int n, int dim, const recur_tsne_options *o, float *y,
+                                  recur_error *err);
 
 /* Writes an SVG with a dot and a label for each of the n points of y
  * (n x 2), and a line for each pair of point indices. */
-recur_status recur_w2v_map_svg(const char *path, const char *const *labels, const float *y, int n,
-                               const int *pairs, int npairs, const char *title, recur_error *err);
+RECUR_API recur_status recur_w2v_map_svg(const char *path, const char *const *labels, const float *y, int n,
+                                         const int *pairs, int npairs, const char *title, recur_error *err);
 
 #ifdef __cplusplus
 }

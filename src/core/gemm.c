@@ -3,6 +3,7 @@
  * that no BLAS ever sees a stride it could reject (a BLAS reports bad
  * arguments by printing, not by returning an error). */
 #include "core/gemm.h"
+#include "core/threads.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -105,12 +106,12 @@ void recur_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, con
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
         for (int i = 0; i < slabs; i++) {
             int lo, hi;
-            if (slabs == threads) { /* the even cut on 16-multiples */
-                lo = (int)((long)len * i / slabs) & ~15;
-                hi = i == slabs - 1 ? len : (int)((long)len * (i + 1) / slabs) & ~15;
-            } else {
-                lo = (int)((long)tiles * i / slabs) * 16;
-                hi = i == slabs - 1 ? len : (int)((long)tiles * (i + 1) / slabs) * 16;
+            if (slabs == threads) { /* the even cut, rounded down to 16-multiples */
+                recur_thread_share(len, 1, i, slabs, &lo, &hi);
+                lo &= ~15;
+                hi = i == slabs - 1 ? len : hi & ~15;
+            } else { /* whole tiles */
+                recur_thread_share(len, 16, i, slabs, &lo, &hi);
             }
             if (hi > lo) {
                 if (split_rows)

@@ -7,6 +7,7 @@
  * micro-kernel sees one contiguous layout. With OpenMP each thread computes
  * its own slab of C (see recur_sgemm_portable). */
 #include "core/gemm.h"
+#include "core/threads.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -285,17 +286,6 @@ static void gemm_blocked(int trans_a, int trans_b, int m, int n, int k, float al
     free(apack);
 }
 
-#ifdef RECUR_HAVE_OPENMP
-/* Thread t of nt takes a contiguous share of [0, total) in whole units. */
-static void share(int total, int unit, int t, int nt, int *begin, int *end)
-{
-    int units = (total + unit - 1) / unit;
-    int lo = (int)((long long)units * t / nt), hi = (int)((long long)units * (t + 1) / nt);
-    *begin = lo * unit < total ? lo * unit : total;
-    *end = hi * unit < total ? hi * unit : total;
-}
-#endif
-
 void recur_sgemm_portable(int trans_a, int trans_b, int m, int n, int k, float alpha,
                           const float *a, int lda, const float *b, int ldb, float beta, float *c,
                           int ldc)
@@ -332,13 +322,13 @@ void recur_sgemm_portable(int trans_a, int trans_b, int m, int n, int k, float a
         {
             int t = omp_get_thread_num(), nt = omp_get_num_threads(), lo, hi;
             if (split_cols) {
-                share(n, NR, t, nt, &lo, &hi);
+                recur_thread_share(n, NR, t, nt, &lo, &hi);
                 if (hi > lo)
                     gemm_blocked(trans_a, trans_b, m, hi - lo, k, alpha, a, lda,
                                  trans_b ? b + (size_t)lo * (size_t)ldb : b + lo, ldb, beta,
                                  c + lo, ldc);
             } else {
-                share(m, MR, t, nt, &lo, &hi);
+                recur_thread_share(m, MR, t, nt, &lo, &hi);
                 if (hi > lo)
                     gemm_blocked(trans_a, trans_b, hi - lo, n, k, alpha,
                                  trans_a ? a + lo : a + (size_t)lo * (size_t)lda, lda, b, ldb,

@@ -110,14 +110,18 @@ int64_t recur_strmap_intern(recur_strmap *m, const char *key, size_t len, int *i
 typedef struct ranked {
     int64_t count, id;
     const char *key;
+    size_t len;
 } ranked;
 
+/* Descending count, then ascending byte order (a prefix before the longer
+ * key), by length: a key may hold a NUL byte. */
 static int by_count_then_bytes(const void *pa, const void *pb)
 {
     const ranked *a = pa, *b = pb;
     if (a->count != b->count)
         return a->count > b->count ? -1 : 1;
-    return strcmp(a->key, b->key);
+    int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
 }
 
 int64_t *recur_strmap_rank(const recur_strmap *m, const int64_t *counts, size_t first, int64_t min_count,
@@ -135,7 +139,7 @@ int64_t *recur_strmap_rank(const recur_strmap *m, const int64_t *counts, size_t 
     size_t k = 0;
     for (size_t id = first; id < m->count; id++)
         if (counts[id] >= min_count)
-            items[k++] = (ranked){counts[id], (int64_t)id, m->keys[id]};
+            items[k++] = (ranked){counts[id], (int64_t)id, m->keys[id], m->key_lens[id]};
     qsort(items, k, sizeof *items, by_count_then_bytes);
     for (size_t i = 0; i < k; i++)
         ids[i] = items[i].id;

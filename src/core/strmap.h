@@ -24,8 +24,8 @@ int64_t recur_strmap_find(const recur_strmap *m, const char *key, size_t len);
 int64_t recur_strmap_intern(recur_strmap *m, const char *key, size_t len, int *inserted);
 /* The ids first .. m->count - 1 whose counts[id] >= min_count, most frequent
  * first and equal counts in byte order of their keys: the order of every
- * vocabulary built by counting (tagging's and classification's labels and
- * words, word2vec's words). Returns a malloc'd array of *kept ids, or NULL
+ * vocabulary built by counting (the language model's words, tagging's and
+ * classification's labels and words, word2vec's words). Returns a malloc'd array of *kept ids, or NULL
  * when out of memory. */
 int64_t *recur_strmap_rank(const recur_strmap *m, const int64_t *counts, size_t first, int64_t min_count,
                            size_t *kept);

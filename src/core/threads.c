@@ -10,7 +10,8 @@
 #include <stdlib.h>
 
 #include "core/gemm.h"
-#include "recur/model.h"
+#include "core/threads.h"
+#include "recur/threads.h"
 
 #ifdef RECUR_HAVE_OPENMP
 #include <omp.h>
@@ -66,4 +67,12 @@ int recur_pin_threads(void)
 #else
     return 0;
 #endif
+}
+
+void recur_thread_share(int total, int unit, int part, int parts, int *lo, int *hi)
+{
+    int units = (total + unit - 1) / unit;
+    int a = (int)((long long)units * part / parts) * unit, b = (int)((long long)units * (part + 1) / parts) * unit;
+    *lo = a < total ? a : total;
+    *hi = b < total ? b : total;
 }

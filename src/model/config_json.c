@@ -16,7 +16,7 @@ void model_config_to_json(const recur_config *c, recur_strbuf *out)
                         "{\"level\":\"%s\",\"cell\":\"%s\",\"layers\":%d,\"embed\":%d,\"hidden\":%d,"
                         "\"vocab_size\":%d,\"tied\":%s,\"peephole\":%s,\"bidirectional\":%s,"
                         "\"dropout\":%.9g,\"init_scale\":%.9g,\"forget_bias\":%.9g",
-                        c->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(c->cell), c->layers,
+                        recur_level_name(c->level), recur_cell_name(c->cell), c->layers,
                         c->embed ? c->embed : c->hidden, c->hidden, c->vocab_size, c->tied ? "true" : "false",
                         c->peephole ? "true" : "false", c->bidirectional ? "true" : "false", (double)c->dropout,
                         (double)c->init_scale, (double)c->forget_bias);
@@ -27,7 +27,7 @@ void model_config_to_json(const recur_config *c, recur_strbuf *out)
     if (c->task != RECUR_TASK_LM) {
         recur_strbuf_printf(out, ",\"task\":\"%s\",\"labels\":%d", recur_task_name(c->task), c->labels);
         if (c->task == RECUR_TASK_CLASSIFY)
-            recur_strbuf_printf(out, ",\"pool\":\"%s\"", c->pool == RECUR_POOL_LAST ? "last" : "mean");
+            recur_strbuf_printf(out, ",\"pool\":\"%s\"", recur_pool_name(c->pool));
         if (c->feature_size > 0)
             recur_strbuf_printf(out, ",\"feature_size\":%d,\"feature_embed\":%d", c->feature_size,
                                 c->feature_embed);
@@ -93,11 +93,7 @@ recur_status model_config_from_json(const json_value *o, recur_config *c, recur_
     const char *level = json_get_string(o, "level");
     if (!level)
         return recur_fail(err, RECUR_E_FORMAT, "recur.config lacks \"level\" (\"char\" or \"word\")");
-    if (strcmp(level, "char") == 0)
-        c->level = RECUR_LEVEL_CHAR;
-    else if (strcmp(level, "word") == 0)
-        c->level = RECUR_LEVEL_WORD;
-    else
+    if (recur_level_parse(level, &c->level, err))
         return recur_fail(err, RECUR_E_FORMAT, "recur.config level '%s' is not \"char\" or \"word\"", level);
     const char *cell = json_get_string(o, "cell");
     if (!cell)
@@ -127,9 +123,9 @@ recur_status model_config_from_json(const json_value *o, recur_config *c, recur_
     if (!task && json_get(o, "task"))
         return recur_fail(err, RECUR_E_FORMAT, "recur.config \"task\" must be a string");
     const char *pool = json_get_string(o, "pool");
-    if (pool && strcmp(pool, "mean") != 0 && strcmp(pool, "last") != 0)
+    c->pool = RECUR_POOL_MEAN;
+    if (pool && recur_pool_parse(pool, &c->pool, err))
         return recur_fail(err, RECUR_E_FORMAT, "recur.config pool '%s' is not \"mean\" or \"last\"", pool);
-    c->pool = pool && strcmp(pool, "last") == 0 ? RECUR_POOL_LAST : RECUR_POOL_MEAN;
     if (c->embed == 0)
         return recur_fail(err, RECUR_E_FORMAT, "recur.config \"embed\" must be positive");
     st = model_config_check(c, err);

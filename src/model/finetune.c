@@ -57,8 +57,7 @@ recur_status recur_model_extend_vocab(const recur_model *m, const recur_vocab *e
                           recur_task_name(m->cfg.task));
     if (recur_vocab_level(extra) != m->cfg.level)
         return recur_fail(err, RECUR_E_ARG, "a %s-level model cannot take the tokens of a %s-level vocabulary",
-                          m->cfg.level == RECUR_LEVEL_WORD ? "word" : "char",
-                          recur_vocab_level(extra) == RECUR_LEVEL_WORD ? "word" : "char");
+                          recur_level_name(m->cfg.level), recur_level_name(recur_vocab_level(extra)));
     const int V = recur_vocab_size(m->vocab), X = recur_vocab_size(extra);
     const char **tokens = malloc((size_t)(V + X) * sizeof *tokens);
     if (!tokens)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/names.h"
 #include "core/rng.h"
 
 /* Far above any model this CPU could train, far below size_t overflow. */
@@ -193,6 +194,8 @@ const char *recur_task_name(recur_task task)
     }
     return "?";
 }
+
+RECUR_ENUM_NAMES(recur_pool, recur_pool_name, recur_pool_parse, "pool", "mean", "last")
 
 recur_status recur_task_parse(const char *name, recur_task *task, recur_error *err)
 {

@@ -1,6 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "nn/step_tasks.h"
 
+#include "core/threads.h"
+
 #ifdef RECUR_HAVE_OPENMP
 #include <omp.h>
 #include <sched.h>
@@ -65,7 +67,8 @@ static int claim(task_pool *p, int id, int first, int skip)
 
 static void work(task_pool *p, int id, int nt)
 {
-    int g = (int)((long)p->groups * id / nt), skip = -1;
+    int g, g_end, skip = -1;
+    recur_thread_share(p->groups, 1, id, nt, &g, &g_end); /* starts at its own share's first group */
     double seconds = 0.0, done = 0.0;
     while (atomic_load(&p->left) > 0) {
         int got = claim(p, id, g, skip);

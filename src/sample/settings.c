@@ -1,9 +1,10 @@
 /* The sampling settings: defaults (today's `recur sample`), their checks,
- * and the names of the modes. */
+ * and the names of the modes and of the weight formats. */
 #include <math.h>
 #include <string.h>
 
 #include "core/error.h"
+#include "core/names.h"
 #include "recur/generate.h"
 
 void recur_sample_settings_default(recur_sample_settings *s)
@@ -77,3 +78,5 @@ recur_status recur_sample_mode_parse(const char *name, recur_sample_mode *mode, 
     return recur_fail(err, RECUR_E_ARG, "sampling mode must be argmax, weighted, space or beam (or 0, 1, 2), got '%s'",
                       name ? name : "(none)");
 }
+
+RECUR_ENUM_NAMES(recur_sample_weights, recur_sample_weights_name, recur_sample_weights_parse, "weights", "f32", "f16", "i8")

@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "recur/task.h"
-#include "task/tagdata.h"
+#include "task/counter.h"
 #include "text/utf8.h"
 
 struct char_counter {

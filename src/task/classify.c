@@ -10,7 +10,7 @@
 #include "task/chars.h"
 #include "task/fit.h"
 #include "task/seqdata.h"
-#include "task/tagdata.h"
+#include "task/counter.h"
 
 struct recur_labelled {
     char *buf;             /* the file's text; labels and texts point into it */

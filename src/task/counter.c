@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "core/error.h"
-#include "task/tagdata.h"
+#include "task/counter.h"
 
 void counter_init(str_counter *c)
 {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/names.h"
 #include "task/tagdata.h"
 #include "text/word_space.h"
 
@@ -212,3 +213,5 @@ void recur_tagged_free(recur_tagged_corpus *c)
 
 int recur_tagged_sentences(const recur_tagged_corpus *c) { return c->n_sent; }
 size_t recur_tagged_tokens(const recur_tagged_corpus *c) { return c->n_tokens; }
+
+RECUR_ENUM_NAMES(recur_tagset, recur_tagset_name, recur_tagset_parse, "tagset", "full", "universal")

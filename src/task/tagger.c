@@ -13,6 +13,7 @@
 #include "model/model_internal.h"
 #include "nn/softmax.h"
 #include "task/fit.h"
+#include "task/counter.h"
 #include "task/seqdata.h"
 #include "task/tagdata.h"
 

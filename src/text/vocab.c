@@ -1,5 +1,6 @@
 /* Vocabulary storage, lookups, and loading a vocabulary from a token list. */
 #include "core/error.h"
+#include "core/names.h"
 #include "text/utf8.h"
 #include "text/vocab_internal.h"
 
@@ -260,23 +261,5 @@ recur_status recur_vocab_encode(const recur_vocab *v, const char *text, size_t l
     return recur_vocab_encode_with(v, text, len, RECUR_UNKNOWN_ERROR, ids, count, NULL, err);
 }
 
-const char *recur_unknown_name(recur_unknown unknown)
-{
-    switch (unknown) {
-    case RECUR_UNKNOWN_ERROR: return "error";
-    case RECUR_UNKNOWN_SKIP: return "skip";
-    }
-    return "?";
-}
-
-recur_status recur_unknown_parse(const char *name, recur_unknown *out, recur_error *err)
-{
-    if (name && strcmp(name, "error") == 0)
-        *out = RECUR_UNKNOWN_ERROR;
-    else if (name && strcmp(name, "skip") == 0)
-        *out = RECUR_UNKNOWN_SKIP;
-    else
-        return recur_fail(err, RECUR_E_ARG, "unknown-token policy must be error or skip, got '%s'",
-                          name ? name : "(null)");
-    return RECUR_OK;
-}
+RECUR_ENUM_NAMES(recur_unknown, recur_unknown_name, recur_unknown_parse, "unknown-token policy", "error", "skip")
+RECUR_ENUM_NAMES(recur_level, recur_level_name, recur_level_parse, "level", "char", "word")

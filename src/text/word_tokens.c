@@ -65,37 +65,25 @@ static int next_token(word_scanner *sc, word_token *tok)
     return 1;
 }
 
-typedef struct word_count {
-    const char *str;
-    size_t len;
-    size_t count;
-} word_count;
-
-/* Descending count, then ascending byte order (a shorter prefix first). */
-static int compare_counts(const void *pa, const void *pb)
+static int is_token(const recur_strmap *words, int64_t id, const char *token, size_t len)
 {
-    const word_count *a = pa, *b = pb;
-    if (a->count != b->count)
-        return a->count > b->count ? -1 : 1;
-    size_t n = a->len < b->len ? a->len : b->len;
-    int c = memcmp(a->str, b->str, n);
-    if (c != 0)
-        return c;
-    return (a->len > b->len) - (a->len < b->len);
+    return words->key_lens[id] == len && memcmp(words->keys[id], token, len) == 0;
 }
 
-static int is_special(const word_count *w)
+#define IS_UNK(words, id) is_token(words, id, RECUR_UNK_TOKEN, sizeof RECUR_UNK_TOKEN - 1)
+
+/* "<eos>" ends every line and "<unk>" is what the dropped words become:
+ * they are kept whatever their count. */
+static int is_special(const recur_strmap *words, int64_t id)
 {
-    return (w->len == sizeof RECUR_EOS_TOKEN - 1 && memcmp(w->str, RECUR_EOS_TOKEN, w->len) == 0) ||
-           (w->len == sizeof RECUR_UNK_TOKEN - 1 && memcmp(w->str, RECUR_UNK_TOKEN, w->len) == 0);
+    return is_token(words, id, RECUR_EOS_TOKEN, sizeof RECUR_EOS_TOKEN - 1) || IS_UNK(words, id);
 }
 
 /* Counts every token of the text into words (ids in order of first
- * appearance) and *counts (indexed by those ids). */
-static recur_status count_words(const char *text, size_t len, recur_strmap *words, size_t **counts,
+ * appearance) and *counts (indexed by those ids, *cap of them allocated). */
+static recur_status count_words(const char *text, size_t len, recur_strmap *words, int64_t **counts, size_t *cap,
                                 size_t *tokens, recur_error *err)
 {
-    size_t cap = 0;
     word_scanner sc;
     word_token tok;
     scanner_init(&sc, text, len);
@@ -104,14 +92,14 @@ static recur_status count_words(const char *text, size_t len, recur_strmap *word
         int64_t id = recur_strmap_intern(words, tok.str, tok.len, NULL);
         if (id < 0)
             return recur_fail_nomem(err, "the word counts");
-        if ((size_t)id >= cap) {
-            size_t bigger_cap = cap ? cap * 2 : 1024;
-            size_t *bigger = realloc(*counts, bigger_cap * sizeof *bigger);
+        if ((size_t)id >= *cap) {
+            size_t bigger_cap = *cap ? *cap * 2 : 1024;
+            int64_t *bigger = realloc(*counts, bigger_cap * sizeof *bigger);
             if (!bigger)
                 return recur_fail_nomem(err, "the word counts");
-            memset(bigger + cap, 0, (bigger_cap - cap) * sizeof *bigger);
+            memset(bigger + *cap, 0, (bigger_cap - *cap) * sizeof *bigger);
             *counts = bigger;
-            cap = bigger_cap;
+            *cap = bigger_cap;
         }
         (*counts)[id]++;
         (*tokens)++;
@@ -119,56 +107,51 @@ static recur_status count_words(const char *text, size_t len, recur_strmap *word
     return RECUR_OK;
 }
 
-/* Drops the words the options leave out from order[0..*n), in place, and
- * gives "<unk>" their count; returns how many tokens "<unk>" absorbed and
- * counts the dropped words in *dropped_types. order is sorted on return. */
-static recur_status drop_words(word_count *order, size_t *n, const recur_vocab_options *o, int *unk_at,
-                               size_t *dropped_types, size_t *dropped_tokens, recur_error *err)
+/* Marks the words the options leave out, walking order[0..n) (every word,
+ * most frequent first): their count becomes -1 (out of the next ranking)
+ * and is added to *dropped_tokens. *unk is "<unk>"'s id, or -1. */
+static recur_status drop_words(const recur_strmap *words, int64_t *counts, const int64_t *order, size_t n,
+                               const recur_vocab_options *o, int64_t *unk, size_t *dropped_types,
+                               size_t *dropped_tokens, recur_error *err)
 {
-    /* Specials are kept whatever their count: "<eos>" ends every line, and
-     * "<unk>" is what the dropped words become. */
-    size_t kept = 0;
-    for (size_t i = 0; i < *n; i++) {
-        if (!is_special(&order[i]) && o->min_count > 1 && order[i].count < (size_t)o->min_count) {
+    size_t kept = 0, specials = 0;
+    *unk = -1;
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = order[i];
+        if (IS_UNK(words, id))
+            *unk = id;
+        if (is_special(words, id)) {
+            specials++;
+        } else if (o->min_count > 1 && counts[id] < o->min_count) {
             (*dropped_types)++;
-            *dropped_tokens += order[i].count;
+            *dropped_tokens += (size_t)counts[id];
+            counts[id] = -1;
         } else {
-            order[kept++] = order[i];
+            kept++;
         }
     }
-    *n = kept;
-    qsort(order, *n, sizeof *order, compare_counts);
-    if (o->max_vocab > 0) {
-        /* Room for the words once "<eos>" and "<unk>" (kept, or to be added) are counted. */
-        size_t specials = 0, unk_present = 0;
-        for (size_t i = 0; i < *n; i++) {
-            specials += is_special(&order[i]);
-            unk_present |= order[i].len == sizeof RECUR_UNK_TOKEN - 1 &&
-                           memcmp(order[i].str, RECUR_UNK_TOKEN, order[i].len) == 0;
+    if (o->max_vocab <= 0)
+        return RECUR_OK;
+    /* Room for the words once "<eos>" and "<unk>" (kept, or to be added) are counted. */
+    size_t want_unk = *unk < 0 && (o->add_unk || *dropped_types > 0 || specials + kept > (size_t)o->max_vocab);
+    if ((size_t)o->max_vocab <= specials + want_unk)
+        return recur_fail(err, RECUR_E_ARG,
+                          "a vocabulary of at most %d tokens has no room for a word besides \"" RECUR_EOS_TOKEN
+                          "\" and \"" RECUR_UNK_TOKEN "\"",
+                          o->max_vocab);
+    size_t room = (size_t)o->max_vocab - specials - want_unk, taken = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t id = order[i];
+        if (is_special(words, id) || counts[id] < 0)
+            continue;
+        if (taken < room) {
+            taken++;
+        } else {
+            (*dropped_types)++;
+            *dropped_tokens += (size_t)counts[id];
+            counts[id] = -1;
         }
-        size_t want_unk = !unk_present && (o->add_unk || *dropped_types > 0 || *n > (size_t)o->max_vocab);
-        if ((size_t)o->max_vocab <= specials + want_unk)
-            return recur_fail(err, RECUR_E_ARG,
-                              "a vocabulary of at most %d tokens has no room for a word besides \"" RECUR_EOS_TOKEN
-                              "\" and \"" RECUR_UNK_TOKEN "\"",
-                              o->max_vocab);
-        size_t room = (size_t)o->max_vocab - specials - want_unk, words = 0;
-        kept = 0;
-        for (size_t i = 0; i < *n; i++) {
-            if (is_special(&order[i]) || words < room) {
-                words += !is_special(&order[i]);
-                order[kept++] = order[i];
-            } else {
-                (*dropped_types)++;
-                *dropped_tokens += order[i].count;
-            }
-        }
-        *n = kept;
     }
-    *unk_at = -1;
-    for (size_t i = 0; i < *n; i++)
-        if (order[i].len == sizeof RECUR_UNK_TOKEN - 1 && memcmp(order[i].str, RECUR_UNK_TOKEN, order[i].len) == 0)
-            *unk_at = (int)i;
     return RECUR_OK;
 }
 
@@ -177,36 +160,49 @@ recur_status recur_word_vocab_build(const char *text, size_t len, const recur_vo
 {
     recur_strmap words;
     recur_strmap_init(&words);
-    size_t *counts = NULL, tokens = 0, dropped_types = 0, dropped_tokens = 0;
-    word_count *order = NULL;
+    int64_t *counts = NULL, *order = NULL, unk = -1;
+    size_t cap = 0, n = 0, tokens = 0, types = 0, dropped_types = 0, dropped_tokens = 0;
     recur_vocab *v = NULL;
-    int unk_at = -1, added_unk = 0;
+    int added_unk = 0;
 
-    recur_status rc = count_words(text, len, &words, &counts, &tokens, err);
+    recur_status rc = count_words(text, len, &words, &counts, &cap, &tokens, err);
     if (rc)
         goto done;
-    /* The text is non-empty, so there is at least one "<eos>"; one more
-     * entry leaves room for an added "<unk>". */
-    order = malloc((words.count + 1) * sizeof *order);
-    if (!order) {
+    types = words.count;
+    /* Every word in the vocabulary's order (ranking them once here is what
+     * max_vocab's cut goes by), then the ones kept, ranked again once
+     * "<unk>" holds the dropped words' count. */
+    if (!(order = recur_strmap_rank(&words, counts, 0, 0, &n))) {
         rc = recur_fail_nomem(err, "the word order");
         goto done;
     }
-    size_t n = words.count;
-    for (size_t i = 0; i < n; i++)
-        order[i] = (word_count){words.keys[i], words.key_lens[i], counts[i]};
-    if ((rc = drop_words(order, &n, o, &unk_at, &dropped_types, &dropped_tokens, err)) != RECUR_OK)
+    if ((rc = drop_words(&words, counts, order, n, o, &unk, &dropped_types, &dropped_tokens, err)) != RECUR_OK)
         goto done;
-    if (unk_at < 0 && (o->add_unk || dropped_types)) {
-        order[n] = (word_count){RECUR_UNK_TOKEN, sizeof RECUR_UNK_TOKEN - 1, 0};
-        unk_at = (int)n++;
+    if (unk < 0 && (o->add_unk || dropped_types)) {
+        /* The text is non-empty, so the counts have room for one more id
+         * unless the last word filled them. */
+        if ((unk = recur_strmap_intern(&words, RECUR_UNK_TOKEN, sizeof RECUR_UNK_TOKEN - 1, NULL)) < 0) {
+            rc = recur_fail_nomem(err, "the word counts");
+            goto done;
+        }
+        if ((size_t)unk >= cap) {
+            int64_t *bigger = realloc(counts, (cap + 1) * sizeof *bigger);
+            if (!bigger) {
+                rc = recur_fail_nomem(err, "the word counts");
+                goto done;
+            }
+            counts = bigger;
+            cap++;
+        }
+        counts[unk] = 0;
         added_unk = 1;
     }
-    if (unk_at >= 0 && dropped_tokens) {
-        order[unk_at].count += dropped_tokens;
-        qsort(order, n, sizeof *order, compare_counts);
-    } else if (added_unk) {
-        qsort(order, n, sizeof *order, compare_counts);
+    if (unk >= 0)
+        counts[unk] += (int64_t)dropped_tokens;
+    free(order);
+    if (!(order = recur_strmap_rank(&words, counts, 0, 0, &n))) {
+        rc = recur_fail_nomem(err, "the word order");
+        goto done;
     }
 
     v = recur_vocab_new(RECUR_LEVEL_WORD);
@@ -215,10 +211,10 @@ recur_status recur_word_vocab_build(const char *text, size_t len, const recur_vo
         goto done;
     }
     for (size_t i = 0; i < n && rc == RECUR_OK; i++)
-        rc = recur_vocab_append(v, order[i].str, order[i].len, 0, err);
+        rc = recur_vocab_append(v, words.keys[order[i]], words.key_lens[order[i]], 0, err);
     if (rc == RECUR_OK && stats) {
         stats->tokens = tokens;
-        stats->types = words.count;
+        stats->types = types;
         stats->dropped_types = dropped_types;
         stats->dropped_tokens = dropped_tokens;
         stats->added_unk = added_unk;

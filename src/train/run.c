@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/strbuf.h"
 #include "recur/dist.h"
+#include "recur/threads.h"
 #include "train/auto_choice.h"
 #include "train/run_data.h"
 #include "train/run_files.h"
@@ -732,7 +733,7 @@ static void log_settings(recur_run *r)
                         "\"lr_decay\":%g,\"decay_after\":%d,\"loss_scale\":\"%s\",\"epochs\":%d,\"seed\":%lld,"
                         "\"threads\":%d,\"parameters\":%zu,\"minutes\":%g,\"warmup_steps\":%lld,"
                         "\"locked_dropout\":%d,\"embed_dropout\":%g,\"weight_drop\":%g,\"auto\":%d}",
-                        c->level == RECUR_LEVEL_WORD ? "word" : "char", recur_cell_name(c->cell), c->layers,
+                        recur_level_name(c->level), recur_cell_name(c->cell), c->layers,
                         c->hidden, c->embed ? c->embed : c->hidden, c->tied, (double)c->dropout,
                         recur_norm_name(c->norm), (double)c->init_scale, (double)c->forget_bias, o->train.batch, o->train.seq, optimizer,
                         (double)o->train.lr, (double)o->train.clip, schedule, (double)o->train.lr_decay,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/names.h"
 #include "recur/viz.h"
 
 void recur_plot_options_default(recur_plot_options *opt)
@@ -20,8 +21,16 @@ void recur_plot_options_default(recur_plot_options *opt)
     opt->npanels = 3;
 }
 
+RECUR_ENUM_NAMES(recur_plot_x, recur_plot_x_name, recur_plot_x_parse, "x", "step", "time", "epoch")
+RECUR_ENUM_NAMES(recur_plot_y, recur_plot_y_name, recur_plot_y_parse, "y", "loss", "bpc", "ppl")
+
 static const char *const panel_names[] = {"loss", "lr", "grad", "speed"};
 #define NPANEL_KINDS (sizeof panel_names / sizeof panel_names[0])
+
+const char *recur_plot_panel_name(recur_plot_panel panel)
+{
+    return recur_names_get(panel_names, RECUR_NAMES_COUNT(panel_names), (int)panel);
+}
 
 recur_status recur_plot_parse_panels(const char *list, recur_plot_options *opt, recur_error *err)
 {
