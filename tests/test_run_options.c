@@ -82,6 +82,38 @@ static void test_preset_order(void)
     }
 }
 
+/* The option table's choices and the enums' name/parse pairs spell every value alike. */
+static void test_enum_names(void)
+{
+    recur_error err = {0};
+    recur_run_options o;
+    recur_run_options_init(&o);
+    for (int v = RECUR_OPT_SGD; v <= RECUR_OPT_RMSPROP; v++) {
+        recur_optimizer back;
+        CHECK(recur_run_options_set(&o, "optimizer", recur_optimizer_name((recur_optimizer)v), &err) == RECUR_OK);
+        CHECK((int)o.train.optimizer == v);
+        CHECK(recur_optimizer_parse(recur_optimizer_name((recur_optimizer)v), &back, &err) == RECUR_OK && (int)back == v);
+    }
+    for (int v = RECUR_LR_CONSTANT; v <= RECUR_LR_LINEAR; v++) {
+        recur_schedule back;
+        CHECK(recur_run_options_set(&o, "lr-schedule", recur_schedule_name((recur_schedule)v), &err) == RECUR_OK);
+        CHECK((int)o.train.schedule == v);
+        CHECK(recur_schedule_parse(recur_schedule_name((recur_schedule)v), &back, &err) == RECUR_OK && (int)back == v);
+    }
+    for (int v = RECUR_LOSS_MEAN; v <= RECUR_LOSS_SUM_STEPS; v++) {
+        CHECK(recur_run_options_set(&o, "loss-scale", recur_loss_scale_name((recur_loss_scale)v), &err) == RECUR_OK);
+        CHECK((int)o.train.loss_scale == v);
+    }
+    for (int v = RECUR_GRAD_SUM_BLOCK; v <= RECUR_GRAD_SUM_LAYERS; v++) {
+        CHECK(recur_run_options_set(&o, "allreduce", recur_grad_sum_name((recur_grad_sum)v), &err) == RECUR_OK);
+        CHECK(o.allreduce == v);
+    }
+    recur_schedule s;
+    CHECK(recur_schedule_parse("cosin", &s, &err) == RECUR_E_ARG && strstr(err.msg, "cosine"));
+    CHECK(strcmp(recur_optimizer_name((recur_optimizer)9), "?") == 0);
+    recur_run_options_free(&o);
+}
+
 /* ptb-2h: the budget, its cosine decay and AWD-LSTM's dropouts; --minutes given wins. */
 static void test_preset_2h(void)
 {
@@ -184,6 +216,7 @@ int main(void)
     test_set_get();
     test_preset_order();
     test_preset_2h();
+    test_enum_names();
     test_merge_saved();
     test_plateau();
     return test_report();

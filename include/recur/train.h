@@ -116,6 +116,17 @@ typedef enum recur_grad_sum {
                                * where the communicator has a nonblocking allreduce */
 } recur_grad_sum;
 
+/* The names the command line and the saved files use ("adam", "cosine",
+ * "sum", "layers"), and their parsers (RECUR_E_ARG naming the choices). */
+RECUR_API const char *recur_optimizer_name(recur_optimizer value);
+RECUR_API recur_status recur_optimizer_parse(const char *name, recur_optimizer *out, recur_error *err);
+RECUR_API const char *recur_schedule_name(recur_schedule value);
+RECUR_API recur_status recur_schedule_parse(const char *name, recur_schedule *out, recur_error *err);
+RECUR_API const char *recur_loss_scale_name(recur_loss_scale value);
+RECUR_API recur_status recur_loss_scale_parse(const char *name, recur_loss_scale *out, recur_error *err);
+RECUR_API const char *recur_grad_sum_name(recur_grad_sum value);
+RECUR_API recur_status recur_grad_sum_parse(const char *name, recur_grad_sum *out, recur_error *err);
+
 /* Chooses how the gradient is summed (no effect alone). Both give the same
  * sums up to the order of the additions within MPI. */
 RECUR_API void recur_trainer_set_grad_sum(recur_trainer *t, recur_grad_sum mode);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/threads.h"
 #include "nn/cells.h"
 #include "recur/generate.h"
 #include "sample/packed.h"
@@ -201,16 +202,14 @@ const float *recur_streams_logits(const recur_streams *st, int slot)
     return st->logits + (size_t)slot * st->pm.Vp;
 }
 
-/* This thread's share [lo, hi) of n items. */
+/* This thread's share [lo, hi) of n items, cut as every thread of the library cuts. */
 static void share(int n, int *lo, int *hi)
 {
 #ifdef RECUR_HAVE_OPENMP
-    int nt = omp_get_num_threads(), id = omp_get_thread_num();
+    recur_thread_share(n, 1, omp_get_thread_num(), omp_get_num_threads(), lo, hi);
 #else
-    int nt = 1, id = 0;
+    recur_thread_share(n, 1, 0, 1, lo, hi);
 #endif
-    *lo = (int)((long)n * id / nt);
-    *hi = (int)((long)n * (id + 1) / nt);
 }
 
 /* The cell of one stream over units [j0, j1), from its pre-activations

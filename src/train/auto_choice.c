@@ -269,9 +269,8 @@ recur_status run_auto_choose(recur_run_options *o, const recur_vocab *vocab, con
                  recur_cell_name(o->model.cell), count_text(w.tokens_per_s, speed, sizeof speed), *spent, o->minutes,
                  count_text(w.tokens, bought, sizeof bought), passes, stop_reason(why));
         /* What the run will use: the choice, or the option the caller gave. */
-        char optimizer[16] = "", schedule[16] = "";
-        recur_run_options_get(o, "optimizer", optimizer, sizeof optimizer, NULL);
-        recur_run_options_get(o, "lr-schedule", schedule, sizeof schedule, NULL);
+        const char *optimizer = recur_optimizer_name(o->train.optimizer);
+        const char *schedule = recur_schedule_name(o->train.schedule);
         run_note(notes,
                  "--auto: dropout %.2f for %.1f passes, %s at %g with %lld warm-up steps and a %s schedule to the end "
                  "of the budget, validation every %lld steps (the best model is kept).\n",

@@ -718,10 +718,8 @@ static void log_settings(recur_run *r)
         return;
     const recur_run_options *o = &r->o;
     const recur_config *c = recur_model_config(r->model);
-    char optimizer[32] = "", schedule[32] = "", loss_scale[32] = "";
-    recur_run_options_get(o, "optimizer", optimizer, sizeof optimizer, NULL);
-    recur_run_options_get(o, "lr-schedule", schedule, sizeof schedule, NULL);
-    recur_run_options_get(o, "loss-scale", loss_scale, sizeof loss_scale, NULL);
+    const char *optimizer = recur_optimizer_name(o->train.optimizer), *schedule = recur_schedule_name(o->train.schedule);
+    const char *loss_scale = recur_loss_scale_name(o->train.loss_scale);
     recur_strbuf b;
     recur_strbuf_init(&b);
     recur_strbuf_puts(&b, "{\"preset\":");

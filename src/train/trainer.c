@@ -8,9 +8,16 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/names.h"
 #include "core/strmap.h"
 #include "train/trainer_internal.h"
 #include "train/update.h"
+
+RECUR_ENUM_NAMES(recur_optimizer, recur_optimizer_name, recur_optimizer_parse, "optimizer", "sgd", "adam", "rmsprop")
+RECUR_ENUM_NAMES(recur_schedule, recur_schedule_name, recur_schedule_parse, "learning-rate schedule", "constant", "step",
+                 "exp", "plateau", "cosine", "linear")
+RECUR_ENUM_NAMES(recur_loss_scale, recur_loss_scale_name, recur_loss_scale_parse, "loss scaling", "mean", "sum")
+RECUR_ENUM_NAMES(recur_grad_sum, recur_grad_sum_name, recur_grad_sum_parse, "allreduce", "block", "layers")
 
 void recur_train_config_default(recur_train_config *tc)
 {
