@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/gemm.h"
+#include "core/gemm_packed.h"
 #include "core/vmath.h"
 #include "nn/cells.h"
 #include "nn/norm.h"
@@ -193,9 +194,12 @@ void rnn_norm_forward(const rnn_shape *s, const rnn_weights *w, const rnn_norm *
         add_biases(s, w, g, (size_t)B);
     }
     float *hh = cache->step;
+    if (cache->packed) /* the steps compute h W_hh^T: pack W_hh^T (H x GH) once */
+        recur_pack_b(1, H, GH, w->w_hh, H, cache->packed);
     for (int t = 0; t < T; t++) {
         const float *h_prev = cache->hs + t * BH;
-        recur_sgemm(0, 1, B, GH, H, 1.0f, h_prev, H, w->w_hh, H, 0.0f, hh, GH);
+        memset(hh, 0, BG * sizeof *hh);
+        rnn_hidden_product(cache, 1, B, GH, H, h_prev, H, w->w_hh, hh, GH);
         norm_step(s, nm, SITE_HH, t, fixed, hh, nc->xhat_hh + t * BG, nc->rstd_hh + t * rs_g, nc->stats);
         int lstm = s->cell == RECUR_CELL_LSTM;
         /* The LSTM's normalised cell goes through hh, free once added. */
@@ -276,6 +280,8 @@ void rnn_norm_backward(const rnn_shape *s, const rnn_weights *w, const rnn_norm 
     const size_t rs_g = rstd_stride(s, SITE_IH);
     float *dgx = scratch, *dgh = dgx + rows * GH, *dc = dgh + rows * GH, *dcn = dc + BH, *bn = dcn + BH;
     memset(dc, 0, BH * sizeof *dc);
+    if (cache->packed) /* the steps compute dG W_hh: pack W_hh (GH x H) once */
+        recur_pack_b(0, GH, H, w->w_hh, H, cache->packed);
     for (int t = T - 1; t >= 0; t--) {
         float *dprev = t > 0 ? dh + (t - 1) * BH : dh0;
         if (t == 0 && dh0)
@@ -286,7 +292,7 @@ void rnn_norm_backward(const rnn_shape *s, const rnn_weights *w, const rnn_norm 
         rnn_add_column_sums(g->b_hh, dgh_t, (size_t)B, GH);
         norm_step_backward(s, nm, ng, SITE_HH, nc->fixed, nc->xhat_hh + t * BG, nc->rstd_hh + t * rs_g, dgh_t, bn);
         if (dprev)
-            recur_sgemm(0, 0, B, H, GH, 1.0f, dgh_t, GH, w->w_hh, H, 1.0f, dprev, H);
+            rnn_hidden_product(cache, 0, B, H, GH, dgh_t, GH, w->w_hh, dprev, H);
     }
     if (dc0)
         memcpy(dc0, dc, BH * sizeof *dc0);
