@@ -50,13 +50,7 @@ for text in "${TEXTS[@]}"; do
     dir="$OUT/$text"
     mkdir -p "$dir"
     if [ ! -s "$dir/train.txt" ]; then
-        python3 - "$src" "$dir" <<'PY'
-import sys
-text = open(sys.argv[1], encoding="utf-8").read()
-a, b = int(len(text) * 0.9), int(len(text) * 0.95)
-for name, part in (("train", text[:a]), ("val", text[a:b]), ("test", text[b:])):
-    open("%s/%s.txt" % (sys.argv[2], name), "w", encoding="utf-8").write(part)
-PY
+        python3 "$(dirname "$0")/../split_text.py" "$src" "$dir"
     fi
     for seed in $SEEDS; do
         for kind in default auto; do
