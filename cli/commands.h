@@ -7,6 +7,7 @@ int cmd_train(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_average(int argc, char **argv);
 int cmd_w2v(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_gradflow(int argc, char **argv);

@@ -18,6 +18,7 @@ static const command commands[] = {
     {"sample", cmd_sample, "generate text from a model"},
     {"eval", cmd_eval, "loss, bits per token and perplexity of a model on a text"},
     {"info", cmd_info, "show a model's configuration and size"},
+    {"average", cmd_average, "average the weights of several checkpoints into one model"},
     {"w2v", cmd_w2v, "word2vec: train, evaluate and map word embeddings"},
     {"plot", cmd_plot, "draw training curves from metrics logs as SVG"},
     {"gradflow", cmd_gradflow, "measure and draw vanishing and exploding gradients through time"},

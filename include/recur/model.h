@@ -119,6 +119,12 @@ RECUR_API size_t recur_model_param_count(const recur_model *m);
 RECUR_API recur_status recur_model_clone(const recur_model *m, recur_model **out, recur_error *err);
 /* Copies src's weights into dst; both must have the same configuration. */
 RECUR_API recur_status recur_model_copy_weights(recur_model *dst, const recur_model *src, recur_error *err);
+/* A new model whose every parameter (batch norm's running averages too) is
+ * the mean of that parameter over n_models models of one architecture and
+ * vocabulary, e.g. the checkpoints of a run's last epochs
+ * (src/model/average.c). The configuration is models[0]'s. */
+RECUR_API recur_status recur_model_average(const recur_model *const *models, int n_models, recur_model **out,
+                                           recur_error *err);
 
 /* Tensors by PyTorch's names (src/model/tensors.c), in the order a
  * checkpoint lists them: "encoder.weight", "rnn.weight_ih_l0", ...,

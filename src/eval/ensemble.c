@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "eval/batched.h"
 #include "recur/text.h"
+#include "text/vocab_internal.h"
 
 /* The members must predict over the same tokens in the same order. */
 static recur_status check_same_vocab(const recur_model *const *models, int n, recur_error *err)
@@ -17,14 +18,15 @@ static recur_status check_same_vocab(const recur_model *const *models, int n, re
     const recur_vocab *v0 = models[0]->vocab;
     for (int k = 1; k < n; k++) {
         const recur_vocab *v = models[k]->vocab;
+        int i = recur_vocab_first_difference(v0, v);
+        if (i < 0)
+            continue;
         if (recur_vocab_size(v) != recur_vocab_size(v0) || recur_vocab_level(v) != recur_vocab_level(v0))
             return recur_fail(err, RECUR_E_ARG, "model %d has %d tokens, model 1 has %d: an ensemble needs one vocabulary",
                               k + 1, recur_vocab_size(v), recur_vocab_size(v0));
-        for (int i = 0; i < recur_vocab_size(v0); i++)
-            if (strcmp(recur_vocab_token(v, i), recur_vocab_token(v0, i)) != 0)
-                return recur_fail(err, RECUR_E_ARG,
-                                  "model %d's token %d is '%s' where model 1 has '%s': an ensemble needs one vocabulary",
-                                  k + 1, i, recur_vocab_token(v, i), recur_vocab_token(v0, i));
+        return recur_fail(err, RECUR_E_ARG,
+                          "model %d's token %d is '%s' where model 1 has '%s': an ensemble needs one vocabulary", k + 1,
+                          i, recur_vocab_token(v, i), recur_vocab_token(v0, i));
     }
     return RECUR_OK;
 }

@@ -108,6 +108,17 @@ const char *recur_vocab_token(const recur_vocab *v, int id)
     return v->map.keys[id];
 }
 
+int recur_vocab_first_difference(const recur_vocab *a, const recur_vocab *b)
+{
+    int na = recur_vocab_size(a), nb = recur_vocab_size(b), n = na < nb ? na : nb;
+    if (recur_vocab_level(a) != recur_vocab_level(b))
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (strcmp(a->map.keys[i], b->map.keys[i]) != 0)
+            return i;
+    return na == nb ? -1 : n;
+}
+
 int recur_vocab_find(const recur_vocab *v, const char *token, size_t len)
 {
     if (!v || !token)

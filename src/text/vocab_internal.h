@@ -33,6 +33,11 @@ recur_status recur_vocab_append(recur_vocab *v, const char *token, size_t len, u
                                 recur_error *err);
 /* The id of code point cp in a char vocabulary, or -1. */
 int recur_vocab_char_id(const recur_vocab *v, uint32_t cp);
+/* -1 when a and b are one vocabulary (level, size and every token in the
+ * same order); else the first id at which they differ (the smaller size
+ * when one is a prefix of the other). Models that are averaged or
+ * ensembled must share one. */
+int recur_vocab_first_difference(const recur_vocab *a, const recur_vocab *b);
 
 /* The level-specific halves of recur_vocab_build / recur_vocab_encode. */
 recur_status recur_char_vocab_build(const char *text, size_t len, recur_vocab **out,
