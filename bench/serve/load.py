@@ -11,6 +11,7 @@ over its tokens after the first), errors, and the server's resident memory
 1,000 requests, to show that memory stays flat.
 
     python3 bench/serve/load.py --recur build/recur --model M.safetensors [--out results.json]
+        [--client build/bench/serve_load_client]
 
 Without --model it trains a 2 x 512 char LSTM for a few steps first (speed
 does not depend on how well a model is trained). The client is asyncio with
@@ -161,6 +162,23 @@ async def flat(port, pid, total, concurrency, max_seconds):
     return {"requests": done, "errors": errors, "rss_kb_every_1000": samples}
 
 
+def level_c(client, port, pid, clients, seconds, max_tokens):
+    """The same level with the C client (bench/serve/load_client.c), which
+    costs the shared cores far less than asyncio at thousands of events a
+    second; RSS sampled here meanwhile."""
+    proc = subprocess.Popen([client, str(port), str(clients), str(seconds), str(max_tokens)],
+                            stdout=subprocess.PIPE, text=True)
+    rss = []
+    while proc.poll() is None:
+        rss.append(rss_kb(pid))
+        time.sleep(0.5)
+    r = json.loads(proc.stdout.read())
+    r.pop("tokens", None)
+    r["rss_max_mb"] = round(max(rss) / 1024, 1) if rss else None
+    r["hwm_mb"] = round(rss_kb(pid, "VmHWM") / 1024, 1)
+    return r
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--recur", default="build/recur")
@@ -171,6 +189,8 @@ def main():
     ap.add_argument("--flat", type=int, default=10000, help="requests of the memory run (0: none)")
     ap.add_argument("--threads", type=int, default=0, help="server compute threads (0: its default)")
     ap.add_argument("--weights", default="f32")
+    ap.add_argument("--client", help="the C client (build/bench/serve_load_client) for the timed levels; "
+                    "without it, the asyncio client here")
     ap.add_argument("--out", help="write the results as JSON here")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="recur-serve-bench-")
@@ -196,20 +216,24 @@ def main():
         top = subprocess.run("ps -eo pcpu,comm --sort=-pcpu | head -6", shell=True, capture_output=True,
                              text=True).stdout
         out = {"model": os.path.basename(model), "max_tokens": a.max_tokens, "weights": a.weights,
+               "client": "c" if a.client else "asyncio", "threads": a.threads or "default",
                "load_before": load, "top_before": top, "levels": []}
         print("machine load: " + load)
         print("%8s %8s %10s %11s %10s %10s %12s %12s %7s %8s" % (
             "clients", "req/s", "tokens/s", "ttft med", "ttft p99", "tok med", "tok p99", "errors", "rss MB", "x1"))
         base = None
         for c in [int(x) for x in a.clients.split(",")]:
-            r = asyncio.run(level(port, server.pid, c, a.seconds, a.max_tokens))
+            if a.client:
+                r = level_c(a.client, port, server.pid, c, a.seconds, a.max_tokens)
+            else:
+                r = asyncio.run(level(port, server.pid, c, a.seconds, a.max_tokens))
             base = base or r["tokens_per_s"]
             r["speedup_vs_first"] = round(r["tokens_per_s"] / base, 2) if base else None
             out["levels"].append(r)
             print("%8d %8.2f %10.1f %9.1fms %8.1fms %8.3fms %10.3fms %7d %8.1f %7.2fx" % (
-                c, r["requests_per_s"], r["tokens_per_s"], r["ttft_median_ms"] or -1, r["ttft_p99_ms"] or -1,
-                r["token_latency_median_ms"] or -1, r["token_latency_p99_ms"] or -1, r["errors"],
-                r["rss_max_mb"] or -1, r["speedup_vs_first"] or 0), flush=True)
+                c, r["requests_per_s"], r["tokens_per_s"], *[-1 if r[k] is None else r[k] for k in (
+                    "ttft_median_ms", "ttft_p99_ms", "token_latency_median_ms", "token_latency_p99_ms")],
+                r["errors"], r["rss_max_mb"] or -1, r["speedup_vs_first"] or 0), flush=True)
         if a.flat:
             f = asyncio.run(flat(port, server.pid, a.flat, 16, 600))
             out["flat"] = f
