@@ -173,6 +173,7 @@ _declare("recur_model_labels", c_void_p, c_void_p)
 _declare("recur_model_param_count", c_size_t, c_void_p)
 _declare("recur_task_model_create", c_int, P(Config), c_void_p, c_void_p, c_void_p, c_uint64, P(c_void_p), E)
 _declare("recur_model_evaluate", c_int, c_void_p, P(c_int32), c_size_t, c_int, c_int, P(EvalResult), E)
+_declare("recur_model_average", c_int, P(c_void_p), c_int, P(c_void_p), E, optional=True)
 # tensors and log-probabilities (src/model/tensors.c), optional like the later parts below
 _declare("recur_model_tensor_count", c_int, c_void_p, optional=True)
 _declare("recur_model_tensor", P(c_float), c_void_p, c_int, P(TensorInfo), optional=True)

@@ -204,6 +204,21 @@ class Model:
         err.check(L.recur_model_load(p, ctypes.byref(out), err.ref), path=p)
         return cls(Owned(out.value, L.recur_model_free))
 
+    @classmethod
+    def average(cls, models):
+        """A new model whose every weight is the mean of that weight in
+        ``models``: checkpoints of one architecture and vocabulary, such as
+        the models a run kept at its last epochs (``recur average``)."""
+        models = list(models)
+        if not models or not all(isinstance(m, Model) for m in models):
+            raise TypeError("average needs a non-empty sequence of recur.Model")
+        if not _lib.has("recur_model_average"):
+            raise NotImplementedError("this librecur has no recur_model_average")
+        ptrs = (ctypes.c_void_p * len(models))(*[m._ptr for m in models])
+        out, err = ctypes.c_void_p(), Err()
+        err.check(L.recur_model_average(ptrs, len(models), ctypes.byref(out), err.ref))
+        return cls(Owned(out.value, L.recur_model_free))
+
     def save(self, path):
         """Writes the model atomically (a temporary file, then a rename)."""
         p = _check.path("path", path)

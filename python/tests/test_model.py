@@ -188,3 +188,23 @@ def test_from_state_dict_tied():
     assert m.num_parameters == sum(a.size for k, a in sd.items() if k != "decoder.weight")
     with pytest.raises(ValueError, match="tied"):
         recur.Model.from_state_dict(cfg, vocab, dict(arrays, **{"decoder.weight": np.ones((8, 6))}))
+
+
+def test_average_is_the_mean_of_the_weights(char_model_path, char_text, workdir):
+    other = train_cli(workdir / "char_seed2.safetensors", char_text, "--hidden", 32, "--layers", 2, "--seed", 2)
+    with recur.Model.load(char_model_path) as a, recur.Model.load(other) as b:
+        avg = recur.Model.average([a, b])
+        sa, sb, sm = a.state_dict(), b.state_dict(), avg.state_dict()
+        assert list(sm) == list(sa)
+        for k in sm:
+            assert np.allclose(sm[k], (sa[k].astype(np.float64) + sb[k]) / 2, atol=1e-6), k
+        same = recur.Model.average([a, a])
+        ids = a.encode("First Citizen:")
+        assert np.array_equal(same.log_probs(ids), a.log_probs(ids))
+
+
+def test_average_refuses_other_architectures(char_model, word_model):
+    with pytest.raises(recur.RecurError, match="architecture"):
+        recur.Model.average([char_model, word_model])
+    with pytest.raises(TypeError):
+        recur.Model.average([])
