@@ -52,6 +52,21 @@ eval_loss() { "$RECUR" eval --model "$1" --threads 1 --json text.txt | python3 -
 loss=$(eval_loss abc.safetensors)
 check "the average evaluates to a finite loss ($loss)" "python3 -c 'import math; assert math.isfinite($loss)'"
 
+# A --checkpoint-dir directory stands for its models in step order (step 100
+# sorts after step 20, unlike the names); --last keeps the latest N.
+"$RECUR" train --data text.txt --out ck.safetensors --hidden 24 --layers 2 --batch 4 --seq 16 --threads 1 --steps 100 \
+    --eval-every 20 --save-every 0 --no-test --quiet --checkpoint-dir ck
+out=$("$RECUR" average --out last2.safetensors --last 2 ck)
+rc=$?
+check "--last 2 DIR averages the two latest checkpoints (exit $rc): $(echo $out | tr '\n' ' ')" \
+    "[ $rc -eq 0 ] && echo \"\$out\" | grep -q 'mean of 2 models' && echo \"\$out\" | grep -q ck_step80_ && echo \"\$out\" | grep -q ck_step100_"
+err=$(mean_error last2.safetensors ck/ck_step80_*.safetensors ck/ck_step100_*.safetensors)
+check "and is their mean (largest difference $err)" "python3 -c 'import sys; sys.exit(not float(\"$err\") < 1e-6)'"
+mkdir empty
+"$RECUR" average --out bad.safetensors empty 2> empty.err
+rc=$?
+check "a directory without checkpoints is refused (exit $rc): $(head -1 empty.err)" "[ $rc -eq 1 ] && grep -q 'no checkpoints' empty.err"
+
 "$RECUR" average --out aa.safetensors a.safetensors a.safetensors >/dev/null
 check "a model averaged with itself evaluates as itself ($(eval_loss aa.safetensors) vs $(eval_loss a.safetensors))" \
     "[ \"\$(eval_loss aa.safetensors)\" = \"\$(eval_loss a.safetensors)\" ]"
