@@ -53,7 +53,9 @@ static int add_directory(const char *dir, kept_model *list, int *n)
     }
     closedir(d);
     if (*n == first)
-        return cli_error(CMD, "%s holds no checkpoints named NAME_stepN_*.safetensors (recur train --checkpoint-dir)", dir), 1;
+        return cli_error(CMD, "%s holds no checkpoints named NAME_stepN_*.safetensors (recur train --checkpoint-dir)",
+                         dir),
+               1;
     qsort(list + first, (size_t)(*n - first), sizeof *list, by_step);
     return 0;
 }
