@@ -4,12 +4,8 @@
 # line, never overrides an option given, survives --resume, and is refused
 # with the reason where it cannot apply.
 set -uo pipefail
-RECUR=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
+. "$(dirname "$0")/../lib/checks.sh" "$1"
 cd "$DIR"
-fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi; }
 # One field of `recur info --json`.
 info() { "$RECUR" info --model "$1" --json | python3 -c "import json, sys; print(json.load(sys.stdin)$2)"; }
 

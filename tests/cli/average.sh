@@ -4,12 +4,8 @@
 # itself evaluates exactly as it does, a tied word model averages too, and
 # models of another architecture or vocabulary are refused with the reason.
 set -uo pipefail
-RECUR=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
+. "$(dirname "$0")/../lib/checks.sh" "$1"
 cd "$DIR"
-fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi; }
 
 head -c 20000 "$RECUR_DATA/tinyshakespeare.txt" > text.txt
 small=(--hidden 24 --layers 2 --batch 4 --seq 16 --threads 1 --steps 15 --eval-every 0 --save-every 0 --no-test --quiet)

@@ -5,12 +5,8 @@
 # with the flag's name, and a run without them is unchanged by their
 # existence (the same losses with the flags at 0).
 set -uo pipefail
-RECUR=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
+. "$(dirname "$0")/../lib/checks.sh" "$1"
 cd "$DIR"
-fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi; }
 
 head -n 400 "$RECUR_DATA/ptb/ptb.train.txt" > words.txt
 small=(--level word --hidden 16 --layers 2 --batch 4 --seq 12 --threads 1 --eval-every 0 --save-every 0 --no-test --quiet)

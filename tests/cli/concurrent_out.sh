@@ -7,11 +7,7 @@
 # Both pass --force: without it the later of two runs refuses to replace the
 # other's files.
 set -uo pipefail
-RECUR=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
-fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi; }
+. "$(dirname "$0")/../lib/checks.sh" "$1"
 
 awk 'BEGIN { srand(7); for (i = 0; i < 6000; i++) printf "%c%s", 97 + int(rand() * 16), (i % 50 == 49) ? "\n" : "" }' \
     > "$DIR/text.txt"

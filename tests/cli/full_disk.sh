@@ -5,11 +5,7 @@
 # and training state are left byte for byte, no temporary file is left, and a
 # later run without the limit resumes from them.
 set -uo pipefail
-RECUR=$1
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
-fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi; }
+. "$(dirname "$0")/../lib/checks.sh" "$1"
 
 awk 'BEGIN { srand(5); for (i = 0; i < 3000; i++) printf "%c%s", 97 + int(rand() * 20), (i % 60 == 59) ? "\n" : "" }' \
     > "$DIR/text.txt"

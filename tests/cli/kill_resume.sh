@@ -6,12 +6,8 @@
 # status 0, the state holding the last step done.
 #   KILL_TRIALS=N changes the number of kills (default 30).
 set -uo pipefail
-RECUR=$1
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
+. "$(dirname "$0")/../lib/checks.sh" "$1"
 trials=${KILL_TRIALS:-30}
-fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi; }
 
 # The training step a state file holds (its header is JSON).
 state_step() {

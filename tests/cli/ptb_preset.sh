@@ -6,16 +6,12 @@
 # equal `recur eval`'s, and `recur eval` with two models reports each model
 # and their ensemble.
 set -euo pipefail
-RECUR=$1
+. "$(dirname "$0")/../lib/checks.sh" "$1"
 PTB=${RECUR_DATA:-}/ptb
 [ -f "$PTB/ptb.train.txt" ] || { echo "skip: no $PTB/ptb.train.txt"; exit 77; }
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
 head -400 "$PTB/ptb.train.txt" > "$DIR/train.txt"
 head -60 "$PTB/ptb.valid.txt" > "$DIR/valid.txt"
 head -60 "$PTB/ptb.test.txt" > "$DIR/test.txt"
-fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi; }
 key() { python3 -c "import json,sys
 for line in sys.stdin:
     o = json.loads(line)

@@ -8,12 +8,8 @@
 # and mode, --count's samples equal single runs (streams stepped together
 # against batch 1, past batch norm's 16 trained steps), reproducibly.
 set -uo pipefail
-RECUR=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
+. "$(dirname "$0")/../lib/checks.sh" "$1"
 cd "$DIR"
-fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi; }
 
 head -c 20000 "$RECUR_DATA/tinyshakespeare.txt" > text.txt
 head -n 400 "$RECUR_DATA/ptb/ptb.train.txt" > words.txt

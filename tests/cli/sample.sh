@@ -5,12 +5,8 @@
 # flags change the text and stay seeded, word models print words joined by
 # single spaces after the prime, and --help documents every flag.
 set -euo pipefail
-RECUR=$1
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
+. "$(dirname "$0")/../lib/checks.sh" "$1"
 head -c 30000 "$RECUR_DATA/tinyshakespeare.txt" > "$DIR/text.txt"
-fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi; }
 
 "$RECUR" train --data "$DIR/text.txt" --out "$DIR/c.safetensors" --hidden 32 --batch 8 --seq 32 --steps 30 \
     --eval-every 0 --quiet --threads 1

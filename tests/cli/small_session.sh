@@ -5,11 +5,7 @@
 # enough to run under valgrind (scripts/valgrind-cli.sh); here it checks that
 # every step succeeds and writes what it should.
 set -uo pipefail
-RECUR=$1
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
-fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi; }
+. "$(dirname "$0")/../lib/checks.sh" "$1"
 
 awk 'BEGIN { srand(11); split("the cat dog sat on mat log saw a big red small", w, " ");
      for (i = 0; i < 400; i++) printf "%s%s", w[1 + int(rand() * 12)], (i % 8 == 7) ? "\n" : " " }' > "$DIR/text.txt"

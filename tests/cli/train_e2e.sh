@@ -4,12 +4,8 @@
 # ends exactly where an uninterrupted one does, and eval agrees with the
 # validation loss train printed.
 set -euo pipefail
-RECUR=$1
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
+. "$(dirname "$0")/../lib/checks.sh" "$1"
 head -c 60000 "$RECUR_DATA/tinyshakespeare.txt" > "$DIR/text.txt"
-fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi; }
 num() { python3 -c "import json,sys; print(json.loads(sys.stdin.read())['$1'])"; }
 
 common=(--data "$DIR/text.txt" --hidden 64 --batch 16 --seq 32 --seed 5 --eval-every 0 --lr 0.005)

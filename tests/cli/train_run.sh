@@ -7,12 +7,8 @@
 # --checkpoint-dir with --keep; --help lists --task with placeholders;
 # recur info shows the run a model records.
 set -uo pipefail
-RECUR=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
+. "$(dirname "$0")/../lib/checks.sh" "$1"
 cd "$DIR"
-fail=0
-check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=$((fail + 1)); fi; }
 state_step() {
     python3 - "$1" <<'PY'
 import json, struct, sys
