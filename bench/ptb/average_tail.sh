@@ -12,22 +12,18 @@ OUT=$2
 MAX_K=${3:-5}
 DATA=${RECUR_DATA:-data}/ptb
 mkdir -p "$OUT/average"
-mapfile -t models < <(ls "$OUT"/epochs/*.safetensors |
-    sed -E 's/.*_step([0-9]+)_.*/\1 &/' | sort -n | cut -d' ' -f2-)
-[ ${#models[@]} -gt 0 ] || { echo "no epoch models in $OUT/epochs" >&2; exit 1; }
+n=$(ls "$OUT"/epochs/*_step*.safetensors 2>/dev/null | wc -l)
+[ "$n" -gt 0 ] || { echo "no epoch models in $OUT/epochs" >&2; exit 1; }
 rows=()
-for ((k = 1; k <= MAX_K && k <= ${#models[@]}; k++)); do
-    tail=("${models[@]: -k}")
+for ((k = 1; k <= MAX_K && k <= n; k++)); do
     avg=$OUT/average/last$k.safetensors
-    [ -s "$avg" ] || "$RECUR" average --out "$avg" "${tail[@]}" >/dev/null
+    # recur average reads the directory's checkpoints in step order.
+    [ -s "$avg" ] || "$RECUR" average --out "$avg" --last "$k" "$OUT/epochs" >/dev/null
     for split in valid test; do
         json=${avg%.safetensors}.$split.json
         [ -s "$json" ] || "$RECUR" eval --model "$avg" --batch 20 --seq 35 --json "$DATA/ptb.$split.txt" > "$json"
     done
     rows+=("$k")
-    echo "last $k epochs: valid $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["perplexity"])' \
-        "${avg%.safetensors}.valid.json"), test $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["perplexity"])' \
-        "${avg%.safetensors}.test.json")"
 done
 python3 - "$OUT" "${rows[@]}" <<'PY'
 import json, os, sys
@@ -37,6 +33,8 @@ for k in ks:
     base = os.path.join(out, "average", "last%d" % k)
     rows.append({"k": k, "valid_ppl": json.load(open(base + ".valid.json"))["perplexity"],
                  "test_ppl": json.load(open(base + ".test.json"))["perplexity"]})
+for r in rows:
+    print("last %d epochs: valid %.2f, test %.2f" % (r["k"], r["valid_ppl"], r["test_ppl"]))
 best = min(rows, key=lambda r: r["valid_ppl"])
 json.dump({"rows": rows, "chosen_by_valid": best}, open(os.path.join(out, "average.json"), "w"), indent=1)
 print("chosen on validation: the last %d epochs, valid %.2f, test %.2f" % (best["k"], best["valid_ppl"], best["test_ppl"]))
