@@ -35,7 +35,7 @@ int cmd_serve(int argc, char **argv)
 {
     const char *model_path = NULL, *vectors_path = NULL, *host = "127.0.0.1", *api_key = NULL;
     const char *weights_name = "f32";
-    int port = 8080, threads = 0, vectors_top = 0, max_body_kb = 1024;
+    int port = 8080, threads = 0, vectors_top = 0, max_body_kb = 1024, flush_ms = 10;
     serve_limits lim;
     serve_limits_default(&lim);
     const cli_flag flags[] = {
@@ -55,6 +55,8 @@ int cmd_serve(int argc, char **argv)
         {"--timeout", CLI_DOUBLE, &lim.request_seconds, 0.1, 86400, "seconds a request may take, queue included (default 300)", NULL},
         {"--idle-timeout", CLI_INT, &lim.idle_seconds, 1, 3600, "seconds before a silent connection is closed (default 15)", NULL},
         {"--max-connections", CLI_INT, &lim.max_connections, 1, 100000, "open connections at most (default 512)", NULL},
+        {"--flush-ms", CLI_INT, &flush_ms, 0, 1000,
+         "a streamed reply's text is sent at most this often after its first piece (default 10; 0: every token)", NULL},
         {"--vectors-top", CLI_INT, &vectors_top, 0, 100000000, "load only the first N vectors (default 0: all)", NULL},
     };
     cli_spec spec = {CMD, "--model MODEL [--vectors VECTORS] [--host 127.0.0.1] [--port 8080] [options]",
@@ -128,7 +130,7 @@ int cmd_serve(int argc, char **argv)
         vname = model_id(vectors_path);
         app.vectors_name = vname ? vname : "vectors";
     }
-    if (serve_scheduler_create(model, lim.slots, lim.queue, (recur_sample_weights)weights, &app.sched, &err) !=
+    if (serve_scheduler_create(model, lim.slots, lim.queue, (recur_sample_weights)weights, flush_ms, &app.sched, &err) !=
         RECUR_OK) {
         cli_error(CMD, "%s", err.msg);
         goto done;

@@ -29,6 +29,7 @@ typedef struct completion {
     recur_strbuf staged;    /* text of this step, published after it */
     /* under the lock */
     recur_strbuf out;       /* published text not yet taken */
+    size_t told;            /* bytes of out its readers were woken for */
     serve_finish finish;
     int finish_taken;
     int tokens_published;
@@ -44,6 +45,9 @@ struct serve_job {
     completion *c;
     int running;            /* completions not finished */
     pthread_cond_t news;
+    int signalled;          /* its readers were woken at least once */
+    int fresh;              /* text published since they were last woken */
+    double signalled_at;    /* when (CLOCK_MONOTONIC seconds) */
     serve_job *next;        /* in the queue */
 };
 
@@ -55,6 +59,7 @@ struct serve_scheduler {
     int thread_started;
     pthread_mutex_t lock;
     pthread_cond_t work;
+    double flush_seconds;   /* the longest published text waits before its readers are woken */
     int stopping;
     serve_job *head, *tail; /* the queue, oldest first */
     int queued;
@@ -92,6 +97,24 @@ static void job_unref(serve_job *j)
         job_free(j);
 }
 
+static double monotonic_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Under the lock: wakes the job's readers for all the text published so far. */
+static void wake_readers(serve_job *j, double now)
+{
+    for (int i = 0; i < j->n; i++)
+        j->c[i].told = j->c[i].out.len;
+    pthread_cond_broadcast(&j->news);
+    j->signalled = 1;
+    j->fresh = 0;
+    j->signalled_at = now;
+}
+
 /* Under the lock: publishes a completion's end and gives back its slot. The
  * caller removes it from the active list. */
 static void finish(serve_scheduler *s, completion *c, serve_finish why)
@@ -106,7 +129,7 @@ static void finish(serve_scheduler *s, completion *c, serve_finish why)
     c->picker = NULL;
     recur_text_out_free(c->text);
     c->text = NULL;
-    pthread_cond_broadcast(&j->news);
+    wake_readers(j, monotonic_seconds());
     if (--j->running == 0) {
         s->jobs_done++;
         job_unref(j);
@@ -204,6 +227,7 @@ static void step(serve_scheduler *s)
  * retires what ended (or was cancelled meanwhile). */
 static void publish(serve_scheduler *s)
 {
+    const double now = monotonic_seconds();
     int kept = 0;
     for (int k = 0; k < s->nactive; k++) {
         completion *c = s->active[k];
@@ -211,8 +235,13 @@ static void publish(serve_scheduler *s)
         if (c->staged.len) {
             recur_strbuf_append(&c->out, c->staged.data, c->staged.len);
             recur_strbuf_clear(&c->staged);
-            pthread_cond_broadcast(&j->news);
+            j->fresh = 1;
         }
+        /* The first text at once (time to first token); later text at most
+         * every flush_seconds, so that a reader wakes for several tokens
+         * rather than for each step. */
+        if (j->fresh && (!j->signalled || now - j->signalled_at >= s->flush_seconds))
+            wake_readers(j, now);
         s->tokens += (uint64_t)(c->tokens - c->tokens_published);
         c->tokens_published = c->tokens;
         serve_finish why = c->ending;
@@ -251,7 +280,7 @@ static void *generation_thread(void *arg)
 }
 
 recur_status serve_scheduler_create(const recur_model *m, int slots, int queue, recur_sample_weights weights,
-                                    serve_scheduler **out, recur_error *err)
+                                    int flush_ms, serve_scheduler **out, recur_error *err)
 {
     *out = NULL;
     serve_scheduler *s = calloc(1, sizeof *s);
@@ -260,6 +289,7 @@ recur_status serve_scheduler_create(const recur_model *m, int slots, int queue, 
     s->model = m;
     s->slots = slots;
     s->queue_capacity = queue;
+    s->flush_seconds = 1e-3 * flush_ms;
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->work, NULL);
     s->active = calloc((size_t)slots, sizeof *s->active);
@@ -407,10 +437,13 @@ serve_submit_result serve_job_submit(serve_scheduler *s, const serve_job_spec *s
     return r;
 }
 
+/* Text is news once its readers are woken for it (publish): a reader that comes back
+ * for more before that waits, so its pieces are flush_seconds apart whether
+ * it is quick or slow. An end is always news. */
 static int has_news(const serve_job *j)
 {
     for (int i = 0; i < j->n; i++)
-        if (j->c[i].out.len || (j->c[i].finish && !j->c[i].finish_taken))
+        if (j->c[i].told || (j->c[i].finish && !j->c[i].finish_taken))
             return 1;
     return 0;
 }
@@ -435,10 +468,12 @@ int serve_job_take(serve_job *j, int timeout_ms, serve_news_fn fn, void *user)
     int all_done = 1;
     for (int i = 0; i < j->n; i++) {
         completion *c = &j->c[i];
-        if (c->out.len || (c->finish && !c->finish_taken)) {
+        if (c->told || (c->finish && !c->finish_taken)) {
+            /* all of it: text published since the wake goes along */
             serve_finish f = c->finish_taken ? SERVE_RUNNING : c->finish;
             fn(user, i, c->out.data ? c->out.data : "", c->out.len, f, c->tokens_published);
             recur_strbuf_clear(&c->out);
+            c->told = 0;
             if (c->finish)
                 c->finish_taken = 1;
         }

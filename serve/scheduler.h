@@ -49,8 +49,10 @@ typedef struct serve_sched_stats {
     uint64_t steps;            /* batched passes */
 } serve_sched_stats;
 
+/* A job's readers are woken for its first text at once, then at most
+ * every flush_ms for more (0: every step), and at once for an end. */
 recur_status serve_scheduler_create(const recur_model *m, int slots, int queue, recur_sample_weights weights,
-                                    serve_scheduler **out, recur_error *err);
+                                    int flush_ms, serve_scheduler **out, recur_error *err);
 /* Ends every job (queued and running ones finish as cancelled), joins the thread. */
 void serve_scheduler_stop(serve_scheduler *s);
 void serve_scheduler_free(serve_scheduler *s);

@@ -81,8 +81,27 @@ check(texts == [sample("ROMEO:", 40, 20 + i) for i in range(3)], "n 3: completio
 status, ctype, raw = srv.stream({"prompt": "ROMEO:", "max_tokens": 3000, "seed": 7})
 texts, finish, events = sse_texts(raw)
 check(status == 200 and ctype.startswith("text/event-stream"), "stream: 200 text/event-stream")
-check(texts[0] == sample("ROMEO:", 3000, 7) and finish[0] == "length" and events >= 2,
+check(texts[0] == sample("ROMEO:", 3000, 7) and finish[0] == "length" and events >= 1,
       "stream: %d events, 'data: {...}' each, [DONE] last, the same text as recur sample" % events)
+
+# ---- --flush-ms: how often a stream's readers are woken for more text ----
+expected = sample("ROMEO:", 3000, 7)
+every = Server(recur, ["--model", model, "--flush-ms", "0"])
+status, _, raw = every.stream({"prompt": "ROMEO:", "max_tokens": 3000, "seed": 7})
+texts, _, events_every = sse_texts(raw)
+check(texts[0] == expected and events_every >= 20,
+      "--flush-ms 0: %d events for 3000 tokens, the same text" % events_every)
+every.stop()
+slow = Server(recur, ["--model", model, "--flush-ms", "300"])
+t0 = time.time()
+status, _, raw = slow.stream({"prompt": "ROMEO:", "max_tokens": 3000, "seed": 7})
+elapsed = time.time() - t0
+texts, _, events_slow = sse_texts(raw)
+# the first text at once, then one event per 300 ms at most, then the end
+bound = 2 + int(elapsed / 0.3) + 1
+check(texts[0] == expected and events_slow <= bound and events_slow < events_every,
+      "--flush-ms 300: %d events in %.2f s (at most %d), the same text" % (events_slow, elapsed, bound))
+slow.stop()
 
 # ---- stop strings ----
 full = sample("ROMEO:", 200, 5)
@@ -218,14 +237,14 @@ key = {"Authorization": "Bearer s3cret"}
 status, _, r = srv.json("POST", "/v1/completions", {"prompt": "x", "max_tokens": 5}, key)
 check(status == 200 and r["usage"]["completion_tokens"] == 5, "200 with the key")
 busy = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
-body = json.dumps({"prompt": "ROMEO:", "max_tokens": 100000, "stream": True}).encode()
+body = json.dumps({"prompt": "ROMEO:", "max_tokens": 1000000, "stream": True}).encode()  # seconds of work
 busy.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cret\r\nContent-Length: %d\r\n\r\n"
              % len(body) + body)
 got = b""
 while b"data: " not in got:  # the stream has begun: the slot is taken
     got += busy.recv(4096)
 status, hdrs, r = srv.json("POST", "/v1/completions", {"prompt": "x"}, key)
-check(error_is(status, r, 503) and hdrs.get("retry-after") == "1", "503 with Retry-After when the queue is full")
+check(error_is(status, r, 503) and hdrs.get("retry-after") == "1", "503 with Retry-After when the queue is full: %s %s" % (status, r))
 
 # SIGTERM while a stream runs: it ends with [DONE] and the server exits 0
 buf = b""
