@@ -164,13 +164,22 @@ static double loss_of(recur_model *m, net_workspace *ws, window *w, float *grads
     return loss;
 }
 
-/* Central differences over every parameter. */
-static void gradcheck(const char *label, recur_model *m, window *w, int word_dropout)
+static net_options training_options(int word_dropout, float input_p)
+{
+    net_options o = {.T = T, .B = B, .training = 1, .word_dropout = word_dropout};
+    o.own_input_dropout = input_p >= 0.0f;
+    o.input_dropout = input_p;
+    return o;
+}
+
+/* Central differences over every parameter; input_p: layer 0's input
+ * dropout (negative: the model's). */
+static void gradcheck_input(const char *label, recur_model *m, window *w, int word_dropout, float input_p)
 {
     net_workspace ws;
     recur_error err = {0};
-    CHECK(net_workspace_init(&ws, m, &(net_options){.T = T, .B = B, .training = 1, .word_dropout = word_dropout},
-                             &err) == RECUR_OK);
+    net_options o = training_options(word_dropout, input_p);
+    CHECK(net_workspace_init(&ws, m, &o, &err) == RECUR_OK);
     float *grads = calloc(m->n_params, sizeof *grads);
     loss_of(m, &ws, w, grads);
     int bad = 0;
@@ -193,6 +202,11 @@ static void gradcheck(const char *label, recur_model *m, window *w, int word_dro
     printf("%-34s %4zu parameters, worst error %.3f of tolerance\n", label, m->n_params, worst);
     free(grads);
     net_workspace_free(&ws);
+}
+
+static void gradcheck(const char *label, recur_model *m, window *w, int word_dropout)
+{
+    gradcheck_input(label, m, w, word_dropout, -1.0f);
 }
 
 static void fill_window(window *w)
@@ -228,6 +242,54 @@ static void check_gradients(void)
     w.wd = &wd;
     gradcheck("weight drop 0.5", m, &w, 0);
     weight_drop_free(&wd);
+    recur_model_free(m);
+}
+
+static double window_loss(recur_model *m, window *w, float input_p, int *tokens)
+{
+    net_workspace ws;
+    recur_error err = {0};
+    net_options o = training_options(0, input_p);
+    CHECK(net_workspace_init(&ws, m, &o, &err) == RECUR_OK);
+    *tokens = ws.tokens;
+    double loss = loss_of(m, &ws, w, NULL);
+    net_workspace_free(&ws);
+    return loss;
+}
+
+/* --input-dropout: layer 0's input takes its own probability. At 0 the
+ * token table stays (nothing sits between the lookup and the product), and
+ * the loss is the one with every site but the input dropped; at the
+ * model's probability it is the plain --dropout network. */
+static void check_input_dropout(void)
+{
+    window w;
+    recur_model *m = small_model(0.3f);
+    fill_window(&w);
+    int tok_model, tok_zero, tok_same, tok_other;
+    double model = window_loss(m, &w, -1.0f, &tok_model);
+    double zero = window_loss(m, &w, 0.0f, &tok_zero);
+    double same = window_loss(m, &w, 0.3f, &tok_same);
+    double other = window_loss(m, &w, 0.6f, &tok_other);
+    CHECK_MSG(!tok_model && tok_zero && !tok_same && !tok_other,
+              "the token table is used exactly when the input is not dropped (%d %d %d %d)", tok_model, tok_zero,
+              tok_same, tok_other);
+    CHECK_MSG(same == model, "input dropout at the model's rate is the plain network: %.9g vs %.9g", same, model);
+    CHECK_MSG(zero != model && other != model && other != zero, "each input rate gives its own loss");
+    /* The layers above keep the model's masks: with the input at 0, the
+     * loss is that of a model without dropout only when the model has none. */
+    recur_model *plain = small_model(0.0f);
+    int tok_plain;
+    double undropped = window_loss(plain, &w, -1.0f, &tok_plain);
+    CHECK_MSG(zero != undropped, "the layers above the input are still dropped");
+    double plain_zero = window_loss(plain, &w, 0.0f, &tok_plain);
+    CHECK_MSG(plain_zero == undropped, "input dropout 0 on a model without dropout changes nothing");
+    recur_model_free(plain);
+    gradcheck_input("dropout 0.3, input dropout 0", m, &w, 0, 0.0f);
+    gradcheck_input("dropout 0.3, input dropout 0.5", m, &w, 0, 0.5f);
+    recur_model_free(m);
+    m = small_model(0.0f);
+    gradcheck_input("no dropout, input dropout 0.4", m, &w, 0, 0.4f);
     recur_model_free(m);
 }
 
@@ -328,6 +390,7 @@ int main(void)
     check_word_masks();
     check_weight_masks();
     check_gradients();
+    check_input_dropout();
     check_weight_drop_chain();
     check_trainer();
     return test_report();

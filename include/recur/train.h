@@ -66,6 +66,11 @@ typedef struct recur_train_config {
     float embed_dropout;     /* drop whole words on the embedding with this probability (every occurrence of a
                                 dropped id in the window) */
     float weight_drop;       /* DropConnect on every W_hh with this probability, one mask per window */
+    /* Dropout on layer 0's input (the embedding's output) in place of the
+     * model's dropout there; negative (the default): the model's. At 0 the
+     * first layer keeps its token table (the embedding and its input
+     * product fused), as char-rnn leaves the input undropped. */
+    float input_dropout;
 } recur_train_config;
 
 /* char-rnn-tensorflow's defaults: batch 50, seq 50, Adam 2e-3, clip 5. */

@@ -82,7 +82,8 @@ static void lay_out(const recur_model *m, void *workspace, carver *c)
         ws->xrev[l] = D == 2 ? carve(c, TB * (size_t)m->layers[l * D].in) : NULL;
         ws->out[l] = D == 2 ? carve(c, TB * DH) : NULL; /* one direction: the cache's hs */
     }
-    layer_inputs_carve(&ws->inputs, c, L, TB, E0, DH, ws->training && (cfg->dropout > 0.0f || ws->word_dropout));
+    layer_inputs_carve(&ws->inputs, c, L, TB, E0, DH,
+                       ws->training && (cfg->dropout > 0.0f || ws->input_p > 0.0f || ws->word_dropout));
     ws->pooled = is_pooled(ws->head) ? carve(c, (size_t)ws->B * DH) : NULL;
     ws->logits = carve(c, (is_pooled(ws->head) ? (size_t)ws->B : TB) * O);
     if (ws->training) {
@@ -117,8 +118,9 @@ recur_status net_workspace_init(net_workspace *ws, const recur_model *m, const n
     ws->dirs = m->dirs;
     ws->E0 = m->cfg.embed + m->cfg.feature_embed;
     ws->word_dropout = o->training && o->word_dropout;
+    ws->input_p = !o->training ? 0.0f : o->own_input_dropout ? o->input_dropout : m->cfg.dropout;
     /* Word dropout, like dropout, sits between the lookup and the product. */
-    ws->tokens = net_uses_tokens(m, T, B, o->training) && !ws->word_dropout;
+    ws->tokens = net_uses_tokens(m, T, B, ws->input_p) && !ws->word_dropout;
     const int L = m->cfg.layers;
     ws->cache = calloc((size_t)(L * ws->dirs), sizeof *ws->cache);
     ws->norm = calloc((size_t)(L * ws->dirs), sizeof *ws->norm);
@@ -143,14 +145,14 @@ recur_status net_workspace_init(net_workspace *ws, const recur_model *m, const n
     return RECUR_OK;
 }
 
-int net_uses_tokens(const recur_model *m, int T, int B, int training)
+int net_uses_tokens(const recur_model *m, int T, int B, float input_p)
 {
     const recur_config *cfg = &m->cfg;
     rnn_shape first = {T, B, cfg->embed, cfg->hidden, cfg->cell, cfg->peephole};
     /* Dropout on the embedding's output would sit between the lookup and
      * the product, which the table fuses. */
     return fused_paths_apply(m) && layer_tokens_allowed(m) && rnn_tokens_pay(&first, cfg->vocab_size) &&
-           !(training && cfg->dropout > 0.0f);
+           !(input_p > 0.0f);
 }
 
 static rnn_tokens first_layer_tokens(const recur_model *m, const net_workspace *ws)
@@ -183,7 +185,7 @@ static int net_stop_requested(net_workspace *ws)
 static const float *feed(const recur_model *m, net_workspace *ws, int l, const float *src, int T, int B,
                          size_t width, const net_dropout *drop)
 {
-    const float p = m->cfg.dropout;
+    const float p = l == 0 ? ws->input_p : m->cfg.dropout;
     if (drop && drop->streams)
         return layer_inputs_feed_streams(&ws->inputs, l, src, T, B, width, p, drop->streams);
     return layer_inputs_feed(&ws->inputs, l, src, (size_t)T * B * width, p, drop ? drop->rng : NULL);

@@ -64,6 +64,8 @@ typedef struct net_options {
     int K;          /* feature ids per token (tagging's word features); 0 without */
     int training;   /* keep what backward needs, and the dropout buffers */
     int word_dropout; /* training drops whole words on the embedding (dropout_streams.word_p) */
+    int own_input_dropout; /* training: layer 0's input takes input_dropout instead of the model's dropout */
+    float input_dropout;
     net_head head;  /* NET_HEAD_MODEL (0) unless a tool wants another */
 } net_options;
 
@@ -108,6 +110,7 @@ typedef struct net_workspace {
     float *arena;
     int tokens;             /* layer 0 reads the tokens through a projected table (rnn_tokens) */
     int word_dropout;       /* net_options.word_dropout: the input mask exists without --dropout */
+    float input_p;          /* training: the dropout on layer 0's input (the model's, or net_options') */
     float *emb;             /* [T][B][E0] embedding output (NULL with tokens) */
     float *token_table;     /* rnn_tokens_scratch floats (NULL without tokens) */
     int32_t *rev;           /* two directions: [T*B] row of the same step in the sequence's reversed order */
@@ -142,8 +145,9 @@ void net_workspace_free(net_workspace *ws);
 /* Whether a T x B window feeds layer 0 through the projected embedding
  * table (nn/recurrent.h, rnn_tokens) rather than embedding rows and a
  * product: for a language model whose vocabulary is small against the
- * window, with no dropout on the embedding's output. */
-int net_uses_tokens(const recur_model *m, int T, int B, int training);
+ * window, with no dropout on the embedding's output (input_p: its
+ * probability). */
+int net_uses_tokens(const recur_model *m, int T, int B, float input_p);
 
 /* Forward over a batch. state != NULL (one direction, no lengths): starts
  * from it and leaves the final state in it; NULL: every sequence starts from

@@ -69,7 +69,7 @@ void layer_inputs_carve(layer_inputs *li, carver *c, int layers, size_t rows, si
 
 const float *layer_inputs_feed(layer_inputs *li, int l, const float *src, size_t n, float p, recur_rng *rng)
 {
-    if (rng && li->dropped[l]) {
+    if (rng && li->dropped[l] && p > 0.0f) {
         dropout_mask(li->mask[l], n, p, rng);
         dropout_apply(li->dropped[l], src, li->mask[l], n);
         src = li->dropped[l];

@@ -16,7 +16,9 @@
  *    (Hoffmann et al. 2022's compute-optimal ratio).
  *  - Regularisation by passes. Dropout grows with the passes the budget
  *    makes over the text (none when no token is seen twice) up to Zaremba et
- *    al.'s 0.5.
+ *    al.'s 0.5. At character level it sits between the layers and before
+ *    the decoder, not on the input (char-rnn's placement): the first layer
+ *    then keeps its token table, a third of a 2 x 512 step's products.
  *  - A schedule that ends with the budget: a short linear warm-up, then a
  *    cosine decay to zero at the last minute (Loshchilov and Hutter 2017),
  *    and validation ten times over the run, so that the model kept is the
@@ -43,6 +45,7 @@
 #define MIN_PASSES 4.0        /* passes over the text the budget must buy ... */
 #define TOKENS_PER_WEIGHT 20.0 /* ... or tokens per weight, whichever is fewer */
 #define MAX_DROPOUT 0.5
+#define DROPOUT_PER_PASS 0.05
 #define VALIDATION_SHARE 0.05 /* of the budget, spent validating */
 #define PROBE_SHARE 0.05      /* of the budget, at most, spent measuring */
 #define PROBE_SECONDS 0.3     /* timed steps per width, at least (after one untimed) */
@@ -233,7 +236,7 @@ recur_status run_auto_choose(recur_run_options *o, const recur_vocab *vocab, con
     if (st)
         return st;
     double passes = w.tokens / (double)n;
-    double dropout = passes < 1.0 ? 0.0 : fmin(MAX_DROPOUT, 0.05 + 0.05 * passes);
+    double dropout = passes < 1.0 ? 0.0 : fmin(MAX_DROPOUT, DROPOUT_PER_PASS * passes);
     dropout = floor(dropout * 20.0 + 0.5) / 20.0; /* in steps of 0.05 */
     double lr = w.hidden <= 512 ? 3e-3 : 2e-3;     /* Adam; wider layers take smaller steps */
     double tokens_per_step = (double)o->train.batch * o->train.seq;
@@ -251,6 +254,7 @@ recur_status run_auto_choose(recur_run_options *o, const recur_vocab *vocab, con
         !(st = choose_number(o, "batch", o->train.batch, &by_hand, err)) &&
         !(st = choose_number(o, "seq", o->train.seq, &by_hand, err)) &&
         !(st = choose_number(o, "dropout", dropout, &by_hand, err)) &&
+        !(st = is_word(o) || !(dropout > 0.0) ? RECUR_OK : choose_number(o, "input-dropout", 0.0, &by_hand, err)) &&
         !(st = choose(o, "optimizer", "adam", &by_hand, err)) && !(st = choose_number(o, "lr", lr, &by_hand, err)) &&
         !(st = choose(o, "lr-schedule", "cosine", &by_hand, err)) &&
         !(st = choose_number(o, "warmup-steps", warmup, &by_hand, err)) &&
@@ -272,9 +276,11 @@ recur_status run_auto_choose(recur_run_options *o, const recur_vocab *vocab, con
         const char *optimizer = recur_optimizer_name(o->train.optimizer);
         const char *schedule = recur_schedule_name(o->train.schedule);
         run_note(notes,
-                 "--auto: dropout %.2f for %.1f passes, %s at %g with %lld warm-up steps and a %s schedule to the end "
-                 "of the budget, validation every %lld steps (the best model is kept).\n",
-                 (double)o->model.dropout, passes, optimizer, (double)o->train.lr, (long long)o->train.warmup_steps,
+                 "--auto: dropout %.2f%s for %.1f passes, %s at %g with %lld warm-up steps and a %s schedule to the "
+                 "end of the budget, validation every %lld steps (the best model is kept).\n",
+                 (double)o->model.dropout,
+                 o->model.dropout > 0.0f && o->train.input_dropout == 0.0f ? " (not on the input)" : "", passes,
+                 optimizer, (double)o->train.lr, (long long)o->train.warmup_steps,
                  schedule, (long long)o->eval_every);
         run_note(notes, "--auto: the same choice by hand, in place of --auto:%s\n",
                  by_hand.data ? by_hand.data : "");

@@ -730,7 +730,8 @@ static void log_settings(recur_run *r)
                         "\"optimizer\":\"%s\",\"learning_rate\":%g,\"max_grad_norm\":%g,\"schedule\":\"%s\","
                         "\"lr_decay\":%g,\"decay_after\":%d,\"loss_scale\":\"%s\",\"epochs\":%d,\"seed\":%lld,"
                         "\"threads\":%d,\"parameters\":%zu,\"minutes\":%g,\"warmup_steps\":%lld,"
-                        "\"locked_dropout\":%d,\"embed_dropout\":%g,\"weight_drop\":%g,\"auto\":%d}",
+                        "\"locked_dropout\":%d,\"embed_dropout\":%g,\"weight_drop\":%g,\"input_dropout\":%g,"
+                        "\"auto\":%d}",
                         recur_level_name(c->level), recur_cell_name(c->cell), c->layers,
                         c->hidden, c->embed ? c->embed : c->hidden, c->tied, (double)c->dropout,
                         recur_norm_name(c->norm), (double)c->init_scale, (double)c->forget_bias, o->train.batch, o->train.seq, optimizer,
@@ -738,6 +739,7 @@ static void log_settings(recur_run *r)
                         o->train.decay_after, loss_scale, o->epochs, (long long)o->seed, o->threads,
                         recur_model_param_count(r->model), o->minutes, (long long)o->train.warmup_steps,
                         o->train.locked_dropout, (double)o->train.embed_dropout, (double)o->train.weight_drop,
+                        (double)(o->train.input_dropout >= 0.0f ? o->train.input_dropout : c->dropout),
                         o->auto_choose);
     if (!b.oom)
         metrics_log_settings_row(r->log, b.data, recur_trainer_step_count(r->trainer), monotonic_seconds() - r->t0);

@@ -54,6 +54,9 @@
     X(NUM, "dropout", FLOAT, 0, 0.99, "X", "dropout on non-recurrent connections (default 0)", model.dropout) \
     X(FLAG, "locked-dropout", "variational dropout: each stream keeps its --dropout masks for the whole window " \
          "instead of drawing new ones every step (Gal and Ghahramani 2016)", train.locked_dropout) \
+    X(NUM, "input-dropout", FLOAT, -1, 0.99, "P", "dropout on the first layer's input, the embedding's output, " \
+        "in place of --dropout there; 0 keeps the token table, the embedding and the first product fused, as " \
+        "char-rnn leaves the input undropped (default -1: --dropout)", train.input_dropout) \
     X(NUM, "embed-dropout", FLOAT, 0, 0.99, "P", "drop whole words: every occurrence of a token dropped in the " \
         "window loses its embedding (Gal and Ghahramani 2016; AWD-LSTM; default 0)", train.embed_dropout) \
     X(NUM, "weight-drop", FLOAT, 0, 0.99, "P", "DropConnect on the recurrent weights W_hh, one mask per window " \

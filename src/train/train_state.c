@@ -27,13 +27,14 @@ static void train_config_to_json(const recur_train_config *tc, recur_strbuf *b)
                         "\"schedule\":%d,\"lr_decay\":%.9g,\"decay_after\":%d,\"loss_scale\":%d,\"seed\":\"%" PRIu64
                         "\",\"noise_unigram\":%.9g,\"noise_blank\":%.9g,\"noise_blank_token\":%d,"
                         "\"warmup_steps\":%" PRId64 ",\"decay_steps\":%" PRId64 ",\"locked_dropout\":%d,"
-                        "\"embed_dropout\":%.9g,\"weight_drop\":%.9g}",
+                        "\"embed_dropout\":%.9g,\"weight_drop\":%.9g,\"input_dropout\":%.9g}",
                         tc->batch, tc->seq, (int)tc->optimizer, (double)tc->lr, (double)tc->momentum,
                         (double)tc->beta1, (double)tc->beta2, (double)tc->eps, (double)tc->rms_alpha,
                         (double)tc->clip, (double)tc->l2, (double)tc->l1, (int)tc->schedule, (double)tc->lr_decay,
                         tc->decay_after, (int)tc->loss_scale, tc->seed, (double)tc->noise_unigram,
                         (double)tc->noise_blank, (int)tc->noise_blank_token, tc->warmup_steps, tc->decay_steps,
-                        tc->locked_dropout, (double)tc->embed_dropout, (double)tc->weight_drop);
+                        tc->locked_dropout, (double)tc->embed_dropout, (double)tc->weight_drop,
+                        (double)tc->input_dropout);
 }
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -98,14 +99,16 @@ static recur_status train_config_from_json(const json_value *o, recur_train_conf
         return recur_fail(err, RECUR_E_FORMAT, "the schedule's steps in the state are malformed");
     /* And AWD-LSTM's dropouts. */
     int64_t locked = 0;
-    double embed_dropout = 0.0, weight_dropping = 0.0;
+    double embed_dropout = 0.0, weight_dropping = 0.0, input_dropout = -1.0; /* older states: the model's */
     if ((json_get(o, "locked_dropout") && json_get_int64(o, "locked_dropout", &locked)) ||
+        (json_get(o, "input_dropout") && json_get_double(o, "input_dropout", &input_dropout)) ||
         (json_get(o, "embed_dropout") && json_get_double(o, "embed_dropout", &embed_dropout)) ||
         (json_get(o, "weight_drop") && json_get_double(o, "weight_drop", &weight_dropping)) || locked < 0 || locked > 1)
         return recur_fail(err, RECUR_E_FORMAT, "the dropout settings in the state are malformed");
     tc->locked_dropout = (int)locked;
     tc->embed_dropout = (float)embed_dropout;
     tc->weight_drop = (float)weight_dropping;
+    tc->input_dropout = (float)input_dropout;
     if ((unsigned)tc->schedule > RECUR_LR_LINEAR || (unsigned)tc->loss_scale > RECUR_LOSS_SUM_STEPS)
         return recur_fail(err, RECUR_E_FORMAT, "unknown schedule or loss scaling in the state");
     recur_status st = recur_train_config_check(tc, err);

@@ -37,6 +37,7 @@ void recur_train_config_default(recur_train_config *tc)
     tc->loss_scale = RECUR_LOSS_MEAN;
     tc->seed = 1;
     tc->noise_blank_token = -1;
+    tc->input_dropout = -1.0f;
 }
 
 recur_status recur_train_config_check(const recur_train_config *tc, recur_error *err)
@@ -75,6 +76,8 @@ recur_status recur_train_config_check(const recur_train_config *tc, recur_error 
     if (!(tc->embed_dropout >= 0.0f && tc->embed_dropout < 1.0f) || !(tc->weight_drop >= 0.0f && tc->weight_drop < 1.0f))
         return recur_fail(err, RECUR_E_ARG, "--embed-dropout %g and --weight-drop %g must be in [0, 1)",
                           (double)tc->embed_dropout, (double)tc->weight_drop);
+    if (!(tc->input_dropout < 1.0f))
+        return recur_fail(err, RECUR_E_ARG, "--input-dropout must be below 1, got %g", (double)tc->input_dropout);
     return RECUR_OK;
 }
 
@@ -115,7 +118,12 @@ static recur_status create_local(recur_model *m, const recur_train_config *tc, c
     /* The window is this rank's B streams; the sparse rows are the whole
      * window's, since every rank applies the same update. */
     size_t TB = (size_t)t->B * tc->seq, TB_all = (size_t)tc->batch * tc->seq;
-    net_options wo = {.T = tc->seq, .B = t->B, .training = 1, .word_dropout = tc->embed_dropout > 0.0f};
+    net_options wo = {.T = tc->seq,
+                      .B = t->B,
+                      .training = 1,
+                      .word_dropout = tc->embed_dropout > 0.0f,
+                      .own_input_dropout = tc->input_dropout >= 0.0f,
+                      .input_dropout = tc->input_dropout};
     if ((st = net_workspace_init(&t->ws, m, &wo, err)) || (st = weight_drop_init(&t->wdrop, m, tc->weight_drop, err)) ||
         (st = net_state_init(&t->state, m, t->B, err)) || (st = net_state_init(&t->before, m, t->B, err)) ||
         (st = optim_init(&t->opt, tc, m->n_params, err)) ||
@@ -294,7 +302,7 @@ recur_status recur_trainer_step(recur_trainer *t, recur_step_info *info, recur_e
     net_batch b = {.T = T, .B = t->B, .ids = t->x, .targets = t->y};
     /* The weight-drop masks come from the window's key through sites of their own. */
     weight_drop_apply(&t->wdrop, t->m, key);
-    const int dropping = m->cfg.dropout > 0.0f || t->tc.embed_dropout > 0.0f;
+    const int dropping = m->cfg.dropout > 0.0f || t->tc.embed_dropout > 0.0f || t->tc.input_dropout > 0.0f;
     double loss_sum = net_forward(m, &t->ws, &b, &t->state, dropping ? &drop : NULL, grad_scale);
     if (t->ws.cancelled)
         return undo_cancelled_step(t, err);

@@ -3,7 +3,8 @@
 # --embed-dropout and --weight-drop train a word model, the state keeps
 # them and --resume continues with them, out-of-range values are refused
 # with the flag's name, and a run without them is unchanged by their
-# existence (the same losses with the flags at 0).
+# existence (the same losses with the flags at 0). --input-dropout (the
+# input's own rate) likewise, on a char model.
 set -uo pipefail
 . "$(dirname "$0")/../lib/checks.sh" "$1"
 cd "$DIR"
@@ -43,6 +44,34 @@ check "the flags at 0 change nothing: the same losses" \
 "$RECUR" train --data words.txt --out e.safetensors "${small[@]}" --steps 10 --dropout 0.2 --locked-dropout --log e.jsonl
 check "--locked-dropout changes the masks: other losses" \
     "! diff <(grep -o '\"train_loss\":[0-9.]*' c.jsonl) <(grep -o '\"train_loss\":[0-9.]*' e.jsonl) >/dev/null"
+
+# --input-dropout: the first layer's input apart from --dropout
+head -c 20000 "$RECUR_DATA/tinyshakespeare.txt" > chars.txt
+tiny=(--hidden 16 --layers 2 --batch 4 --seq 12 --threads 1 --eval-every 0 --save-every 0 --no-test --quiet)
+input_setting() {
+    python3 - "$1" <<'PY'
+import json, struct, sys
+with open(sys.argv[1], "rb") as f:
+    n = struct.unpack("<Q", f.read(8))[0]
+    h = json.loads(f.read(n))
+print(round(json.loads(h["__metadata__"]["recur.train_state"])["train"]["input_dropout"], 6))
+PY
+}
+"$RECUR" train --data chars.txt --out f.safetensors "${tiny[@]}" --steps 10 --dropout 0.3 --log f.jsonl
+"$RECUR" train --data chars.txt --out g.safetensors "${tiny[@]}" --steps 10 --dropout 0.3 --input-dropout 0.3 --log g.jsonl
+"$RECUR" train --data chars.txt --out h.safetensors "${tiny[@]}" --steps 10 --dropout 0.3 --input-dropout 0 --log h.jsonl
+check "--input-dropout at --dropout's rate changes nothing: the same losses" \
+    "diff <(grep -o '\"train_loss\":[0-9.]*' f.jsonl) <(grep -o '\"train_loss\":[0-9.]*' g.jsonl) >/dev/null"
+check "--input-dropout 0 trains another network: other losses" \
+    "! diff <(grep -o '\"train_loss\":[0-9.]*' f.jsonl) <(grep -o '\"train_loss\":[0-9.]*' h.jsonl) >/dev/null"
+check "the state records it ($(input_setting h.safetensors.state)), and -1 (the model's) by default ($(input_setting f.safetensors.state))" \
+    "[ \"\$(input_setting h.safetensors.state)\" = 0 ] && [ \"\$(input_setting f.safetensors.state)\" = -1 ]"
+check "the log's settings row says 0" "grep -q '\"input_dropout\":0,' h.jsonl"
+"$RECUR" train --resume --out h.safetensors --steps 15 --quiet
+check "--resume keeps it: $(input_setting h.safetensors.state)" "[ \"\$(input_setting h.safetensors.state)\" = 0 ]"
+"$RECUR" train --data chars.txt --out i.safetensors "${tiny[@]}" --steps 5 --input-dropout 1 2> i.err
+rc=$?
+check "--input-dropout 1 is refused (exit $rc): $(head -1 i.err)" "[ $rc -eq 2 ] && grep -q -- '--input-dropout' i.err"
 
 [ $fail -eq 0 ] && echo "all AWD dropout checks passed"
 exit $fail
