@@ -63,6 +63,17 @@ static recur_status keep_norm(packed_layer *pl, const recur_model *m, int l, int
     return RECUR_OK;
 }
 
+/* Panel row order -> the unit-interleaved int8 row (j G + g), or -1 past
+ * the last unit. */
+static long int_row_of(const void *ctx, size_t r)
+{
+    const packed_model *p = ctx;
+    const size_t U = (size_t)p->unit_group / PANEL_LANES, P = (size_t)p->G * U;
+    const size_t q = r / (P * PANEL_LANES), panel = r / PANEL_LANES % P, lane = r % PANEL_LANES;
+    const size_t j = q * (size_t)p->unit_group + panel % U * PANEL_LANES + lane, g = panel / U;
+    return j < (size_t)p->H ? (long)(j * (size_t)p->G + g) : -1;
+}
+
 static recur_status pack_layer(packed_model *p, int l, recur_sample_weights format, recur_error *err)
 {
     const recur_model *m = p->m;
@@ -130,6 +141,8 @@ static recur_status pack_layer(packed_model *p, int l, recur_sample_weights form
         if (!st && !pl->w.sum_hi)
             st = recur_fail(err, RECUR_E_ARG, "int8 sampler: rows of %d weights are too wide for integer sums",
                             pl->width);
+        if (!st)
+            st = panel_int_matrix_init(&pl->qw, &pl->w, p->groups, G * U, int_row_of, p, err);
     } else {
         st = panel_matrix_init(&pl->pw, format, rows, p->groups, G * U, pl->width, err);
         free(rows);
@@ -218,6 +231,7 @@ void packed_model_free(packed_model *p)
 {
     for (int l = 0; p->layers && l < p->L; l++) {
         rows_matrix_free(&p->layers[l].w);
+        panel_int_matrix_free(&p->layers[l].qw);
         panel_matrix_free(&p->layers[l].pw);
         free(p->layers[l].bias);
         free(p->layers[l].b_hn);

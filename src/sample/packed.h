@@ -14,7 +14,8 @@
  *    halves or as 8-bit integers with a scale per row (the layer-0 table
  *    stays float: one row of it is read per step). Where the CPU has the
  *    integer products (rows_int.c), int8 layers keep plain rows instead,
- *    interleaved by unit, for rows_matrix_group_int;
+ *    interleaved by unit, for rows_matrix_group_int at one stream, and the
+ *    same integers in panels of quads (panels_int.h) for many;
  *  - a normalised model (--norm) keeps the two sides of every product apart
  *    (the norm takes each alone), its table holds the input projection
  *    without the biases, and its cells are nn's normalised ones, which take
@@ -25,13 +26,15 @@
 #include "nn/recurrent_norm.h"
 #include "recur/sample.h"
 #include "sample/panels.h"
+#include "sample/panels_int.h"
 #include "sample/rows.h"
 
 typedef struct packed_layer {
     int in;           /* input width read from x (0 for layer 0: the table has it) */
     int width;        /* in + H: the length of a packed row */
     panel_matrix pw;  /* the rows in panels (unless int_dot) */
-    rows_matrix w;    /* int_dot: [H][G] rows, unit-interleaved */
+    rows_matrix w;    /* int_dot: [H][G] rows, unit-interleaved (one stream at a time) */
+    panel_int_matrix qw; /* int_dot: the same integers in panels, for several streams at once */
     float *bias;      /* [G][Hp]: b_ih + b_hh (GRU: b_ih + b_hh for r, z; b_in for n) */
     float *b_hn;      /* GRU: [H] */
     float *peep;      /* LSTM peepholes [3][Hp], or NULL */

@@ -93,8 +93,10 @@ recur_status recur_streams_create(const recur_model *m, int capacity, recur_samp
     st->pre = calloc(C * st->pre_size, sizeof *st->pre);
     st->mark = calloc(C, 1);
     st->step = calloc(C, sizeof *st->step);
+    /* zeroed once: the int8 panels read each input up to the end of its
+     * last quad of four bytes, past its end, where they meet zero weights */
     if (p->int_dot)
-        st->qbuf = malloc((size_t)st->max_threads * CHUNK * 2 * p->H);
+        st->qbuf = calloc((size_t)st->max_threads * CHUNK * 2 * p->H + 64, 1);
     if (p->norm != RECUR_NORM_NONE) {
         st->norm_scratch_size = packed_norm_scratch(p);
         st->norm_scratch = malloc((size_t)st->max_threads * st->norm_scratch_size * sizeof *st->norm_scratch);
@@ -250,10 +252,13 @@ static void combine(const packed_model *p, const float *base, float *pre, int j0
             pre[g * Hp + j] = base[g * Hp + j] + pre[g * Hp + j];
 }
 
-/* The products of units [j0, j1) of layer l from int8 rows with quantised
- * inputs, k <= CHUNK fed streams, into their pre (the layout of the
- * panels' products). qbuf is this thread's CHUNK * 2H bytes. */
-static void int_products(recur_streams *st, int l, int k, const int *slots, int j0, int j1, uint8_t *qbuf)
+/* The products of groups [q0, q1) (units [j0, j1)) of layer l from int8
+ * weights with quantised inputs, k <= CHUNK fed streams, into their pre
+ * (the layout of the panels' products): one stream from the rows, several
+ * from the panels (the same integers, the same results). qbuf is this
+ * thread's CHUNK * 2H bytes. */
+static void int_products(recur_streams *st, int l, int k, const int *slots, int q0, int q1, int j0, int j1,
+                         uint8_t *qbuf)
 {
     const packed_model *p = &st->pm;
     const packed_layer *pl = &p->layers[l];
@@ -270,6 +275,16 @@ static void int_products(recur_streams *st, int l, int k, const int *slots, int 
         rows_qvec_set(&qh[s], h_of(st, slot, st->cur[slot]) + (size_t)l * H, H);
         if (pl->in)
             rows_qvec_set(&qx[s], h_of(st, slot, st->cur[slot] ^ 1) + (size_t)(l - 1) * H, pl->in);
+    }
+    if (k > 1) {
+        float *out[CHUNK], *out_h[CHUNK];
+        for (int s = 0; s < k; s++) {
+            out[s] = st->pre + (size_t)slots[s] * st->pre_size;
+            out_h[s] = out[s] + (size_t)G * Hp;
+        }
+        panel_out where = packed_layer_out(p);
+        panel_int_products(&pl->qw, q0, q1, k, pl->in ? qx : NULL, qh, split, out, out_h, &where);
+        return;
     }
     for (int j = j0; j < j1; j++) {
         float xs[CHUNK * 4], hs[CHUNK * 4];
@@ -302,7 +317,7 @@ static void layer_chunk(recur_streams *st, int l, int k, const int *slots, const
         return;
     if (p->int_dot) {
         for (int c0 = 0; c0 < k; c0 += CHUNK)
-            int_products(st, l, k - c0 < CHUNK ? k - c0 : CHUNK, slots + c0, j0, j1, qbuf);
+            int_products(st, l, k - c0 < CHUNK ? k - c0 : CHUNK, slots + c0, q0, q1, j0, j1, qbuf);
     } else {
         const float *xp[PANEL_CHUNK], *hp[PANEL_CHUNK];
         float *out[PANEL_CHUNK], *out_h[PANEL_CHUNK];

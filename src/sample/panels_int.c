@@ -1,0 +1,211 @@
+/* The int8 panels' products (see panels_int.h) for many streams.
+ *
+ * A block of B streams times one group's P panels keeps B x P sums of 16
+ * lanes in registers (24 of AVX-512's 32: P = 4 and B = 6, or P = 3 and
+ * B = 8). Each quad loads its P weight vectors once and broadcasts each
+ * stream's four input bytes once, then does B x P vpdpbusd, 64 multiply-adds
+ * each: 4 + 6 loads for 24 instructions, so the integer units set the pace.
+ * A block's sums go to floats at the end of each segment, with the rows'
+ * and the inputs' scales, as the int8 rows do (rows_int.c). */
+#include "sample/panels_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+
+#if defined(__AVX512VNNI__) && defined(__AVX512BW__)
+#include <immintrin.h>
+#define PANELS_HAVE_INT 1
+#endif
+
+enum { QUAD = 4, LANES = PANEL_LANES, QUAD_BYTES = QUAD * PANEL_LANES, MAX_ACC = 24, MAX_B = 8 };
+
+int panel_int_available(void)
+{
+#ifdef PANELS_HAVE_INT
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+static void *alloc_aligned(size_t bytes)
+{
+    bytes = (bytes + 63) / 64 * 64;
+    return aligned_alloc(64, bytes ? bytes : 64);
+}
+
+recur_status panel_int_matrix_init(panel_int_matrix *m, const rows_matrix *rows, int groups, int P,
+                                   long (*row_of)(const void *ctx, size_t r), const void *ctx, recur_error *err)
+{
+    memset(m, 0, sizeof *m);
+    if (!rows->i8 || !rows->sum_lo || !rows->sum_hi || P < 1 || P > PANEL_MAX_GROUP)
+        return recur_fail(err, RECUR_E_ARG, "int8 panels need int8 rows prepared for integer products");
+    m->groups = groups;
+    m->P = P;
+    m->nx = (int)rows->split;
+    m->nh = (int)(rows->width - rows->split);
+    m->qx = (m->nx + QUAD - 1) / QUAD;
+    m->qh = (m->nh + QUAD - 1) / QUAD;
+    const size_t nrows = (size_t)groups * P * LANES, quads = (size_t)(m->qx + m->qh);
+    m->w = alloc_aligned(nrows * quads * QUAD);
+    m->scale = alloc_aligned(nrows * sizeof *m->scale);
+    m->sum_x = alloc_aligned(nrows * sizeof *m->sum_x);
+    m->sum_h = alloc_aligned(nrows * sizeof *m->sum_h);
+    if (!m->w || !m->scale || !m->sum_x || !m->sum_h) {
+        panel_int_matrix_free(m);
+        return recur_fail_nomem(err, "the sampler's int8 panels");
+    }
+    memset(m->w, 0, nrows * quads * QUAD);
+    for (size_t r = 0; r < nrows; r++) {
+        const size_t q = r / ((size_t)P * LANES), p = r / LANES % (size_t)P, l = r % LANES;
+        const long src = row_of(ctx, r);
+        m->scale[r] = src < 0 ? 0.0f : rows->scale[src];
+        m->sum_x[r] = src < 0 ? 0 : rows->sum_lo[src];
+        m->sum_h[r] = src < 0 ? 0 : rows->sum_hi[src];
+        if (src < 0)
+            continue;
+        const int8_t *row = rows->i8 + (size_t)src * rows->width;
+        for (int seg = 0; seg < 2; seg++) {
+            const int n = seg ? m->nh : m->nx, first_quad = seg ? m->qx : 0;
+            const int8_t *from = row + (seg ? m->nx : 0);
+            for (int c = 0; c < n; c++) {
+                size_t quad = (size_t)first_quad + (size_t)(c / QUAD);
+                m->w[((q * quads + quad) * (size_t)P + p) * QUAD_BYTES + l * QUAD + (size_t)(c % QUAD)] = from[c];
+            }
+        }
+    }
+    return RECUR_OK;
+}
+
+void panel_int_matrix_free(panel_int_matrix *m)
+{
+    free(m->w);
+    free(m->scale);
+    free(m->sum_x);
+    free(m->sum_h);
+    memset(m, 0, sizeof *m);
+}
+
+#ifdef PANELS_HAVE_INT
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+/* As in panels.c: keeps a loaded weight vector in its register instead of
+ * a load folded into every instruction that reads it. */
+#define KEEP_IN_REGISTER(v) __asm__("" : "+v"(v))
+#define UNROLLED _Pragma("GCC unroll 32")
+
+/* Quads [0, n) of one segment (w: its first quad of the group) for B
+ * streams' input bytes q[s]: the sums into acc (B x P vectors). */
+ALWAYS_INLINE void block_sums(const int8_t *w, const int P, const int B, int n, const uint8_t *const *q,
+                              __m512i *acc)
+{
+    __m512i a[MAX_ACC];
+    UNROLLED for (int k = 0; k < P * B; k++)
+        a[k] = _mm512_setzero_si512();
+    for (int c = 0; c < n; c++) {
+        const int8_t *wc = w + (size_t)c * P * QUAD_BYTES;
+        __m512i wv[PANEL_MAX_GROUP];
+        UNROLLED for (int p = 0; p < P; p++) {
+            wv[p] = _mm512_load_si512((const void *)(wc + p * QUAD_BYTES));
+            if (B > 1)
+                KEEP_IN_REGISTER(wv[p]);
+        }
+        UNROLLED for (int s = 0; s < B; s++) {
+            int32_t four;
+            memcpy(&four, q[s] + (size_t)c * QUAD, sizeof four);
+            __m512i xb = _mm512_set1_epi32(four);
+            UNROLLED for (int p = 0; p < P; p++)
+                a[s * P + p] = _mm512_dpbusd_epi32(a[s * P + p], xb, wv[p]);
+        }
+    }
+    UNROLLED for (int k = 0; k < P * B; k++)
+        acc[k] = a[k];
+}
+
+/* One instance per (P, B), so that the sums stay in registers. */
+static void block_any(const int8_t *w, int P, int B, int n, const uint8_t *const *q, __m512i *acc)
+{
+#define CASE(PP, BB) case PP * 16 + BB: block_sums(w, PP, BB, n, q, acc); break;
+#define CASES6(PP) CASE(PP, 1) CASE(PP, 2) CASE(PP, 3) CASE(PP, 4) CASE(PP, 5) CASE(PP, 6)
+#define CASES8(PP) CASES6(PP) CASE(PP, 7) CASE(PP, 8)
+    switch (P * 16 + B) { /* B <= MAX_ACC / P */
+    CASES8(1)
+    CASES8(2)
+    CASES8(3)
+    CASES6(4)
+    default: break;
+    }
+#undef CASES8
+#undef CASES6
+#undef CASE
+}
+
+/* Floats of one block's sums (acc: B x P) for group g, segment sums sum,
+ * each stream's input scale; add: onto what dst holds (the other segment). */
+static void store_block(const panel_int_matrix *m, int g, int B, const __m512i *acc, const int32_t *sums,
+                        const rows_qvec *v, float *const *out, const panel_out *where, int add)
+{
+    const int P = m->P;
+    for (int s = 0; s < B; s++) {
+        const __m512 in_scale = _mm512_set1_ps(v[s].scale);
+        for (int p = 0; p < P; p++) {
+            const size_t r0 = ((size_t)g * P + (size_t)p) * LANES;
+            float *dst = out[s] + (size_t)g * where->group_step + (size_t)(p / where->per_gate) * where->gate_step +
+                         (size_t)(p % where->per_gate) * LANES;
+            /* q = v / scale + 128: the 128s come back out with the rows' sums */
+            __m512i d = _mm512_sub_epi32(acc[s * P + p],
+                                         _mm512_slli_epi32(_mm512_loadu_si512((const void *)(sums + r0)), 7));
+            __m512 f = _mm512_mul_ps(_mm512_mul_ps(_mm512_loadu_ps(m->scale + r0), in_scale), _mm512_cvtepi32_ps(d));
+            if (add)
+                f = _mm512_add_ps(_mm512_loadu_ps(dst), f);
+            _mm512_storeu_ps(dst, f);
+        }
+    }
+}
+
+/* An empty input side, split: its products are zeros. */
+static void store_zeros(const panel_int_matrix *m, int g, int B, float *const *out, const panel_out *where)
+{
+    for (int s = 0; s < B; s++)
+        for (int p = 0; p < m->P; p++)
+            _mm512_storeu_ps(out[s] + (size_t)g * where->group_step + (size_t)(p / where->per_gate) * where->gate_step +
+                                 (size_t)(p % where->per_gate) * LANES,
+                             _mm512_setzero_ps());
+}
+
+void panel_int_products(const panel_int_matrix *m, int q0, int q1, int S, const rows_qvec *x, const rows_qvec *h,
+                        int split, float *const *out, float *const *out_h, const panel_out *where)
+{
+    const int P = m->P, quads = m->qx + m->qh, use_x = x && m->nx > 0;
+    const int Bmax = MAX_ACC / P < MAX_B ? MAX_ACC / P : MAX_B;
+    __m512i acc[MAX_ACC];
+    for (int g = q0; g < q1; g++) {
+        const int8_t *w = m->w + (size_t)g * quads * P * QUAD_BYTES;
+        for (int s0 = 0; s0 < S; s0 += Bmax) {
+            const int B = S - s0 < Bmax ? S - s0 : Bmax;
+            const uint8_t *q[MAX_B];
+            if (use_x) {
+                for (int s = 0; s < B; s++)
+                    q[s] = x[s0 + s].q;
+                block_any(w, P, B, m->qx, q, acc);
+                store_block(m, g, B, acc, m->sum_x, x + s0, out + s0, where, 0);
+            } else if (split) {
+                store_zeros(m, g, B, out + s0, where);
+            }
+            for (int s = 0; s < B; s++)
+                q[s] = h[s0 + s].q;
+            block_any(w + (size_t)m->qx * P * QUAD_BYTES, P, B, m->qh, q, acc);
+            /* the hidden side alone, or added to the input side's floats */
+            store_block(m, g, B, acc, m->sum_h, h + s0, (split ? out_h : out) + s0, where, use_x && !split);
+        }
+    }
+}
+#else
+void panel_int_products(const panel_int_matrix *m, int q0, int q1, int S, const rows_qvec *x, const rows_qvec *h,
+                        int split, float *const *out, float *const *out_h, const panel_out *where)
+{
+    /* never called: the sampler keeps float panels without VNNI */
+    (void)m, (void)q0, (void)q1, (void)S, (void)x, (void)h, (void)split, (void)out, (void)out_h, (void)where;
+}
+#endif
