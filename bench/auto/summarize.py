@@ -14,6 +14,12 @@ import os
 import sys
 
 
+def input_note(settings):
+    """' (input 0)' where the input's dropout differs from the model's."""
+    p = settings.get("input_dropout")
+    return "" if p is None or p == settings.get("dropout", 0) else " (input %g)" % p
+
+
 def summarize(path):
     rows = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
     val = [r for r in rows if "val_loss" in r]
@@ -25,8 +31,9 @@ def summarize(path):
     steps = max(r.get("step", 0) for r in rows)
     return {
         "run": os.path.basename(path)[:-len(".jsonl")],
-        "model": "%s %dx%d dropout %g" % (settings.get("cell", "?"), settings.get("layers", 0),
-                                         settings.get("hidden", 0), settings.get("dropout", 0)),
+        "model": "%s %dx%d dropout %g%s" % (settings.get("cell", "?"), settings.get("layers", 0),
+                                           settings.get("hidden", 0), settings.get("dropout", 0),
+                                           input_note(settings)),
         "lr": settings.get("learning_rate"), "schedule": settings.get("schedule"),
         "steps": steps, "best_val_nats": best["val_loss"], "best_val_bits": best["val_loss"] / math.log(2),
         "best_step": best["step"], "test_nats": math.log(test[0]["test_ppl"]) if test else None,

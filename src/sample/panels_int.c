@@ -5,8 +5,11 @@
  * B = 8). Each quad loads its P weight vectors once and broadcasts each
  * stream's four input bytes once, then does B x P vpdpbusd, 64 multiply-adds
  * each: 4 + 6 loads for 24 instructions, so the integer units set the pace.
- * A block's sums go to floats at the end of each segment, with the rows'
- * and the inputs' scales, as the int8 rows do (rows_int.c). */
+ * With more streams than a block holds, the blocks take turns over tiles
+ * of TILE quads (16 KB of a group of 4 panels, which stay in L1 for the
+ * blocks after the first), their sums parked in memory between turns. A
+ * segment's sums go to floats at its end, with the rows' and the inputs'
+ * scales, as the int8 rows do (rows_int.c). */
 #include "sample/panels_int.h"
 
 #include <stdlib.h>
@@ -19,7 +22,9 @@
 #define PANELS_HAVE_INT 1
 #endif
 
-enum { QUAD = 4, LANES = PANEL_LANES, QUAD_BYTES = QUAD * PANEL_LANES, MAX_ACC = 24, MAX_B = 8 };
+enum { QUAD = 4, LANES = PANEL_LANES, QUAD_BYTES = QUAD * PANEL_LANES, MAX_ACC = 24, MAX_B = 8, TILE = 64 };
+/* Streams one call takes (the sums' parking space); more are split. */
+enum { SETS_PASS = 16 };
 
 int panel_int_available(void)
 {
@@ -95,15 +100,16 @@ void panel_int_matrix_free(panel_int_matrix *m)
 #define KEEP_IN_REGISTER(v) __asm__("" : "+v"(v))
 #define UNROLLED _Pragma("GCC unroll 32")
 
-/* Quads [0, n) of one segment (w: its first quad of the group) for B
- * streams' input bytes q[s]: the sums into acc (B x P vectors). */
-ALWAYS_INLINE void block_sums(const int8_t *w, const int P, const int B, int n, const uint8_t *const *q,
+/* Quads [c0, c1) of one segment (w: its first quad of the group) for B
+ * streams' input bytes q[s] (of the segment's first quad): added to the
+ * sums in acc (B x P vectors). */
+ALWAYS_INLINE void block_sums(const int8_t *w, const int P, const int B, int c0, int c1, const uint8_t *const *q,
                               __m512i *acc)
 {
     __m512i a[MAX_ACC];
     UNROLLED for (int k = 0; k < P * B; k++)
-        a[k] = _mm512_setzero_si512();
-    for (int c = 0; c < n; c++) {
+        a[k] = acc[k];
+    for (int c = c0; c < c1; c++) {
         const int8_t *wc = w + (size_t)c * P * QUAD_BYTES;
         __m512i wv[PANEL_MAX_GROUP];
         UNROLLED for (int p = 0; p < P; p++) {
@@ -124,9 +130,9 @@ ALWAYS_INLINE void block_sums(const int8_t *w, const int P, const int B, int n, 
 }
 
 /* One instance per (P, B), so that the sums stay in registers. */
-static void block_any(const int8_t *w, int P, int B, int n, const uint8_t *const *q, __m512i *acc)
+static void block_any(const int8_t *w, int P, int B, int c0, int c1, const uint8_t *const *q, __m512i *acc)
 {
-#define CASE(PP, BB) case PP * 16 + BB: block_sums(w, PP, BB, n, q, acc); break;
+#define CASE(PP, BB) case PP * 16 + BB: block_sums(w, PP, BB, c0, c1, q, acc); break;
 #define CASES6(PP) CASE(PP, 1) CASE(PP, 2) CASE(PP, 3) CASE(PP, 4) CASE(PP, 5) CASE(PP, 6)
 #define CASES8(PP) CASES6(PP) CASE(PP, 7) CASE(PP, 8)
     switch (P * 16 + B) { /* B <= MAX_ACC / P */
@@ -174,30 +180,44 @@ static void store_zeros(const panel_int_matrix *m, int g, int B, float *const *o
                              _mm512_setzero_ps());
 }
 
+/* One segment (quads [0, n) from w) of group g for S <= SETS_PASS streams
+ * q[s]: the sums into mem (S x P vectors), block by block, tile by tile. */
+static void segment_sums(const int8_t *w, int P, int n, int S, const uint8_t *const *q, __m512i *mem)
+{
+    const int Bmax = MAX_ACC / P < MAX_B ? MAX_ACC / P : MAX_B;
+    for (int k = 0; k < S * P; k++)
+        mem[k] = _mm512_setzero_si512();
+    const int tile = S > Bmax ? TILE : n;
+    for (int t0 = 0; t0 < n; t0 += tile) {
+        const int t1 = t0 + tile < n ? t0 + tile : n;
+        for (int b0 = 0; b0 < S; b0 += Bmax)
+            block_any(w, P, S - b0 < Bmax ? S - b0 : Bmax, t0, t1, q + b0, mem + b0 * P);
+    }
+}
+
 void panel_int_products(const panel_int_matrix *m, int q0, int q1, int S, const rows_qvec *x, const rows_qvec *h,
                         int split, float *const *out, float *const *out_h, const panel_out *where)
 {
     const int P = m->P, quads = m->qx + m->qh, use_x = x && m->nx > 0;
-    const int Bmax = MAX_ACC / P < MAX_B ? MAX_ACC / P : MAX_B;
-    __m512i acc[MAX_ACC];
+    __m512i mem[SETS_PASS * PANEL_MAX_GROUP];
     for (int g = q0; g < q1; g++) {
         const int8_t *w = m->w + (size_t)g * quads * P * QUAD_BYTES;
-        for (int s0 = 0; s0 < S; s0 += Bmax) {
-            const int B = S - s0 < Bmax ? S - s0 : Bmax;
-            const uint8_t *q[MAX_B];
+        for (int s0 = 0; s0 < S; s0 += SETS_PASS) {
+            const int n = S - s0 < SETS_PASS ? S - s0 : SETS_PASS;
+            const uint8_t *q[SETS_PASS];
             if (use_x) {
-                for (int s = 0; s < B; s++)
+                for (int s = 0; s < n; s++)
                     q[s] = x[s0 + s].q;
-                block_any(w, P, B, m->qx, q, acc);
-                store_block(m, g, B, acc, m->sum_x, x + s0, out + s0, where, 0);
+                segment_sums(w, P, m->qx, n, q, mem);
+                store_block(m, g, n, mem, m->sum_x, x + s0, out + s0, where, 0);
             } else if (split) {
-                store_zeros(m, g, B, out + s0, where);
+                store_zeros(m, g, n, out + s0, where);
             }
-            for (int s = 0; s < B; s++)
+            for (int s = 0; s < n; s++)
                 q[s] = h[s0 + s].q;
-            block_any(w + (size_t)m->qx * P * QUAD_BYTES, P, B, m->qh, q, acc);
+            segment_sums(w + (size_t)m->qx * P * QUAD_BYTES, P, m->qh, n, q, mem);
             /* the hidden side alone, or added to the input side's floats */
-            store_block(m, g, B, acc, m->sum_h, h + s0, (split ? out_h : out) + s0, where, use_x && !split);
+            store_block(m, g, n, mem, m->sum_h, h + s0, (split ? out_h : out) + s0, where, use_x && !split);
         }
     }
 }
