@@ -11,17 +11,18 @@ cd "$DIR"
 
 head -n 400 "$RECUR_DATA/ptb/ptb.train.txt" > words.txt
 small=(--level word --hidden 16 --layers 2 --batch 4 --seq 12 --threads 1 --eval-every 0 --save-every 0 --no-test --quiet)
-state_settings() {
-    python3 - "$1" <<'PY'
+# The step and the named training settings of a state file, rounded.
+state_train() {
+    python3 - "$@" <<'PY'
 import json, struct, sys
 with open(sys.argv[1], "rb") as f:
     n = struct.unpack("<Q", f.read(8))[0]
     h = json.loads(f.read(n))
 s = json.loads(h["__metadata__"]["recur.train_state"])
-t = s["train"]
-print(s["step"], t["locked_dropout"], round(t["embed_dropout"], 6), round(t["weight_drop"], 6))
+print(s["step"], *(round(s["train"][k], 6) for k in sys.argv[2:]))
 PY
 }
+state_settings() { state_train "$1" locked_dropout embed_dropout weight_drop; }
 "$RECUR" train --data words.txt --out a.safetensors "${small[@]}" --steps 20 --dropout 0.3 --locked-dropout \
     --embed-dropout 0.1 --weight-drop 0.4 --log a.jsonl
 check "the three dropouts train a word model" "[ -s a.safetensors ]"
@@ -48,15 +49,7 @@ check "--locked-dropout changes the masks: other losses" \
 # --input-dropout: the first layer's input apart from --dropout
 head -c 20000 "$RECUR_DATA/tinyshakespeare.txt" > chars.txt
 tiny=(--hidden 16 --layers 2 --batch 4 --seq 12 --threads 1 --eval-every 0 --save-every 0 --no-test --quiet)
-input_setting() {
-    python3 - "$1" <<'PY'
-import json, struct, sys
-with open(sys.argv[1], "rb") as f:
-    n = struct.unpack("<Q", f.read(8))[0]
-    h = json.loads(f.read(n))
-print(round(json.loads(h["__metadata__"]["recur.train_state"])["train"]["input_dropout"], 6))
-PY
-}
+input_setting() { state_train "$1" input_dropout | cut -d" " -f2; }
 "$RECUR" train --data chars.txt --out f.safetensors "${tiny[@]}" --steps 10 --dropout 0.3 --log f.jsonl
 "$RECUR" train --data chars.txt --out g.safetensors "${tiny[@]}" --steps 10 --dropout 0.3 --input-dropout 0.3 --log g.jsonl
 "$RECUR" train --data chars.txt --out h.safetensors "${tiny[@]}" --steps 10 --dropout 0.3 --input-dropout 0 --log h.jsonl
