@@ -51,7 +51,7 @@ try {
 
   // Generate: the text must grow while the request runs (seen at several lengths).
   await page.fill("#prompt", "ROMEO:");
-  await page.fill("#length", "30000");
+  await page.fill("#length", "100000"); // over a second of streaming, in pieces --flush-ms apart
   await page.fill("#seed", "7");
   await page.fill("#temperature", "0.8");
   // Every change of the text is recorded in the page, with its time.
@@ -67,7 +67,7 @@ try {
   const final = await page.evaluate(() => document.getElementById("output").textContent.length);
   const grew = new Set(seen.map((x) => x[1]).filter((n) => n > "ROMEO:".length)).size;
   const span = seen.length ? seen[seen.length - 1][0] - seen[0][0] : 0;
-  ok(grew >= 5 && final === "ROMEO:".length + 30000,
+  ok(grew >= 5 && final === "ROMEO:".length + 100000,
      `text streamed in: ${grew} partial lengths over ${span.toFixed(0)} ms on the way to ${final} characters`);
   await page.screenshot({ path: join(outDir, "playground.png") });
 
