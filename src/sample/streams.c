@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/crew.h"
 #include "core/error.h"
 #include "core/threads.h"
 #include "nn/cells.h"
@@ -34,9 +35,21 @@
 /* Streams per kernel call (the int8 rows' kernel takes 16; the panels'
  * park 64 streams' sums). */
 enum { CHUNK = 16, PANEL_CHUNK = 64 };
-/* Groups a thread takes at a time: 2 are 128 units, 512 KB of a 2 x 512
- * LSTM's second layer. */
-enum { TASK_GROUPS = 2 };
+/* Groups a thread takes at a time: 2 are 128 rows, 512 KB of a 2 x 512
+ * LSTM's second layer. The crew's items of int8 rows (a quarter of the
+ * bytes) take 8, about as long. The decoder's rows are cut into at most
+ * DEC_TASKS pieces a chunk of streams. */
+enum { TASK_GROUPS = 2, INT_TASK_GROUPS = 8, DEC_TASKS = 16 };
+
+/* One thread's int8 inputs: the quantised h and x of a chunk of streams,
+ * kept for the thread's further groups of the same layer in the same
+ * feed (quantising is 2H bytes a stream and group a thread takes). */
+typedef struct {
+    uint8_t *q;                          /* [PANEL_CHUNK][2H] + 64 zero bytes */
+    rows_qvec qx[PANEL_CHUNK], qh[PANEL_CHUNK];
+    long feed;                           /* what q holds: feed, layer and chunk; feed -1: nothing */
+    int l, c0;
+} int_inputs;
 
 struct recur_streams {
     packed_model pm;
@@ -44,8 +57,8 @@ struct recur_streams {
     size_t LH;             /* L * H */
     size_t h_stride;       /* floats from one slot's h buffers to the next's */
     float *h;              /* [cap][h_stride]: two buffers of LH, the h of every layer */
-    unsigned char *cur;    /* [cap]: which of a slot's two h buffers is current */
-    float *c;              /* [cap][LH] */
+    unsigned char *cur;    /* [cap]: which of a slot's two h and c buffers is current */
+    float *c;              /* [cap][2][LH]: a step reads one and writes the other */
     float *logits;         /* [cap][Vp] */
     size_t pre_size;       /* 2 G Hp */
     float *pre;            /* [cap][2][G][Hp]: a step's gate pre-activations by gate (the GRU's
@@ -55,8 +68,31 @@ struct recur_streams {
     float *norm_scratch;   /* a normalised model: [max_threads][packed_norm_scratch] */
     size_t norm_scratch_size;
     int max_threads;
-    uint8_t *qbuf;         /* int_dot: [max_threads][CHUNK][2H] quantised inputs */
+    int_inputs *qin;       /* int_dot: [max_threads] */
+    long feeds;            /* feeds so far: names the inputs a thread has quantised */
+    /* Stepping with a crew (crew.h: no barrier waits for a thread that lost
+     * its core) rather than OpenMP's team, for a model without a norm. Its
+     * items compute into their worker's own pre-activations and logits. */
+    crew *crew;
+    int chunk_cap;         /* streams in a chunk: min(cap, PANEL_CHUNK) */
+    int tasks, task_groups, dec_tasks, dec_task_groups;
+    int *fed;              /* [cap]: the slots of the feed in progress */
+    int32_t *fed_ids;      /* [cap]: their tokens */
+    float *wpre;           /* [max_threads][chunk_cap][pre_size] */
+    float *wz;             /* [max_threads][chunk_cap][Vp] */
 };
+
+static recur_status crew_init(recur_streams *st, recur_error *err);
+
+static int int_inputs_made(const recur_streams *st)
+{
+    if (!st->qin)
+        return 0;
+    for (int t = 0; t < st->max_threads; t++)
+        if (!st->qin[t].q)
+            return 0;
+    return 1;
+}
 
 recur_status recur_streams_create(const recur_model *m, int capacity, recur_sample_weights weights,
                                   recur_streams **out, recur_error *err)
@@ -87,24 +123,34 @@ recur_status recur_streams_create(const recur_model *m, int capacity, recur_samp
     st->h_stride = (2 * st->LH + 15) / 16 * 16 + 16;
     st->h = calloc(C * st->h_stride, sizeof *st->h);
     st->cur = calloc(C, 1);
-    st->c = calloc(C * st->LH, sizeof *st->c);
+    st->c = calloc(C * 2 * st->LH, sizeof *st->c);
     st->logits = calloc(C * p->Vp, sizeof *st->logits);
     st->pre_size = (size_t)2 * p->G * p->Hp;
     st->pre = calloc(C * st->pre_size, sizeof *st->pre);
     st->mark = calloc(C, 1);
     st->step = calloc(C, sizeof *st->step);
-    /* zeroed once: the int8 panels read each input up to the end of its
-     * last quad of four bytes, past its end, where they meet zero weights */
-    if (p->int_dot)
-        st->qbuf = calloc((size_t)st->max_threads * CHUNK * 2 * p->H + 64, 1);
+    if (p->int_dot && (st->qin = calloc((size_t)st->max_threads, sizeof *st->qin)))
+        for (int t = 0; t < st->max_threads; t++) {
+            st->qin[t].feed = -1;
+            /* zeroed once: the int8 panels read each input up to the end
+             * of its last quad of four bytes, past its end, where they
+             * meet zero weights */
+            if (!(st->qin[t].q = calloc((size_t)PANEL_CHUNK * 2 * p->H + 64, 1)))
+                st->qin[t].feed = -2; /* failed */
+        }
     if (p->norm != RECUR_NORM_NONE) {
         st->norm_scratch_size = packed_norm_scratch(p);
         st->norm_scratch = malloc((size_t)st->max_threads * st->norm_scratch_size * sizeof *st->norm_scratch);
     }
     if (!st->h || !st->cur || !st->c || !st->logits || !st->pre || !st->mark || !st->step ||
-        (p->int_dot && !st->qbuf) || (p->norm != RECUR_NORM_NONE && !st->norm_scratch)) {
+        (p->int_dot && !int_inputs_made(st)) || (p->norm != RECUR_NORM_NONE && !st->norm_scratch)) {
         recur_streams_free(st);
         return recur_fail_nomem(err, "the streams");
+    }
+    s = crew_init(st, err);
+    if (s) {
+        recur_streams_free(st);
+        return s;
     }
     *out = st;
     return RECUR_OK;
@@ -114,6 +160,7 @@ void recur_streams_free(recur_streams *st)
 {
     if (!st)
         return;
+    crew_free(st->crew); /* first: its helpers read the rest */
     packed_model_free(&st->pm);
     free(st->h);
     free(st->cur);
@@ -122,8 +169,15 @@ void recur_streams_free(recur_streams *st)
     free(st->pre);
     free(st->mark);
     free(st->step);
-    free(st->qbuf);
+    if (st->qin)
+        for (int t = 0; t < st->max_threads; t++)
+            free(st->qin[t].q);
+    free(st->qin);
     free(st->norm_scratch);
+    free(st->fed);
+    free(st->fed_ids);
+    free(st->wpre);
+    free(st->wz);
     free(st);
 }
 
@@ -134,12 +188,17 @@ static float *h_of(const recur_streams *st, int slot, int which)
     return st->h + (size_t)slot * st->h_stride + (size_t)which * st->LH;
 }
 
+static float *c_of(const recur_streams *st, int slot, int which)
+{
+    return st->c + ((size_t)slot * 2 + (size_t)which) * st->LH;
+}
+
 void recur_streams_reset(recur_streams *st, int slot)
 {
     if (slot < 0 || slot >= st->cap)
         return;
     memset(h_of(st, slot, 0), 0, 2 * st->LH * sizeof(float));
-    memset(st->c + (size_t)slot * st->LH, 0, st->LH * sizeof(float));
+    memset(c_of(st, slot, 0), 0, 2 * st->LH * sizeof(float));
     memset(st->logits + (size_t)slot * st->pm.Vp, 0, (size_t)st->pm.Vp * sizeof(float));
     st->cur[slot] = 0;
     st->step[slot] = 0;
@@ -163,7 +222,7 @@ void recur_streams_get_state(const recur_streams *st, int slot, float *out)
     memcpy(out, h_of(st, slot, st->cur[slot]), st->LH * sizeof *out);
     size_t at = st->LH;
     if (st->pm.cell == RECUR_CELL_LSTM) {
-        memcpy(out + at, st->c + (size_t)slot * st->LH, st->LH * sizeof *out);
+        memcpy(out + at, c_of(st, slot, st->cur[slot]), st->LH * sizeof *out);
         at += st->LH;
     }
     if (state_has_step(st)) {
@@ -177,7 +236,7 @@ void recur_streams_set_state(recur_streams *st, int slot, const float *state)
     memcpy(h_of(st, slot, st->cur[slot]), state, st->LH * sizeof *state);
     size_t at = st->LH;
     if (st->pm.cell == RECUR_CELL_LSTM) {
-        memcpy(st->c + (size_t)slot * st->LH, state + at, st->LH * sizeof *state);
+        memcpy(c_of(st, slot, st->cur[slot]), state + at, st->LH * sizeof *state);
         at += st->LH;
     }
     if (state_has_step(st)) {
@@ -192,7 +251,7 @@ void recur_streams_copy(recur_streams *st, int from, int to)
     if (from == to)
         return;
     memcpy(h_of(st, to, 0), h_of(st, from, 0), 2 * st->LH * sizeof(float));
-    memcpy(st->c + (size_t)to * st->LH, st->c + (size_t)from * st->LH, st->LH * sizeof(float));
+    memcpy(c_of(st, to, 0), c_of(st, from, 0), 2 * st->LH * sizeof(float));
     memcpy(st->logits + (size_t)to * st->pm.Vp, st->logits + (size_t)from * st->pm.Vp,
            (size_t)st->pm.Vp * sizeof(float));
     st->cur[to] = st->cur[from];
@@ -218,7 +277,7 @@ static void share(int n, int *lo, int *hi)
  * (gates Hp apart; the GRU's hidden side in the second half): nn's cells
  * over a range of units. */
 static void cell_units(const packed_model *p, const packed_layer *pl, float *pre, const float *h_prev, float *h_new,
-                       float *c, int j0, int j1)
+                       const float *c_prev, float *c_new, int j0, int j1)
 {
     const size_t Hp = (size_t)p->Hp;
     const int n = j1 - j0;
@@ -226,7 +285,7 @@ static void cell_units(const packed_model *p, const packed_layer *pl, float *pre
     switch (p->cell) {
     case RECUR_CELL_LSTM:
         /* gates i, f, g, o in a0..a3, Hp apart; tanh(c) goes where g was */
-        lstm_cell(n, Hp, a0, pl->peep ? pl->peep + j0 : NULL, c + j0, c + j0, a0 + 2 * Hp, h_new + j0);
+        lstm_cell(n, Hp, a0, pl->peep ? pl->peep + j0 : NULL, c_prev + j0, c_new + j0, a0 + 2 * Hp, h_new + j0);
         break;
     case RECUR_CELL_GRU: {
         /* r, z and the candidate's input side in a0..a2; W_hn h + b_hn
@@ -252,36 +311,46 @@ static void combine(const packed_model *p, const float *base, float *pre, int j0
             pre[g * Hp + j] = base[g * Hp + j] + pre[g * Hp + j];
 }
 
+/* This thread's quantised inputs of layer l for the k streams of the chunk
+ * at c0 of feed `feed`, quantised now unless it already holds them. Each
+ * thread quantises the whole vectors for itself: 2H bytes a stream,
+ * cheaper than another barrier. */
+static const int_inputs *int_inputs_of(recur_streams *st, int_inputs *in, long feed, int l, int c0, int k,
+                                       const int *slots)
+{
+    if (in->feed == feed && in->l == l && in->c0 == c0)
+        return in;
+    const int H = st->pm.H, nx = st->pm.layers[l].in;
+    for (int s = 0; s < k; s++) {
+        int slot = slots[s];
+        in->qh[s].q = in->q + (size_t)s * 2 * H;
+        in->qx[s].q = in->qh[s].q + H;
+        rows_qvec_set(&in->qh[s], h_of(st, slot, st->cur[slot]) + (size_t)l * H, H);
+        if (nx)
+            rows_qvec_set(&in->qx[s], h_of(st, slot, st->cur[slot] ^ 1) + (size_t)(l - 1) * H, nx);
+    }
+    in->feed = feed;
+    in->l = l;
+    in->c0 = c0;
+    return in;
+}
+
 /* The products of groups [q0, q1) (units [j0, j1)) of layer l from int8
- * weights with quantised inputs, k <= CHUNK fed streams, into their pre
- * (the layout of the panels' products): one stream from the rows, several
- * from the panels (the same integers, the same results). qbuf is this
- * thread's CHUNK * 2H bytes. */
-static void int_products(recur_streams *st, int l, int k, const int *slots, int q0, int q1, int j0, int j1,
-                         uint8_t *qbuf)
+ * weights with quantised inputs qx, qh of k <= CHUNK fed streams, into
+ * out[s] (the layout of the panels' products): one stream from the rows,
+ * several from the panels (the same integers, the same results). */
+static void int_products(recur_streams *st, int l, int k, const rows_qvec *qx, const rows_qvec *qh, int q0, int q1,
+                         int j0, int j1, float *const *out)
 {
     const packed_model *p = &st->pm;
     const packed_layer *pl = &p->layers[l];
-    const int G = p->G, H = p->H;
+    const int G = p->G;
     const size_t Hp = (size_t)p->Hp;
     const int split = p->split;
-    rows_qvec qx[CHUNK], qh[CHUNK];
-    for (int s = 0; s < k; s++) {
-        int slot = slots[s];
-        /* Each thread quantises the whole vectors for itself: 2H bytes a
-         * stream, cheaper than another barrier. */
-        qh[s].q = qbuf + (size_t)s * 2 * H;
-        qx[s].q = qh[s].q + H;
-        rows_qvec_set(&qh[s], h_of(st, slot, st->cur[slot]) + (size_t)l * H, H);
-        if (pl->in)
-            rows_qvec_set(&qx[s], h_of(st, slot, st->cur[slot] ^ 1) + (size_t)(l - 1) * H, pl->in);
-    }
     if (k > 1) {
-        float *out[CHUNK], *out_h[CHUNK];
-        for (int s = 0; s < k; s++) {
-            out[s] = st->pre + (size_t)slots[s] * st->pre_size;
+        float *out_h[CHUNK];
+        for (int s = 0; s < k; s++)
             out_h[s] = out[s] + (size_t)G * Hp;
-        }
         panel_out where = packed_layer_out(p);
         panel_int_products(&pl->qw, q0, q1, k, pl->in ? qx : NULL, qh, split, out, out_h, &where);
         return;
@@ -290,7 +359,7 @@ static void int_products(recur_streams *st, int l, int k, const int *slots, int 
         float xs[CHUNK * 4], hs[CHUNK * 4];
         rows_matrix_group_int_multi(&pl->w, (size_t)j * G, G, k, pl->in ? qx : NULL, qh, xs, hs);
         for (int s = 0; s < k; s++) {
-            float *pre = st->pre + (size_t)slots[s] * st->pre_size;
+            float *pre = out[s];
             for (int g = 0; g < G; g++) {
                 float xv = pl->in ? xs[s * G + g] : 0.0f, hv = hs[s * G + g];
                 if (split) {
@@ -303,47 +372,81 @@ static void int_products(recur_streams *st, int l, int k, const int *slots, int 
     }
 }
 
-/* Groups [q0, q1) of layer l (units [j0, j1)) for k <= PANEL_CHUNK fed
- * streams: their gate products (each group's weights loaded once for all
- * k), then, without a norm, their pre-activations and each stream's cell. */
-static void layer_chunk(recur_streams *st, int l, int k, const int *slots, const int32_t *ids, int q0, int q1,
-                        uint8_t *qbuf)
+/* The units [*j0, *j1) of groups [q0, q1). */
+static void unit_range(const packed_model *p, int q0, int q1, int *j0, int *j1)
+{
+    *j0 = q0 * p->unit_group;
+    *j1 = q1 * p->unit_group < p->H ? q1 * p->unit_group : p->H;
+}
+
+/* The gate products of groups [q0, q1) of layer l for k <= PANEL_CHUNK fed
+ * streams into out[s] (by gate, Hp apart; the hidden side G Hp further on
+ * when the sides stay apart), each group's weights loaded once for all k.
+ * in: the streams' quantised inputs, for int8 weights. */
+static void chunk_products(recur_streams *st, int l, int k, const int *slots, int q0, int q1, const int_inputs *in,
+                           float *const *out)
 {
     const packed_model *p = &st->pm;
     const packed_layer *pl = &p->layers[l];
     const int H = p->H;
-    const int j0 = q0 * p->unit_group, j1 = q1 * p->unit_group < H ? q1 * p->unit_group : H;
-    if (j0 >= j1)
-        return;
+    int j0, j1;
+    unit_range(p, q0, q1, &j0, &j1);
     if (p->int_dot) {
         for (int c0 = 0; c0 < k; c0 += CHUNK)
-            int_products(st, l, k - c0 < CHUNK ? k - c0 : CHUNK, slots + c0, q0, q1, j0, j1, qbuf);
-    } else {
-        const float *xp[PANEL_CHUNK], *hp[PANEL_CHUNK];
-        float *out[PANEL_CHUNK], *out_h[PANEL_CHUNK];
-        for (int s = 0; s < k; s++) {
-            int slot = slots[s];
-            xp[s] = l ? h_of(st, slot, st->cur[slot] ^ 1) + (size_t)(l - 1) * H : NULL;
-            hp[s] = h_of(st, slot, st->cur[slot]) + (size_t)l * H;
-            out[s] = st->pre + (size_t)slot * st->pre_size;
-            out_h[s] = out[s] + (size_t)p->G * p->Hp;
-        }
-        /* x then h in one sum, but apart for the GRU (its candidate needs
-         * them so) and for a norm */
-        panel_out where = packed_layer_out(p);
-        panel_products(&pl->pw, q0, q1, k, xp, pl->in, hp, H, p->split, out, out_h, &where);
+            int_products(st, l, k - c0 < CHUNK ? k - c0 : CHUNK, in->qx + c0, in->qh + c0, q0, q1, j0, j1, out + c0);
+        return;
     }
-    if (p->norm != RECUR_NORM_NONE)
-        return; /* the cells wait for the whole layer's products (norm_cells) */
+    const float *xp[PANEL_CHUNK], *hp[PANEL_CHUNK];
+    float *out_h[PANEL_CHUNK];
     for (int s = 0; s < k; s++) {
         int slot = slots[s];
-        float *pre = st->pre + (size_t)slot * st->pre_size;
-        const float *base = l == 0 ? p->table + (size_t)ids[s] * p->G * p->Hp : pl->bias;
-        combine(p, base, pre, j0, j1);
-        size_t o = (size_t)l * H;
-        cell_units(p, pl, pre, h_of(st, slot, st->cur[slot]) + o, h_of(st, slot, st->cur[slot] ^ 1) + o,
-                   st->c + (size_t)slot * st->LH + o, j0, j1);
+        xp[s] = l ? h_of(st, slot, st->cur[slot] ^ 1) + (size_t)(l - 1) * H : NULL;
+        hp[s] = h_of(st, slot, st->cur[slot]) + (size_t)l * H;
+        out_h[s] = out[s] + (size_t)p->G * p->Hp;
     }
+    /* x then h in one sum, but apart for the GRU (its candidate needs
+     * them so) and for a norm */
+    panel_out where = packed_layer_out(p);
+    panel_products(&pl->pw, q0, q1, k, xp, pl->in, hp, H, p->split, out, out_h, &where);
+}
+
+/* Then, without a norm, units [j0, j1) of each stream: its pre-activations
+ * (the table's row or the biases + the products in pre[s], in place) and
+ * its cell, which writes the stream's next h and c. */
+static void chunk_cells(recur_streams *st, int l, int k, const int *slots, const int32_t *ids, int j0, int j1,
+                        float *const *pre)
+{
+    const packed_model *p = &st->pm;
+    const packed_layer *pl = &p->layers[l];
+    const size_t o = (size_t)l * p->H;
+    for (int s = 0; s < k; s++) {
+        int slot = slots[s], cur = st->cur[slot];
+        const float *base = l == 0 ? p->table + (size_t)ids[s] * p->G * p->Hp : pl->bias;
+        combine(p, base, pre[s], j0, j1);
+        cell_units(p, pl, pre[s], h_of(st, slot, cur) + o, h_of(st, slot, cur ^ 1) + o, c_of(st, slot, cur) + o,
+                   c_of(st, slot, cur ^ 1) + o, j0, j1);
+    }
+}
+
+/* Groups [q0, q1) of layer l for the k <= PANEL_CHUNK fed streams of the
+ * chunk at c0, their products in the streams' own pre (a normalised
+ * model's cells wait for the whole layer's: norm_cell). in: this thread's
+ * int8 inputs. */
+static void layer_chunk(recur_streams *st, int l, int c0, int k, const int *slots, const int32_t *ids, int q0,
+                        int q1, int_inputs *in)
+{
+    const packed_model *p = &st->pm;
+    int j0, j1;
+    unit_range(p, q0, q1, &j0, &j1);
+    if (j0 >= j1)
+        return;
+    float *pre[PANEL_CHUNK];
+    for (int s = 0; s < k; s++)
+        pre[s] = st->pre + (size_t)slots[s] * st->pre_size;
+    const int_inputs *q = p->int_dot ? int_inputs_of(st, in, st->feeds, l, c0, k, slots) : NULL;
+    chunk_products(st, l, k, slots, q0, q1, q, pre);
+    if (p->norm == RECUR_NORM_NONE)
+        chunk_cells(st, l, k, slots, ids, j0, j1, pre);
 }
 
 /* A normalised layer l's cell for fed stream k, once every product of the
@@ -354,42 +457,193 @@ static void norm_cell(recur_streams *st, int l, int slot, int32_t id, float *scr
     const size_t o = (size_t)l * p->H, GHp = (size_t)p->G * p->Hp;
     const float *pre = st->pre + (size_t)slot * st->pre_size;
     const float *x_side = l == 0 ? p->table + (size_t)id * GHp : pre;
-    float *h = h_of(st, slot, st->cur[slot] ^ 1) + o;
-    memcpy(h, h_of(st, slot, st->cur[slot]) + o, (size_t)p->H * sizeof *h);
-    packed_norm_cell(p, l, x_side, pre + GHp, st->step[slot], scratch, h, st->c + (size_t)slot * st->LH + o);
+    const int cur = st->cur[slot];
+    float *h = h_of(st, slot, cur ^ 1) + o, *c = c_of(st, slot, cur ^ 1) + o;
+    memcpy(h, h_of(st, slot, cur) + o, (size_t)p->H * sizeof *h);
+    memcpy(c, c_of(st, slot, cur) + o, (size_t)p->H * sizeof *c);
+    packed_norm_cell(p, l, x_side, pre + GHp, st->step[slot], scratch, h, c);
 }
 
 /* Decoder groups [q0, q1) (rows 16 q0 .. 16 q1) for k <= PANEL_CHUNK fed
- * streams. */
-static void decode_chunk(recur_streams *st, int k, const int *slots, int q0, int q1)
+ * streams: the products into z[s]. */
+static void decode_products(recur_streams *st, int k, const int *slots, int q0, int q1, float *const *z)
 {
     const packed_model *p = &st->pm;
     const float *top[PANEL_CHUNK];
-    float *z[PANEL_CHUNK];
-    for (int s = 0; s < k; s++) {
+    for (int s = 0; s < k; s++)
         top[s] = h_of(st, slots[s], st->cur[slots[s]] ^ 1) + (size_t)(p->L - 1) * p->H;
-        z[s] = st->logits + (size_t)slots[s] * p->Vp;
-    }
     panel_out where = {PANEL_LANES, 0, 1};
     panel_products(&p->dec, q0, q1, k, NULL, 0, top, p->H, 0, z, NULL, &where);
+}
+
+/* Then the streams' logits of those rows: the biases + z (z may be the
+ * logits themselves). */
+static void decode_bias(recur_streams *st, int k, const int *slots, int q0, int q1, float *const *z)
+{
+    const packed_model *p = &st->pm;
     const int v0 = q0 * PANEL_LANES, v1 = q1 * PANEL_LANES < p->V ? q1 * PANEL_LANES : p->V;
-    for (int s = 0; s < k; s++)
+    for (int s = 0; s < k; s++) {
+        float *out = st->logits + (size_t)slots[s] * p->Vp;
         for (int v = v0; v < v1; v++)
-            z[s][v] = p->dec_b[v] + z[s][v];
+            out[v] = p->dec_b[v] + z[s][v];
+    }
 }
 
 /* The same for any number of fed streams, PANEL_CHUNK at a time. */
 static void layer_units(recur_streams *st, int l, int n, const int *slots, const int32_t *ids, int q0, int q1,
-                        uint8_t *qbuf)
+                        int_inputs *in)
 {
     for (int c0 = 0; c0 < n; c0 += PANEL_CHUNK)
-        layer_chunk(st, l, n - c0 < PANEL_CHUNK ? n - c0 : PANEL_CHUNK, slots + c0, ids + c0, q0, q1, qbuf);
+        layer_chunk(st, l, c0, n - c0 < PANEL_CHUNK ? n - c0 : PANEL_CHUNK, slots + c0, ids + c0, q0, q1, in);
 }
 
 static void decode_rows(recur_streams *st, int n, const int *slots, int q0, int q1)
 {
-    for (int c0 = 0; c0 < n; c0 += PANEL_CHUNK)
-        decode_chunk(st, n - c0 < PANEL_CHUNK ? n - c0 : PANEL_CHUNK, slots + c0, q0, q1);
+    for (int c0 = 0; c0 < n; c0 += PANEL_CHUNK) {
+        int k = n - c0 < PANEL_CHUNK ? n - c0 : PANEL_CHUNK;
+        float *z[PANEL_CHUNK];
+        for (int s = 0; s < k; s++)
+            z[s] = st->logits + (size_t)slots[c0 + s] * st->pm.Vp;
+        decode_products(st, k, slots + c0, q0, q1, z);
+        decode_bias(st, k, slots + c0, q0, q1, z);
+    }
+}
+
+/* The crew's items. Item i of a phase is piece i % pieces of chunk
+ * i / pieces (PANEL_CHUNK streams of the feed); its products go to the
+ * worker's own buffers, and only the run that crew_write() picks writes
+ * the streams' h, c or logits. args: the layer, the streams fed, and the
+ * feed's number (its low 31 bits, then the rest), which names the int8
+ * inputs a worker has quantised. */
+static int chunk_of(int item, int pieces, int n, int *c0)
+{
+    *c0 = item / pieces * PANEL_CHUNK;
+    return n - *c0 < PANEL_CHUNK ? n - *c0 : PANEL_CHUNK;
+}
+
+static void layer_item(void *ctx, const int args[CREW_ARGS], int item, int worker, crew_turn *turn)
+{
+    recur_streams *st = ctx;
+    const packed_model *p = &st->pm;
+    const int l = args[0];
+    int c0, j0, j1;
+    const int k = chunk_of(item, st->tasks, args[1], &c0);
+    const int tg = st->task_groups;
+    const int q0 = item % st->tasks * tg, q1 = q0 + tg < p->groups ? q0 + tg : p->groups;
+    unit_range(p, q0, q1, &j0, &j1);
+    if (k <= 0 || j0 >= j1) {
+        crew_write(turn);
+        return;
+    }
+    float *pre[PANEL_CHUNK];
+    float *mine = st->wpre + (size_t)worker * st->chunk_cap * st->pre_size;
+    for (int s = 0; s < k; s++)
+        pre[s] = mine + (size_t)s * st->pre_size;
+    const long feed = (long)args[2] | (long)args[3] << 31;
+    const int_inputs *q = p->int_dot ? int_inputs_of(st, &st->qin[worker], feed, l, c0, k, st->fed + c0) : NULL;
+    chunk_products(st, l, k, st->fed + c0, q0, q1, q, pre);
+    if (crew_write(turn))
+        chunk_cells(st, l, k, st->fed + c0, st->fed_ids + c0, j0, j1, pre);
+}
+
+static void decode_item(void *ctx, const int args[CREW_ARGS], int item, int worker, crew_turn *turn)
+{
+    recur_streams *st = ctx;
+    const int dec_groups = st->pm.Vp / PANEL_LANES;
+    int c0;
+    const int k = chunk_of(item, st->dec_tasks, args[1], &c0);
+    const int q0 = item % st->dec_tasks * st->dec_task_groups;
+    const int q1 = q0 + st->dec_task_groups < dec_groups ? q0 + st->dec_task_groups : dec_groups;
+    if (k <= 0 || q0 >= q1) {
+        crew_write(turn);
+        return;
+    }
+    float *z[PANEL_CHUNK];
+    float *mine = st->wz + (size_t)worker * st->chunk_cap * st->pm.Vp;
+    for (int s = 0; s < k; s++)
+        z[s] = mine + (size_t)s * st->pm.Vp;
+    decode_products(st, k, st->fed + c0, q0, q1, z);
+    if (crew_write(turn))
+        decode_bias(st, k, st->fed + c0, q0, q1, z);
+}
+
+/* Whether a feed of n streams is worth more than one thread: each share
+ * must stream enough weights (the rule is the sampler's at one stream). */
+static int worth_threads(const packed_model *p, int n)
+{
+    return (long)p->G * p->H * (p->H * 2) * n >= 262144;
+}
+
+/* The crew and its buffers, where threads would ever be used. A
+ * normalised model keeps OpenMP's team: its cells need a whole layer's
+ * products, one more barrier a layer, and a second kind of item. */
+static recur_status crew_init(recur_streams *st, recur_error *err)
+{
+    const packed_model *p = &st->pm;
+    if (st->max_threads < 2 || p->norm != RECUR_NORM_NONE || !worth_threads(p, st->cap))
+        return RECUR_OK;
+    const int dec_groups = p->Vp / PANEL_LANES;
+    st->chunk_cap = st->cap < PANEL_CHUNK ? st->cap : PANEL_CHUNK;
+    st->task_groups = p->int_dot ? INT_TASK_GROUPS : TASK_GROUPS;
+    st->tasks = (p->groups + st->task_groups - 1) / st->task_groups;
+    st->dec_tasks = dec_groups < DEC_TASKS ? dec_groups : DEC_TASKS;
+    st->dec_task_groups = (dec_groups + st->dec_tasks - 1) / st->dec_tasks;
+    st->dec_tasks = (dec_groups + st->dec_task_groups - 1) / st->dec_task_groups;
+    const size_t C = (size_t)st->cap, W = (size_t)st->max_threads, chunks = (C + PANEL_CHUNK - 1) / PANEL_CHUNK;
+    const size_t items = chunks * (size_t)(st->tasks > st->dec_tasks ? st->tasks : st->dec_tasks);
+    if (items > INT_MAX / 2)
+        return recur_fail(err, RECUR_E_ARG, "streams: %d streams are too many for the threads", st->cap);
+    st->fed = malloc(C * sizeof *st->fed);
+    st->fed_ids = malloc(C * sizeof *st->fed_ids);
+    st->wpre = malloc(W * st->chunk_cap * st->pre_size * sizeof *st->wpre);
+    st->wz = malloc(W * st->chunk_cap * p->Vp * sizeof *st->wz);
+    if (!st->fed || !st->fed_ids || !st->wpre || !st->wz)
+        return recur_fail_nomem(err, "the streams' threads");
+    return crew_create(st->max_threads - 1, (int)items, &st->crew, err);
+}
+
+/* A feed by OpenMP's team (or by this thread alone): a normalised model's,
+ * or any when there is no crew. The float layers' groups and the
+ * decoder's are handed out a few at a time from a shared counter; the
+ * int8 rows keep fixed shares, each thread quantising the inputs once for
+ * its whole share. */
+static void feed_team(recur_streams *st, int threads, int n, const int *slots, const int32_t *ids)
+{
+    const packed_model *p = &st->pm;
+    const int tasks = (p->groups + TASK_GROUPS - 1) / TASK_GROUPS, dec_groups = p->Vp / PANEL_LANES;
+#pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+#ifdef RECUR_HAVE_OPENMP
+        const size_t me = (size_t)omp_get_thread_num();
+#else
+        const size_t me = 0;
+#endif
+        int_inputs *in = st->qin ? &st->qin[me] : NULL;
+        float *scratch = st->norm_scratch ? st->norm_scratch + me * st->norm_scratch_size : NULL;
+        for (int l = 0; l < p->L; l++) {
+            if (p->int_dot) {
+                int q0, q1;
+                share(p->groups, &q0, &q1);
+                layer_units(st, l, n, slots, ids, q0, q1, in);
+#pragma omp barrier
+            } else {
+#pragma omp for schedule(dynamic, 1)
+                for (int t = 0; t < tasks; t++) {
+                    int q1 = (t + 1) * TASK_GROUPS < p->groups ? (t + 1) * TASK_GROUPS : p->groups;
+                    layer_units(st, l, n, slots, ids, t * TASK_GROUPS, q1, in);
+                }
+            }
+            if (p->norm != RECUR_NORM_NONE) {
+                /* a stream at a time: one more barrier a layer */
+#pragma omp for schedule(static)
+                for (int k = 0; k < n; k++)
+                    norm_cell(st, l, slots[k], ids[k], scratch);
+            }
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (int q = 0; q < dec_groups; q++)
+            decode_rows(st, n, slots, q, q + 1);
+    }
 }
 
 recur_status recur_streams_feed(recur_streams *st, int n, const int *slots, const int32_t *ids, recur_error *err)
@@ -413,54 +667,19 @@ recur_status recur_streams_feed(recur_streams *st, int n, const int *slots, cons
             st->mark[slots[k]] = 0;
     if (bad || n == 0)
         return bad;
-    const int H = p->H;
-    /* A thread team pays off only when each share streams enough weights
-     * (the rule is the sampler's at one stream). */
-    long work = (long)p->G * H * (H * 2) * n;
-    int threads = work >= 262144 ? st->max_threads : 1;
-    /* The float layers' groups and the decoder's are handed out a few at
-     * a time from a shared counter (a dynamic loop) rather than in fixed
-     * halves: a thread whose core is busy with another process takes
-     * fewer, instead of holding up the barrier. The int8 rows keep fixed
-     * shares: each thread quantises the inputs once for its whole share. */
-    const int tasks = (p->groups + TASK_GROUPS - 1) / TASK_GROUPS, dec_groups = p->Vp / PANEL_LANES;
-#pragma omp parallel num_threads(threads) if (threads > 1)
-    {
-#ifdef RECUR_HAVE_OPENMP
-        uint8_t *qbuf = st->qbuf ? st->qbuf + (size_t)omp_get_thread_num() * CHUNK * 2 * H : NULL;
-#else
-        uint8_t *qbuf = st->qbuf;
-#endif
-#ifdef RECUR_HAVE_OPENMP
-        float *scratch = st->norm_scratch ? st->norm_scratch + (size_t)omp_get_thread_num() * st->norm_scratch_size
-                                          : NULL;
-#else
-        float *scratch = st->norm_scratch;
-#endif
-        for (int l = 0; l < p->L; l++) {
-            if (p->int_dot) {
-                int q0, q1;
-                share(p->groups, &q0, &q1);
-                layer_units(st, l, n, slots, ids, q0, q1, qbuf);
-#pragma omp barrier
-            } else {
-#pragma omp for schedule(dynamic, 1)
-                for (int t = 0; t < tasks; t++) {
-                    int q1 = (t + 1) * TASK_GROUPS < p->groups ? (t + 1) * TASK_GROUPS : p->groups;
-                    layer_units(st, l, n, slots, ids, t * TASK_GROUPS, q1, qbuf);
-                }
-            }
-            if (p->norm != RECUR_NORM_NONE) {
-                /* a stream at a time: one more barrier a layer */
-#pragma omp for schedule(static)
-                for (int k = 0; k < n; k++)
-                    norm_cell(st, l, slots[k], ids[k], scratch);
-            }
-        }
-#pragma omp for schedule(dynamic, 1)
-        for (int q = 0; q < dec_groups; q++)
-            decode_rows(st, n, slots, q, q + 1);
-    }
+    const int threads = worth_threads(p, n) ? st->max_threads : 1;
+    st->feeds++;
+    const int chunks = (n + PANEL_CHUNK - 1) / PANEL_CHUNK;
+    if (threads > 1 && st->crew) {
+        /* the helpers read the feed from here, never from the caller's arrays */
+        memcpy(st->fed, slots, (size_t)n * sizeof *slots);
+        memcpy(st->fed_ids, ids, (size_t)n * sizeof *ids);
+        for (int l = 0; l < p->L; l++)
+            crew_run(st->crew, layer_item, st, (int[CREW_ARGS]){l, n, (int)(st->feeds & INT_MAX), (int)(st->feeds >> 31)},
+                     chunks * st->tasks);
+        crew_run(st->crew, decode_item, st, (int[CREW_ARGS]){0, n}, chunks * st->dec_tasks);
+    } else
+        feed_team(st, threads, n, slots, ids);
     for (int k = 0; k < n; k++) {
         st->cur[slots[k]] ^= 1;
         st->step[slots[k]] += st->step[slots[k]] < INT_MAX;
