@@ -36,10 +36,9 @@
  * park 64 streams' sums). */
 enum { CHUNK = 16, PANEL_CHUNK = 64 };
 /* Groups a thread takes at a time: 2 are 128 rows, 512 KB of a 2 x 512
- * LSTM's second layer. The crew's items of int8 rows (a quarter of the
- * bytes) take 8, about as long. The decoder's rows are cut into at most
- * DEC_TASKS pieces a chunk of streams. */
-enum { TASK_GROUPS = 2, INT_TASK_GROUPS = 8, DEC_TASKS = 16 };
+ * LSTM's second layer. The decoder's rows are cut into at most DEC_TASKS
+ * pieces a chunk of streams. */
+enum { TASK_GROUPS = 2, DEC_TASKS = 16 };
 
 /* One thread's int8 inputs: the quantised h and x of a chunk of streams,
  * kept for the thread's further groups of the same layer in the same
@@ -75,7 +74,7 @@ struct recur_streams {
      * items compute into their worker's own pre-activations and logits. */
     crew *crew;
     int chunk_cap;         /* streams in a chunk: min(cap, PANEL_CHUNK) */
-    int tasks, task_groups, dec_tasks, dec_task_groups;
+    int tasks, dec_tasks, dec_task_groups;
     int *fed;              /* [cap]: the slots of the feed in progress */
     int32_t *fed_ids;      /* [cap]: their tokens */
     float *wpre;           /* [max_threads][chunk_cap][pre_size] */
@@ -528,8 +527,7 @@ static void layer_item(void *ctx, const int args[CREW_ARGS], int item, int worke
     const int l = args[0];
     int c0, j0, j1;
     const int k = chunk_of(item, st->tasks, args[1], &c0);
-    const int tg = st->task_groups;
-    const int q0 = item % st->tasks * tg, q1 = q0 + tg < p->groups ? q0 + tg : p->groups;
+    const int q0 = item % st->tasks * TASK_GROUPS, q1 = q0 + TASK_GROUPS < p->groups ? q0 + TASK_GROUPS : p->groups;
     unit_range(p, q0, q1, &j0, &j1);
     if (k <= 0 || j0 >= j1) {
         crew_write(turn);
@@ -584,8 +582,7 @@ static recur_status crew_init(recur_streams *st, recur_error *err)
         return RECUR_OK;
     const int dec_groups = p->Vp / PANEL_LANES;
     st->chunk_cap = st->cap < PANEL_CHUNK ? st->cap : PANEL_CHUNK;
-    st->task_groups = p->int_dot ? INT_TASK_GROUPS : TASK_GROUPS;
-    st->tasks = (p->groups + st->task_groups - 1) / st->task_groups;
+    st->tasks = (p->groups + TASK_GROUPS - 1) / TASK_GROUPS;
     st->dec_tasks = dec_groups < DEC_TASKS ? dec_groups : DEC_TASKS;
     st->dec_task_groups = (dec_groups + st->dec_tasks - 1) / st->dec_tasks;
     st->dec_tasks = (dec_groups + st->dec_task_groups - 1) / st->dec_task_groups;
