@@ -40,7 +40,8 @@ static double now_s(void)
 /* What an item computes from its phase's arguments. */
 static uint64_t mix(const int args[CREW_ARGS], int item)
 {
-    uint64_t v = (uint64_t)args[0] * 1000003u + (uint64_t)args[1] * (uint64_t)item + (uint64_t)args[2] - (uint64_t)args[3];
+    uint64_t v = (uint64_t)args[0] * 1000003u + (uint64_t)args[1] * (uint64_t)item;
+    v += (uint64_t)args[2] - (uint64_t)args[3];
     for (int i = 0; i < 200; i++)
         v = v * 6364136223846793005u + 1442695040888963407u;
     return v;
@@ -75,8 +76,6 @@ static void item_fn(void *ctx, const int args[CREW_ARGS], int item, int worker, 
         j->by_helpers++;
 }
 
-static uint64_t expected(const int args[CREW_ARGS], int item) { return mix(args, item); }
-
 static job *new_job(void)
 {
     job *j = calloc(1, sizeof *j);
@@ -106,7 +105,7 @@ static void check_phases(crew *c, job *j)
         reset(j);
         crew_run(c, item_fn, j, args, items);
         for (int i = 0; i < items; i++)
-            wrong += j->writes[i] != 1 || j->out[i] != expected(args, i);
+            wrong += j->writes[i] != 1 || j->out[i] != mix(args, i);
         for (int i = items; i < MAX_ITEMS; i++)
             wrong += j->writes[i] != 0;
         if (p % 500 == 499)
@@ -142,7 +141,7 @@ static void check_stall(void)
     CHECK_MSG(j->helper_woke == 0, "crew_run waited for a stalled helper");
     int wrong = 0;
     for (int i = 0; i < items; i++)
-        wrong += j->writes[i] != 1 || j->writer[i] != 0 || j->out[i] != expected(args, i);
+        wrong += j->writes[i] != 1 || j->writer[i] != 0 || j->out[i] != mix(args, i);
     CHECK_MSG(wrong == 0, "%d items not written once by the caller", wrong);
     int stalled = j->stalled;
     /* a next phase goes on while the helpers still sleep in the last */
@@ -151,7 +150,7 @@ static void check_stall(void)
     reset(j);
     crew_run(c, item_fn, j, args2, items);
     for (int i = 0; i < items; i++)
-        wrong += j->writes[i] != 1 || j->out[i] != expected(args2, i);
+        wrong += j->writes[i] != 1 || j->out[i] != mix(args2, i);
     CHECK(wrong == 0);
     crew_free(c); /* joins the helpers, once they have woken */
     CHECK_MSG(j->late_refused == stalled, "%d of %d late writes refused", j->late_refused, stalled);

@@ -134,8 +134,7 @@ recur_status recur_streams_create(const recur_model *m, int capacity, recur_samp
             /* zeroed once: the int8 panels read each input up to the end
              * of its last quad of four bytes, past its end, where they
              * meet zero weights */
-            if (!(st->qin[t].q = calloc((size_t)PANEL_CHUNK * 2 * p->H + 64, 1)))
-                st->qin[t].feed = -2; /* failed */
+            st->qin[t].q = calloc((size_t)PANEL_CHUNK * 2 * p->H + 64, 1);
         }
     if (p->norm != RECUR_NORM_NONE) {
         st->norm_scratch_size = packed_norm_scratch(p);
@@ -671,9 +670,9 @@ recur_status recur_streams_feed(recur_streams *st, int n, const int *slots, cons
         /* the helpers read the feed from here, never from the caller's arrays */
         memcpy(st->fed, slots, (size_t)n * sizeof *slots);
         memcpy(st->fed_ids, ids, (size_t)n * sizeof *ids);
+        const int feed_lo = (int)(st->feeds & INT_MAX), feed_hi = (int)(st->feeds >> 31);
         for (int l = 0; l < p->L; l++)
-            crew_run(st->crew, layer_item, st, (int[CREW_ARGS]){l, n, (int)(st->feeds & INT_MAX), (int)(st->feeds >> 31)},
-                     chunks * st->tasks);
+            crew_run(st->crew, layer_item, st, (int[CREW_ARGS]){l, n, feed_lo, feed_hi}, chunks * st->tasks);
         crew_run(st->crew, decode_item, st, (int[CREW_ARGS]){0, n}, chunks * st->dec_tasks);
     } else
         feed_team(st, threads, n, slots, ids);
