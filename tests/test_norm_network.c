@@ -103,6 +103,10 @@ static void check_grads(const char *label, recur_config cfg, int padded)
     net_workspace ws;
     net_options o = {.T = T, .B = B, .training = 1};
     CHECK_MSG(net_workspace_init(&ws, m, &o, &err) == RECUR_OK, "%s: %s", label, err.msg);
+    /* The language model's layer 0 reads its inputs through the projected
+     * token table (the window has more rows than twice the vocabulary); the
+     * bidirectional tagger through the dense product. */
+    CHECK_MSG(ws.tokens == (cfg.task == RECUR_TASK_LM), "%s: token table %s", label, ws.tokens ? "used" : "not used");
     fixture fx;
     make_fixture(&fx, padded, model_output_size(&cfg), 5);
     float *grads = calloc(m->n_params, sizeof *grads);
@@ -157,13 +161,16 @@ static void check_grads(const char *label, recur_config cfg, int padded)
     recur_model_free(m);
 }
 
-/* The log-probability rows of stream b of an evaluation batch. */
+/* The logit rows of an evaluation batch of nb streams. One stream's window
+ * is too short for the token table, so check_eval compares the table's
+ * path (nb = B) with the dense one (nb = 1). */
 static void eval_logits(const recur_model *m, const int32_t *x, int nb, float *out)
 {
     net_workspace ws;
     recur_error err = {0};
     net_options o = {.T = T, .B = nb, .training = 0};
     CHECK(net_workspace_init(&ws, m, &o, &err) == RECUR_OK);
+    CHECK(ws.tokens == (nb == B));
     net_batch b = {.T = T, .B = nb, .ids = x};
     net_forward(m, &ws, &b, NULL, NULL, 0.0f);
     memcpy(out, ws.logits, (size_t)T * nb * V * sizeof *out);

@@ -12,9 +12,6 @@
 void carve_layer_norm_cache(carver *c, const recur_model *m, const rnn_shape *s, rnn_norm_cache *nc);
 /* Floats of backward scratch for shape s, whichever form the layer takes. */
 size_t layer_backward_scratch(const recur_model *m, const rnn_shape *s);
-/* Whether layer 0 may read its input through the projected token table:
- * only without normalisation, which needs the product without biases. */
-int layer_tokens_allowed(const recur_model *m);
 
 /* Forward of entry l (layer * dirs + direction) over x, as rnn_forward. In
  * training (training != 0) a batch norm normalises by each step's batch
@@ -27,5 +24,12 @@ void layer_forward(const recur_model *m, int l, const rnn_shape *s, const float 
 void layer_backward(const recur_model *m, int l, const rnn_shape *s, float *grads, const float *x,
                     const rnn_cache *k, const rnn_norm_cache *nc, float *dh, float *dx, float *scratch, float *dh0,
                     float *dc0);
+/* layer_forward and layer_backward for layer 0 of a language model reading
+ * its embedding rows through the projected token table (rnn_tokens); the
+ * embedding's gradient is added into d_emb. */
+void layer_forward_tokens(const recur_model *m, int l, const rnn_shape *s, const rnn_tokens *tok, rnn_cache *k,
+                          rnn_norm_cache *nc, int training, int t0);
+void layer_backward_tokens(const recur_model *m, int l, const rnn_shape *s, float *grads, const rnn_tokens *tok,
+                           const rnn_cache *k, const rnn_norm_cache *nc, float *dh, float *d_emb, float *scratch);
 
 #endif

@@ -151,7 +151,7 @@ int net_uses_tokens(const recur_model *m, int T, int B, float input_p)
     rnn_shape first = {T, B, cfg->embed, cfg->hidden, cfg->cell, cfg->peephole};
     /* Dropout on the embedding's output would sit between the lookup and
      * the product, which the table fuses. */
-    return fused_paths_apply(m) && layer_tokens_allowed(m) && rnn_tokens_pay(&first, cfg->vocab_size) &&
+    return fused_paths_apply(m) && rnn_tokens_pay(&first, cfg->vocab_size) &&
            !(input_p > 0.0f);
 }
 
@@ -300,9 +300,8 @@ static void direction_forward(const recur_model *m, net_workspace *ws, int l, in
     }
     rnn_shape s = {T, B, m->layers[k].in, H, cfg->cell, cfg->peephole};
     if (l == 0 && ws->tokens) {
-        rnn_weights w = model_layer_weights(m, k, m->params);
         rnn_tokens tok = first_layer_tokens(m, ws);
-        rnn_forward_tokens(&s, &w, &tok, c);
+        layer_forward_tokens(m, k, &s, &tok, c, &ws->norm[k], ws->training, 0);
     } else {
         layer_forward(m, k, &s, x, c, &ws->norm[k], ws->training, 0);
     }
@@ -438,10 +437,9 @@ void net_backward(const recur_model *m, net_workspace *ws, float *grads)
         } else {
             rnn_shape s = {T, B, m->layers[l].in, H, cfg->cell, cfg->peephole};
             if (l == 0 && ws->tokens) {
-                rnn_weights w = model_layer_weights(m, l, m->params);
-                rnn_grads g = model_layer_grads(m, l, grads);
                 rnn_tokens tok = first_layer_tokens(m, ws);
-                rnn_backward_tokens(&s, &w, &g, &tok, &ws->cache[0], d, grads + m->enc_w, ws->scratch);
+                layer_backward_tokens(m, l, &s, grads, &tok, &ws->cache[0], &ws->norm[0], d, grads + m->enc_w,
+                                      ws->scratch);
                 tap(ws, l, d, H);
                 grads_final_from(ws, 0);
                 return;

@@ -89,6 +89,15 @@ typedef struct rnn_tokens {
 int rnn_tokens_pay(const rnn_shape *s, int V);
 size_t rnn_tokens_scratch(const rnn_shape *s, int V);
 
+/* The input side through the table: gates [T*B][G*H] = emb[ids] W_ih^T,
+ * plus the biases when with_bias (the normalised layers add them after
+ * their norm). Uses tok->table. */
+void rnn_tokens_gates(const rnn_shape *s, const rnn_weights *w, const rnn_tokens *tok, int with_bias, float *gates);
+/* Its backward from dgx, the gradient of every row's gates: adds dW_ih,
+ * b_ih's gradient when with_bias, and the embedding's gradient into d_emb
+ * ([V][I]). Uses tok->table. */
+void rnn_tokens_input_backward(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const rnn_tokens *tok,
+                               const float *dgx, int with_bias, float *d_emb);
 /* rnn_forward for x = tok->emb[tok->ids]. */
 void rnn_forward_tokens(const rnn_shape *s, const rnn_weights *w, const rnn_tokens *tok, rnn_cache *cache);
 /* rnn_backward for x = tok->emb[tok->ids]; adds the embedding's gradient

@@ -14,6 +14,10 @@
 
 enum site { SITE_IH, SITE_HH, SITE_C };
 
+/* Whether a step's rows are worth the threads (as in norm.c): each thread
+ * takes whole rows, streams being independent outside the norms. */
+#define ROWS_WORTH_THREADS(rows, width) ((size_t)(rows) * (size_t)(width) >= 65536)
+
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
 size_t rnn_norm_cache_size(const rnn_shape *s)
@@ -124,6 +128,7 @@ static void add_biases(const rnn_shape *s, const rnn_weights *w, float *g, size_
 {
     const int GH = rnn_gate_count(s->cell) * s->H;
     const int hidden_cols = s->cell == RECUR_CELL_GRU ? 2 * s->H : GH;
+#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(rows, GH))
     for (size_t r = 0; r < rows; r++) {
         float *gr = g + r * (size_t)GH;
         for (int j = 0; j < GH; j++)
@@ -139,6 +144,7 @@ static void lstm_norm_update(const rnn_shape *s, const rnn_norm *nm, int t, int 
                              float *h)
 {
     const int B = s->B, H = s->H, G4 = 4 * H;
+#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, G4))
     for (int b = 0; b < B; b++) {
         float *gb = g + (size_t)b * G4;
         recur_vsigmoid(gb, gb, 2 * (size_t)H);
@@ -151,10 +157,12 @@ static void lstm_norm_update(const rnn_shape *s, const rnn_norm *nm, int t, int 
     }
     memcpy(cn, c_new, (size_t)B * H * sizeof *cn);
     norm_step(s, nm, SITE_C, t, fixed, cn, xhat_c, rstd_c, stats);
-    recur_vtanh(tc, cn, (size_t)B * H);
-    for (int b = 0; b < B; b++)
+#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, G4))
+    for (int b = 0; b < B; b++) {
+        recur_vtanh(tc + (size_t)b * H, cn + (size_t)b * H, (size_t)H);
         for (int j = 0; j < H; j++)
             h[(size_t)b * H + j] = g[(size_t)b * G4 + 3 * H + j] * tc[(size_t)b * H + j];
+    }
 }
 
 /* The cell update of one step for all streams once g holds the input side
@@ -165,16 +173,20 @@ static void cell_update(const rnn_shape *s, const rnn_weights *w, const rnn_norm
 {
     const int B = s->B, H = s->H, GH = rnn_gate_count(s->cell) * H;
     if (s->cell == RECUR_CELL_GRU) {
+#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, GH))
         for (int b = 0; b < B; b++)
             gru_cell(H, (size_t)H, g + (size_t)b * GH, hh + (size_t)b * GH, w->b_hh + 2 * H, h_prev + (size_t)b * H,
                      aux + (size_t)b * H, h + (size_t)b * H);
         return;
     }
-    for (size_t k = 0; k < (size_t)B * GH; k++)
-        g[k] += hh[k];
+#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, GH))
+    for (int b = 0; b < B; b++)
+        for (size_t k = (size_t)b * GH; k < (size_t)(b + 1) * GH; k++)
+            g[k] += hh[k];
     if (s->cell == RECUR_CELL_LSTM)
         lstm_norm_update(s, nm, t, fixed, g, c_prev, c_new, cn, xhat_c, rstd_c, stats, aux, h);
     else
+#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, GH))
         for (int b = 0; b < B; b++)
             elman_cell(H, s->cell, g + (size_t)b * GH, h + (size_t)b * H);
 }
@@ -182,12 +194,19 @@ static void cell_update(const rnn_shape *s, const rnn_weights *w, const rnn_norm
 void rnn_norm_forward(const rnn_shape *s, const rnn_weights *w, const rnn_norm *nm, const float *x,
                       rnn_cache *cache, rnn_norm_cache *nc)
 {
+    const int GH = rnn_gate_count(s->cell) * s->H;
+    recur_sgemm(0, 1, s->T * s->B, GH, s->I, 1.0f, x, s->I, w->w_ih, s->I, 0.0f, cache->gates, GH);
+    rnn_norm_forward_steps(s, w, nm, cache, nc);
+}
+
+void rnn_norm_forward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_norm *nm, rnn_cache *cache,
+                            rnn_norm_cache *nc)
+{
     const int T = s->T, B = s->B, H = s->H, GH = rnn_gate_count(s->cell) * H;
     const size_t BH = (size_t)B * H, BG = (size_t)B * GH;
     const int fixed = nm->kind == RECUR_NORM_BATCH && nm->fixed;
     const size_t rs_g = rstd_stride(s, SITE_IH), rs_c = rstd_stride(s, SITE_C);
     nc->fixed = fixed;
-    recur_sgemm(0, 1, T * B, GH, s->I, 1.0f, x, s->I, w->w_ih, s->I, 0.0f, cache->gates, GH);
     for (int t = 0; t < T; t++) {
         float *g = cache->gates + t * BG;
         norm_step(s, nm, SITE_IH, t, fixed, g, nc->xhat_ih + t * BG, nc->rstd_ih + t * rs_g, nc->stats);
@@ -223,6 +242,7 @@ static void gate_grads(const rnn_shape *s, const rnn_norm *nm, rnn_norm_grads *n
     const float *g = cache->gates + (size_t)t * B * GH;
     if (s->cell == RECUR_CELL_LSTM) {
         const float *tc = cache->aux + t * BH, *c_prev = cache->cs + t * BH;
+#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, GH))
         for (int b = 0; b < B; b++)
             for (int j = 0; j < H; j++) {
                 size_t k = (size_t)b * H + j;
@@ -232,6 +252,7 @@ static void gate_grads(const rnn_shape *s, const rnn_norm *nm, rnn_norm_grads *n
             }
         norm_step_backward(s, nm, ng, SITE_C, nc->fixed, nc->xhat_c + t * BH, nc->rstd_c + t * rstd_stride(s, SITE_C),
                            dcn, scratch);
+#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, GH))
         for (int b = 0; b < B; b++)
             for (int j = 0; j < H; j++) {
                 size_t k = (size_t)b * H + j;
@@ -247,6 +268,7 @@ static void gate_grads(const rnn_shape *s, const rnn_norm *nm, rnn_norm_grads *n
         memcpy(dgh, dgx, (size_t)B * GH * sizeof *dgh);
     } else if (s->cell == RECUR_CELL_GRU) {
         const float *h_prev = cache->hs + t * BH, *hn = cache->aux + t * BH;
+#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, GH))
         for (int b = 0; b < B; b++)
             for (int j = 0; j < H; j++) {
                 size_t k = (size_t)b * H + j;
@@ -275,6 +297,17 @@ void rnn_norm_backward(const rnn_shape *s, const rnn_weights *w, const rnn_norm 
                        rnn_norm_grads *ng, const float *x, const rnn_cache *cache, const rnn_norm_cache *nc,
                        float *dh, float *dx, float *scratch, float *dh0, float *dc0)
 {
+    const int GH = rnn_gate_count(s->cell) * s->H, rows = s->T * s->B;
+    const float *dgx = rnn_norm_backward_steps(s, w, nm, g, ng, cache, nc, dh, scratch, dh0, dc0);
+    recur_sgemm(1, 0, GH, s->I, rows, 1.0f, dgx, GH, x, s->I, 1.0f, g->w_ih, s->I);
+    if (dx)
+        recur_sgemm(0, 0, rows, s->I, GH, 1.0f, dgx, GH, w->w_ih, s->I, 0.0f, dx, s->I);
+}
+
+const float *rnn_norm_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_norm *nm, rnn_grads *g,
+                                     rnn_norm_grads *ng, const rnn_cache *cache, const rnn_norm_cache *nc,
+                                     float *dh, float *scratch, float *dh0, float *dc0)
+{
     const int T = s->T, B = s->B, H = s->H, GH = rnn_gate_count(s->cell) * H;
     const size_t BH = (size_t)B * H, BG = (size_t)B * GH, rows = (size_t)T * B;
     const size_t rs_g = rstd_stride(s, SITE_IH);
@@ -301,9 +334,7 @@ void rnn_norm_backward(const rnn_shape *s, const rnn_weights *w, const rnn_norm 
     for (int t = 0; t < T; t++)
         norm_step_backward(s, nm, ng, SITE_IH, nc->fixed, nc->xhat_ih + t * BG, nc->rstd_ih + t * rs_g, dgx + t * BG,
                            bn);
-    recur_sgemm(1, 0, GH, s->I, (int)rows, 1.0f, dgx, GH, x, s->I, 1.0f, g->w_ih, s->I);
-    if (dx)
-        recur_sgemm(0, 0, (int)rows, s->I, GH, 1.0f, dgx, GH, w->w_ih, s->I, 0.0f, dx, s->I);
+    return dgx;
 }
 
 size_t rnn_norm_step_work(const rnn_shape *s)

@@ -73,10 +73,21 @@ int rnn_norm_running_row(const rnn_norm *nm, int step);
 void rnn_norm_forward(const rnn_shape *s, const rnn_weights *w, const rnn_norm *nm, const float *x,
                       rnn_cache *cache, rnn_norm_cache *nc);
 
+/* rnn_norm_forward after its input product: cache->gates holds x W_ih^T
+ * (T*B rows, no biases), as the token table gives it too. */
+void rnn_norm_forward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_norm *nm, rnn_cache *cache,
+                            rnn_norm_cache *nc);
+
 /* As rnn_backward, adding the norms' gradients into ng as well. */
 void rnn_norm_backward(const rnn_shape *s, const rnn_weights *w, const rnn_norm *nm, rnn_grads *g,
                        rnn_norm_grads *ng, const float *x, const rnn_cache *cache, const rnn_norm_cache *nc,
                        float *dh, float *dx, float *scratch, float *dh0, float *dc0);
+/* rnn_norm_backward without the input side's two products: every gradient
+ * but dW_ih and dx, and the gradient of x W_ih^T for each of the T*B rows
+ * (inside scratch), from which the caller finds those two. */
+const float *rnn_norm_backward_steps(const rnn_shape *s, const rnn_weights *w, const rnn_norm *nm, rnn_grads *g,
+                                     rnn_norm_grads *ng, const rnn_cache *cache, const rnn_norm_cache *nc,
+                                     float *dh, float *scratch, float *dh0, float *dc0);
 
 /* Floats of work rnn_norm_step needs for s->B streams. */
 size_t rnn_norm_step_work(const rnn_shape *s);

@@ -20,16 +20,23 @@ size_t rnn_tokens_scratch(const rnn_shape *s, int V)
     return (size_t)V * (size_t)rnn_gate_count(s->cell) * (size_t)s->H;
 }
 
-void rnn_forward_tokens(const rnn_shape *s, const rnn_weights *w, const rnn_tokens *tok, rnn_cache *cache)
+void rnn_tokens_gates(const rnn_shape *s, const rnn_weights *w, const rnn_tokens *tok, int with_bias, float *gates)
 {
     const int GH = rnn_gate_count(s->cell) * s->H;
     const size_t rows = (size_t)s->T * (size_t)s->B, row_bytes = (size_t)GH * sizeof(float);
-    /* table = biases + emb W_ih^T, then each row of gates is its token's row. */
-    rnn_fill_bias_rows(s, w, tok->table, (size_t)tok->V);
-    recur_sgemm(0, 1, tok->V, GH, s->I, 1.0f, tok->emb, s->I, w->w_ih, s->I, 1.0f, tok->table, GH);
+    /* table = (biases) + emb W_ih^T, then each row of gates is its token's row. */
+    if (with_bias)
+        rnn_fill_bias_rows(s, w, tok->table, (size_t)tok->V);
+    recur_sgemm(0, 1, tok->V, GH, s->I, 1.0f, tok->emb, s->I, w->w_ih, s->I, with_bias ? 1.0f : 0.0f, tok->table,
+                GH);
 #pragma omp parallel for schedule(static) if (rows * (size_t)GH >= 65536)
     for (size_t r = 0; r < rows; r++)
-        memcpy(cache->gates + r * (size_t)GH, tok->table + (size_t)tok->ids[r] * (size_t)GH, row_bytes);
+        memcpy(gates + r * (size_t)GH, tok->table + (size_t)tok->ids[r] * (size_t)GH, row_bytes);
+}
+
+void rnn_forward_tokens(const rnn_shape *s, const rnn_weights *w, const rnn_tokens *tok, rnn_cache *cache)
+{
+    rnn_tokens_gates(s, w, tok, 1, cache->gates);
     rnn_forward_steps(s, w, cache);
 }
 
@@ -50,12 +57,11 @@ static void scatter_rows(float *dtable, const float *dg, const int32_t *ids, siz
     }
 }
 
-void rnn_backward_tokens(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const rnn_tokens *tok,
-                         const rnn_cache *cache, float *dh, float *d_emb, float *scratch)
+void rnn_tokens_input_backward(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const rnn_tokens *tok,
+                               const float *dgx, int with_bias, float *d_emb)
 {
     const int GH = rnn_gate_count(s->cell) * s->H, V = tok->V;
     const size_t rows = (size_t)s->T * (size_t)s->B;
-    const float *dgx = rnn_backward_steps(s, w, g, cache, dh, scratch, NULL, NULL);
     float *dtable = tok->table;
     memset(dtable, 0, (size_t)V * (size_t)GH * sizeof *dtable);
     scatter_rows(dtable, dgx, tok->ids, rows, GH);
@@ -63,6 +69,14 @@ void rnn_backward_tokens(const rnn_shape *s, const rnn_weights *w, rnn_grads *g,
      * sums, and emb's gradient row v is the sum of dX = dG W_ih over v's
      * rows, dtable W_ih. */
     recur_sgemm(1, 0, GH, s->I, V, 1.0f, dtable, GH, tok->emb, s->I, 1.0f, g->w_ih, s->I);
-    rnn_add_column_sums(g->b_ih, dtable, (size_t)V, GH);
+    if (with_bias)
+        rnn_add_column_sums(g->b_ih, dtable, (size_t)V, GH);
     recur_sgemm(0, 0, V, s->I, GH, 1.0f, dtable, GH, w->w_ih, s->I, 1.0f, d_emb, s->I);
+}
+
+void rnn_backward_tokens(const rnn_shape *s, const rnn_weights *w, rnn_grads *g, const rnn_tokens *tok,
+                         const rnn_cache *cache, float *dh, float *d_emb, float *scratch)
+{
+    const float *dgx = rnn_backward_steps(s, w, g, cache, dh, scratch, NULL, NULL);
+    rnn_tokens_input_backward(s, w, g, tok, dgx, 1, d_emb);
 }

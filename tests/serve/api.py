@@ -89,18 +89,23 @@ expected = sample("ROMEO:", 3000, 7)
 every = Server(recur, ["--model", model, "--flush-ms", "0"])
 status, _, raw = every.stream({"prompt": "ROMEO:", "max_tokens": 3000, "seed": 7})
 texts, _, events_every = sse_texts(raw)
-check(texts[0] == expected and events_every >= 20,
+# How many events a reader gets at --flush-ms 0 is up to the scheduler: the
+# 3000 tokens take well under a second here, and runs beside two busy
+# processes gave anything from 4 events to over 100 (the HTTP thread waits
+# for a core while the generator runs on). The upper bound of an interval
+# holds whatever the load, over a stream long enough to span several.
+check(texts[0] == expected and events_every >= 2,
       "--flush-ms 0: %d events for 3000 tokens, the same text" % events_every)
 every.stop()
-slow = Server(recur, ["--model", model, "--flush-ms", "300"])
+slow = Server(recur, ["--model", model, "--flush-ms", "100", "--max-tokens", "100000"])
 t0 = time.time()
-status, _, raw = slow.stream({"prompt": "ROMEO:", "max_tokens": 3000, "seed": 7})
+status, _, raw = slow.stream({"prompt": "ROMEO:", "max_tokens": 60000, "seed": 7})
 elapsed = time.time() - t0
 texts, _, events_slow = sse_texts(raw)
-# the first text at once, then one event per 300 ms at most, then the end
-bound = 2 + int(elapsed / 0.3) + 1
-check(texts[0] == expected and events_slow <= bound and events_slow < events_every,
-      "--flush-ms 300: %d events in %.2f s (at most %d), the same text" % (events_slow, elapsed, bound))
+# the first text at once, then one event per 100 ms at most, then the end
+bound = 2 + int(elapsed / 0.1) + 1
+check(len(texts[0]) >= 60000 and texts[0].startswith(expected) and 2 <= events_slow <= bound,
+      "--flush-ms 100: %d events for 60000 tokens in %.2f s (at most %d)" % (events_slow, elapsed, bound))
 slow.stop()
 
 # ---- stop strings ----
