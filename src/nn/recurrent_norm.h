@@ -16,8 +16,10 @@
  * units, of one stream; the same in training and evaluation).
  *
  * Batch statistics couple the streams, so the step loop runs over all of
- * them at once (the matrix products still use every thread). LSTM
- * peepholes are not combined with normalisation. */
+ * them at once; within a step the products, the norms and the cell updates
+ * each split over the threads (by rows, or by columns for the column sums),
+ * which leaves every sum in one order. LSTM peepholes are not combined with
+ * normalisation. */
 #ifndef RECUR_NN_RECURRENT_NORM_H
 #define RECUR_NN_RECURRENT_NORM_H
 
