@@ -20,17 +20,25 @@ size_t layer_backward_scratch(const recur_model *m, const rnn_shape *s)
     return a > b ? a : b;
 }
 
-void layer_forward(const recur_model *m, int l, const rnn_shape *s, const float *x, rnn_cache *k,
-                   rnn_norm_cache *nc, int training, int t0)
+void layer_forward(const recur_model *m, int l, const rnn_shape *s, const float *x, const rnn_tokens *tok,
+                   rnn_cache *k, rnn_norm_cache *nc, int training, int t0)
 {
     rnn_weights w = model_layer_weights(m, l, m->params);
     if (m->cfg.norm == RECUR_NORM_NONE) {
-        rnn_forward(s, &w, x, k);
+        if (tok)
+            rnn_forward_tokens(s, &w, tok, k);
+        else
+            rnn_forward(s, &w, x, k);
         return;
     }
     rnn_norm nm = model_layer_norm(m, l, m->params, !training);
     nm.t0 = t0;
-    rnn_norm_forward(s, &w, &nm, x, k, nc);
+    if (tok) {
+        rnn_tokens_gates(s, &w, tok, 0, k->gates);
+        rnn_norm_forward_steps(s, &w, &nm, k, nc);
+    } else {
+        rnn_norm_forward(s, &w, &nm, x, k, nc);
+    }
 }
 
 void layer_backward(const recur_model *m, int l, const rnn_shape *s, float *grads, const float *x,
@@ -46,20 +54,6 @@ void layer_backward(const recur_model *m, int l, const rnn_shape *s, float *grad
     rnn_norm nm = model_layer_norm(m, l, m->params, nc->fixed);
     rnn_norm_grads ng = model_layer_norm_grads(m, l, grads);
     rnn_norm_backward(s, &w, &nm, &g, &ng, x, k, nc, dh, dx, scratch, dh0, dc0);
-}
-
-void layer_forward_tokens(const recur_model *m, int l, const rnn_shape *s, const rnn_tokens *tok, rnn_cache *k,
-                          rnn_norm_cache *nc, int training, int t0)
-{
-    rnn_weights w = model_layer_weights(m, l, m->params);
-    if (m->cfg.norm == RECUR_NORM_NONE) {
-        rnn_forward_tokens(s, &w, tok, k);
-        return;
-    }
-    rnn_norm nm = model_layer_norm(m, l, m->params, !training);
-    nm.t0 = t0;
-    rnn_tokens_gates(s, &w, tok, 0, k->gates);
-    rnn_norm_forward_steps(s, &w, &nm, k, nc);
 }
 
 void layer_backward_tokens(const recur_model *m, int l, const rnn_shape *s, float *grads, const rnn_tokens *tok,

@@ -299,12 +299,8 @@ static void direction_forward(const recur_model *m, net_workspace *ws, int l, in
             memset(c->cs, 0, BH * sizeof(float));
     }
     rnn_shape s = {T, B, m->layers[k].in, H, cfg->cell, cfg->peephole};
-    if (l == 0 && ws->tokens) {
-        rnn_tokens tok = first_layer_tokens(m, ws);
-        layer_forward_tokens(m, k, &s, &tok, c, &ws->norm[k], ws->training, 0);
-    } else {
-        layer_forward(m, k, &s, x, c, &ws->norm[k], ws->training, 0);
-    }
+    rnn_tokens tok = first_layer_tokens(m, ws);
+    layer_forward(m, k, &s, x, l == 0 && ws->tokens ? &tok : NULL, c, &ws->norm[k], ws->training, 0);
     if (state) {
         memcpy(state->h + l * BH, c->hs + (size_t)T * BH, BH * sizeof(float));
         if (c->cs)
