@@ -1,10 +1,9 @@
-/* The normalised layers on threads: wide enough that the norm kernels and
- * the step loops of recurrent_norm.c split their rows or columns between
- * threads (a step of 40 streams x 2,048 gates), the kernels at two threads
- * give the one-thread result bit for bit, and a normalised layer's outputs,
- * gradients and running averages the same to float rounding, for both
- * norms, batch norm with its own and with fixed statistics, and every
- * cell. */
+/* The normalised layers at one and two threads, on a step wide enough (40
+ * streams x 2,048 gates) that any loop made parallel would split: the norm
+ * kernels give the one-thread result bit for bit, and a normalised layer's
+ * outputs, gradients and running averages the same to float rounding (its
+ * products are cut into slabs by thread count), for both norms, batch norm
+ * with its own and with fixed statistics, and every cell. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -6,14 +6,6 @@
 
 #include <math.h>
 
-/* Whether n rows of d are worth the threads: a step of a wide layer (50
- * streams x 2,048 gates) is; the loops either give each thread whole rows
- * or whole columns, so every sum keeps its one order at any thread count. */
-#define WORTH_THREADS(n, d) ((n) * (size_t)(d) >= 65536)
-
-/* Columns a thread takes at once in the column sums. */
-enum { COLUMN_BLOCK = 64 };
-
 /* Eight partial sums in double, one per lane of j % 8, then added in one
  * order: independent chains the compiler keeps in vector registers, where
  * one running double sum waits on each add. */
@@ -53,7 +45,6 @@ static double squares_about(const float *x, int d, double mean)
 void layer_norm_forward(const float *x, size_t n, int d, const float *gain, const float *bias, float *xhat,
                         float *rstd, float *y)
 {
-#pragma omp parallel for schedule(static) if (WORTH_THREADS(n, d))
     for (size_t r = 0; r < n; r++) {
         const float *xr = x + r * (size_t)d;
         double mean = sum_of(xr, d) / d;
@@ -72,23 +63,13 @@ void layer_norm_forward(const float *x, size_t n, int d, const float *gain, cons
 void layer_norm_backward(const float *xhat, const float *rstd, size_t n, int d, const float *gain, const float *dy,
                          float *dgain, float *dbias, float *dx)
 {
-    /* The gain's (and shift's) gradient, each column over the rows in
-     * order, before dx, which may overwrite dy. */
-#pragma omp parallel for schedule(static) if (WORTH_THREADS(n, d))
-    for (int j0 = 0; j0 < d; j0 += COLUMN_BLOCK) {
-        const int j1 = d - j0 < COLUMN_BLOCK ? d : j0 + COLUMN_BLOCK;
-        for (size_t r = 0; r < n; r++) {
-            const float *hr = xhat + r * (size_t)d, *dr = dy + r * (size_t)d;
-            for (int j = j0; j < j1; j++)
-                dgain[j] += dr[j] * hr[j];
-            if (dbias)
-                for (int j = j0; j < j1; j++)
-                    dbias[j] += dr[j];
-        }
-    }
-#pragma omp parallel for schedule(static) if (WORTH_THREADS(n, d))
     for (size_t r = 0; r < n; r++) {
         const float *hr = xhat + r * (size_t)d, *dr = dy + r * (size_t)d;
+        for (int j = 0; j < d; j++)
+            dgain[j] += dr[j] * hr[j];
+        if (dbias)
+            for (int j = 0; j < d; j++)
+                dbias[j] += dr[j];
         double acc_g[LANES] = {0}, acc_gh[LANES] = {0}, tail_g = 0.0, tail_gh = 0.0;
         int j = 0;
         for (; j + LANES <= d; j += LANES)
@@ -116,8 +97,7 @@ void batch_norm_forward(const float *x, size_t n, int d, const float *gain, cons
     /* Each column's sums run over the rows in order, as one loop per column
      * would, but a block of columns at a time row by row: contiguous reads
      * the compiler vectorises, where a column's walk strides d floats. */
-    enum { BLOCK = COLUMN_BLOCK };
-#pragma omp parallel for schedule(static) if (WORTH_THREADS(n, d))
+    enum { BLOCK = 64 };
     for (int j0 = 0; j0 < d; j0 += BLOCK) {
         const int w = d - j0 < BLOCK ? d - j0 : BLOCK;
         double sum[BLOCK] = {0}, sq[BLOCK] = {0}, mu[BLOCK];
@@ -142,7 +122,6 @@ void batch_norm_forward(const float *x, size_t n, int d, const float *gain, cons
             var[j0 + k] = (float)v;
         }
     }
-#pragma omp parallel for schedule(static) if (WORTH_THREADS(n, d))
     for (size_t r = 0; r < n; r++) {
         const float *xr = x + r * (size_t)d;
         float *hr = xhat + r * (size_t)d, *yr = y + r * (size_t)d;
@@ -159,7 +138,6 @@ void batch_norm_forward_fixed(const float *x, size_t n, int d, const float *gain
 {
     for (int j = 0; j < d; j++)
         rstd[j] = 1.0f / sqrtf(var[j] + NORM_EPS);
-#pragma omp parallel for schedule(static) if (WORTH_THREADS(n, d))
     for (size_t r = 0; r < n; r++) {
         const float *xr = x + r * (size_t)d;
         float *yr = y + r * (size_t)d;
@@ -176,19 +154,14 @@ void batch_norm_backward(const float *xhat, const float *rstd, size_t n, int d, 
                          int fixed, float *dgain, float *dbias, float *dx, float *scratch)
 {
     float *mean_g = scratch, *mean_gh = scratch + d;
-    /* Column sums row by row (contiguous) in blocks of columns, each in one
-     * order. */
-#pragma omp parallel for schedule(static) if (WORTH_THREADS(n, d))
-    for (int j0 = 0; j0 < d; j0 += COLUMN_BLOCK) {
-        const int j1 = d - j0 < COLUMN_BLOCK ? d : j0 + COLUMN_BLOCK;
-        for (int j = j0; j < j1; j++)
-            mean_g[j] = mean_gh[j] = 0.0f;
-        for (size_t r = 0; r < n; r++) {
-            const float *hr = xhat + r * (size_t)d, *dr = dy + r * (size_t)d;
-            for (int j = j0; j < j1; j++) {
-                mean_g[j] += dr[j];
-                mean_gh[j] += dr[j] * hr[j];
-            }
+    for (int j = 0; j < d; j++)
+        mean_g[j] = mean_gh[j] = 0.0f;
+    /* Column sums row by row (contiguous), each in one order. */
+    for (size_t r = 0; r < n; r++) {
+        const float *hr = xhat + r * (size_t)d, *dr = dy + r * (size_t)d;
+        for (int j = 0; j < d; j++) {
+            mean_g[j] += dr[j];
+            mean_gh[j] += dr[j] * hr[j];
         }
     }
     for (int j = 0; j < d; j++) {
@@ -198,7 +171,6 @@ void batch_norm_backward(const float *xhat, const float *rstd, size_t n, int d, 
         mean_g[j] *= gain[j] / (float)n;
         mean_gh[j] *= gain[j] / (float)n;
     }
-#pragma omp parallel for schedule(static) if (WORTH_THREADS(n, d))
     for (size_t r = 0; r < n; r++) {
         const float *hr = xhat + r * (size_t)d, *dr = dy + r * (size_t)d;
         float *xr = dx + r * (size_t)d;

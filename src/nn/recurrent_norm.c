@@ -14,10 +14,6 @@
 
 enum site { SITE_IH, SITE_HH, SITE_C };
 
-/* Whether a step's rows are worth the threads (as in norm.c): each thread
- * takes whole rows, streams being independent outside the norms. */
-#define ROWS_WORTH_THREADS(rows, width) ((size_t)(rows) * (size_t)(width) >= 65536)
-
 static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
 
 size_t rnn_norm_cache_size(const rnn_shape *s)
@@ -128,7 +124,6 @@ static void add_biases(const rnn_shape *s, const rnn_weights *w, float *g, size_
 {
     const int GH = rnn_gate_count(s->cell) * s->H;
     const int hidden_cols = s->cell == RECUR_CELL_GRU ? 2 * s->H : GH;
-#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(rows, GH))
     for (size_t r = 0; r < rows; r++) {
         float *gr = g + r * (size_t)GH;
         for (int j = 0; j < GH; j++)
@@ -144,7 +139,6 @@ static void lstm_norm_update(const rnn_shape *s, const rnn_norm *nm, int t, int 
                              float *h)
 {
     const int B = s->B, H = s->H, G4 = 4 * H;
-#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, G4))
     for (int b = 0; b < B; b++) {
         float *gb = g + (size_t)b * G4;
         recur_vsigmoid(gb, gb, 2 * (size_t)H);
@@ -157,12 +151,10 @@ static void lstm_norm_update(const rnn_shape *s, const rnn_norm *nm, int t, int 
     }
     memcpy(cn, c_new, (size_t)B * H * sizeof *cn);
     norm_step(s, nm, SITE_C, t, fixed, cn, xhat_c, rstd_c, stats);
-#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, G4))
-    for (int b = 0; b < B; b++) {
-        recur_vtanh(tc + (size_t)b * H, cn + (size_t)b * H, (size_t)H);
+    recur_vtanh(tc, cn, (size_t)B * H);
+    for (int b = 0; b < B; b++)
         for (int j = 0; j < H; j++)
             h[(size_t)b * H + j] = g[(size_t)b * G4 + 3 * H + j] * tc[(size_t)b * H + j];
-    }
 }
 
 /* The cell update of one step for all streams once g holds the input side
@@ -173,20 +165,16 @@ static void cell_update(const rnn_shape *s, const rnn_weights *w, const rnn_norm
 {
     const int B = s->B, H = s->H, GH = rnn_gate_count(s->cell) * H;
     if (s->cell == RECUR_CELL_GRU) {
-#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, GH))
         for (int b = 0; b < B; b++)
             gru_cell(H, (size_t)H, g + (size_t)b * GH, hh + (size_t)b * GH, w->b_hh + 2 * H, h_prev + (size_t)b * H,
                      aux + (size_t)b * H, h + (size_t)b * H);
         return;
     }
-#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, GH))
-    for (int b = 0; b < B; b++)
-        for (size_t k = (size_t)b * GH; k < (size_t)(b + 1) * GH; k++)
-            g[k] += hh[k];
+    for (size_t k = 0; k < (size_t)B * GH; k++)
+        g[k] += hh[k];
     if (s->cell == RECUR_CELL_LSTM)
         lstm_norm_update(s, nm, t, fixed, g, c_prev, c_new, cn, xhat_c, rstd_c, stats, aux, h);
     else
-#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, GH))
         for (int b = 0; b < B; b++)
             elman_cell(H, s->cell, g + (size_t)b * GH, h + (size_t)b * H);
 }
@@ -242,7 +230,6 @@ static void gate_grads(const rnn_shape *s, const rnn_norm *nm, rnn_norm_grads *n
     const float *g = cache->gates + (size_t)t * B * GH;
     if (s->cell == RECUR_CELL_LSTM) {
         const float *tc = cache->aux + t * BH, *c_prev = cache->cs + t * BH;
-#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, GH))
         for (int b = 0; b < B; b++)
             for (int j = 0; j < H; j++) {
                 size_t k = (size_t)b * H + j;
@@ -252,7 +239,6 @@ static void gate_grads(const rnn_shape *s, const rnn_norm *nm, rnn_norm_grads *n
             }
         norm_step_backward(s, nm, ng, SITE_C, nc->fixed, nc->xhat_c + t * BH, nc->rstd_c + t * rstd_stride(s, SITE_C),
                            dcn, scratch);
-#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, GH))
         for (int b = 0; b < B; b++)
             for (int j = 0; j < H; j++) {
                 size_t k = (size_t)b * H + j;
@@ -268,7 +254,6 @@ static void gate_grads(const rnn_shape *s, const rnn_norm *nm, rnn_norm_grads *n
         memcpy(dgh, dgx, (size_t)B * GH * sizeof *dgh);
     } else if (s->cell == RECUR_CELL_GRU) {
         const float *h_prev = cache->hs + t * BH, *hn = cache->aux + t * BH;
-#pragma omp parallel for schedule(static) if (ROWS_WORTH_THREADS(B, GH))
         for (int b = 0; b < B; b++)
             for (int j = 0; j < H; j++) {
                 size_t k = (size_t)b * H + j;

@@ -16,9 +16,10 @@
  * units, of one stream; the same in training and evaluation).
  *
  * Batch statistics couple the streams, so the step loop runs over all of
- * them at once; within a step the products, the norms and the cell updates
- * each split over the threads (by rows, or by columns for the column sums),
- * which leaves every sum in one order. LSTM peepholes are not combined with
+ * them at once; within a step the products use every thread, the norms and
+ * cells one (on a region of their own each, threads that sleep between
+ * regions cost more to wake than these loops take: measured 1.39x slower
+ * with GOMP_SPINCOUNT=0). LSTM peepholes are not combined with
  * normalisation. */
 #ifndef RECUR_NN_RECURRENT_NORM_H
 #define RECUR_NN_RECURRENT_NORM_H
