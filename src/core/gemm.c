@@ -80,49 +80,58 @@ void recur_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, con
 #ifdef RECUR_HAVE_OPENMP
     /* recur keeps the BLAS to one thread per call (recur_set_threads) so
      * that its own threads never fight the BLAS's pool; a large product
-     * outside a parallel region is then cut into slabs of C that the
+     * outside any parallel region is then cut into slabs of C that the
      * threads take in turn. Several slabs a thread, not one: a thread whose
      * core is shared with another process takes fewer of them instead of
      * holding the others back (with fixed halves, 2 threads on 2 cores and
      * one competing process ran no faster than 1). */
     int threads = omp_get_max_threads();
-    if (threads > 1 && !omp_in_parallel() && (double)m * n * k >= 1e6 && recur_gemm_concurrent_ok()) {
-        int split_rows = m >= n;
-        int len = split_rows ? m : n;
-        /* Slabs of whole 16-row (or column) tiles, the kernels' full ones.
+    const double work = (double)m * n * k;
+    if (omp_get_level() == 0 && work >= 1e6 && recur_gemm_concurrent_ok()) {
+        /* The cut must not change the numbers with the thread count.
+         * Cutting rows at multiples of 48 does not change them at all: 48
+         * is a multiple of the rows OpenBLAS's sgemm kernels take at once
+         * (16 for SkylakeX, 24 for Haswell and Zen), so a row of C sums in
+         * the same order in any slab as in the whole product (measured,
+         * OpenBLAS 0.3.21: cuts at multiples of 24 rows bitwise equal on
+         * Zen 3, of 16 on SkylakeX). Cutting columns does change them on
+         * Zen, at any width up to 96 measured, so the column cut is a
+         * function of the shape alone and one thread runs it too.
          * OpenBLAS runs products below about 1e6 multiply-adds through its
          * small-matrix kernels, which sum in another order: each slab keeps
-         * above that (SLAB_MIN) unless even halves fall below it, and then
-         * the cut is the halves' as before, so that a product's numbers
-         * stay what they were on that many threads. */
-        const double SLAB_MIN = 1.1e6, work = (double)m * n * k;
-        int tiles = (len + 15) / 16, slabs = 4 * threads;
+         * above that (SLAB_MIN) where it can. */
+        const double SLAB_MIN = 1.1e6;
+        const int split_rows = m >= n, len = split_rows ? m : n, tile = split_rows ? 48 : 16;
+        const int tiles = (len + tile - 1) / tile;
+        int slabs = split_rows ? (threads > 1 ? 4 * threads : 1) : 8;
         if (slabs > work / SLAB_MIN)
             slabs = (int)(work / SLAB_MIN);
         if (slabs > tiles)
             slabs = tiles;
-        if (slabs < threads)
-            slabs = threads;
+        if (split_rows && slabs < threads)
+            slabs = threads; /* the even cut, in whole tiles */
+        if (slabs > 1) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-        for (int i = 0; i < slabs; i++) {
-            int lo, hi;
-            if (slabs == threads) { /* the even cut, rounded down to 16-multiples */
-                recur_thread_share(len, 1, i, slabs, &lo, &hi);
-                lo &= ~15;
-                hi = i == slabs - 1 ? len : hi & ~15;
-            } else { /* whole tiles */
-                recur_thread_share(len, 16, i, slabs, &lo, &hi);
+            for (int i = 0; i < slabs; i++) {
+                int lo, hi;
+                if (split_rows && slabs == threads) { /* the even cut, rounded down to whole tiles */
+                    recur_thread_share(len, 1, i, slabs, &lo, &hi);
+                    lo -= lo % tile;
+                    hi = i == slabs - 1 ? len : hi - hi % tile;
+                } else {
+                    recur_thread_share(len, tile, i, slabs, &lo, &hi);
+                }
+                if (hi > lo) {
+                    if (split_rows)
+                        cblas_call(trans_a, trans_b, hi - lo, n, k, alpha, trans_a ? a + lo : a + (size_t)lo * lda,
+                                   lda, b, ldb, beta, c + (size_t)lo * ldc, ldc);
+                    else
+                        cblas_call(trans_a, trans_b, m, hi - lo, k, alpha, a, lda,
+                                   trans_b ? b + (size_t)lo * ldb : b + lo, ldb, beta, c + lo, ldc);
+                }
             }
-            if (hi > lo) {
-                if (split_rows)
-                    cblas_call(trans_a, trans_b, hi - lo, n, k, alpha, trans_a ? a + lo : a + (size_t)lo * lda, lda,
-                               b, ldb, beta, c + (size_t)lo * ldc, ldc);
-                else
-                    cblas_call(trans_a, trans_b, m, hi - lo, k, alpha, a, lda,
-                               trans_b ? b + (size_t)lo * ldb : b + lo, ldb, beta, c + lo, ldc);
-            }
+            return;
         }
-        return;
     }
 #endif
     cblas_call(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

@@ -18,8 +18,9 @@ void recur_pack_b(int trans_b, int k, int n, const float *b, int ldb, float *pac
 /* C (m x n, row stride ldc) += A (m x k, row stride lda) x packed B. */
 void recur_sgemm_packed(int m, int n, int k, const float *a, int lda, const float *packed, float *c, int ldc);
 
-/* Whether this build has the AVX-512 kernels, which outrun a general GEMM
- * at every size; the AVX2 kernel does only for small matrices. */
-int recur_packed_is_wide(void);
+/* Whether this build has the AVX-512 or AVX2 kernels, which outrun a
+ * general GEMM at the sizes of a recurrence (bench/micro/bench_packed.c);
+ * the plain-C one does only for small matrices. */
+int recur_packed_outruns_gemm(void);
 
 #endif

@@ -37,10 +37,11 @@ void rnn_hidden_product(const rnn_cache *c, int trans, int m, int n, int k, cons
 
 int rnn_packing_pays(const rnn_shape *s)
 {
-    /* The AVX-512 kernels beat OpenBLAS's per-call packing at every size
-     * measured (25 x 2048 x 512: 86 vs 66 GFLOP/s on one core); the AVX2
-     * one only while W_hh is small. */
-    return recur_packed_is_wide() || (size_t)rnn_gate_count(s->cell) * s->H * s->H <= 131072;
+    /* The vector kernels beat OpenBLAS's per-call packing at the sizes of
+     * a step (25 x 2048 x 512 on one core: AVX-512 86 against 66 GFLOP/s,
+     * AVX2 on Zen 3 68 against 44); the plain-C one only while W_hh is
+     * small. */
+    return recur_packed_outruns_gemm() || (size_t)rnn_gate_count(s->cell) * s->H * s->H <= 131072;
 }
 
 size_t rnn_packed_size(const rnn_shape *s)
