@@ -138,9 +138,9 @@ int cmd_sample(int argc, char **argv)
                      "Word models' words are joined by single spaces, <eos> is a new line.\n"
                      "--count N prints N samples one after another, each under a line naming it.\n"
                      "--weights f16 (half precision) or i8 (8 bits, a scale per row) keeps a copy\n"
-                     "of the weights that streams fewer bytes per token: on a 2 x 512 LSTM 1.8-2x and\n"
-                     "3.1x the chars/s of f32, for under 0.001% and 0.02% of the cross-entropy\n"
-                     "(docs/sampling.md).",
+                     "of the weights that streams fewer bytes per token: on a 2 x 512 LSTM 1.1-2x and\n"
+                     "1.4-3.1x the chars/s of f32 (by CPU), for under 0.001% and 0.02% of the\n"
+                     "cross-entropy (docs/sampling.md).",
                      flags, (int)(sizeof flags / sizeof flags[0]), 0, 0};
     int npos;
     int rc = cli_parse(&spec, argc, argv, NULL, &npos);

@@ -221,7 +221,7 @@ static void check_kernels(void)
 static void check_int_products(void)
 {
     if (!rows_int_available()) {
-        printf("integer products: not in this build (no AVX512-VNNI)\n");
+        printf("integer products: not in this build (no AVX512-VNNI or AVX2)\n");
         return;
     }
     static const int shapes[][2] = {{0, 37}, {37, 37}, {64, 128}, {130, 70}, {300, 300}};
@@ -249,9 +249,9 @@ static void check_int_products(void)
             rows_qvec_set(&qx, x, nx);
         rows_qvec_set(&qh, h, nh);
         for (int k = 0; k < nx; k++)
-            bad_q += fabsf(((float)qxb[k] - 128.0f) * qx.scale - x[k]) > 0.5001f * qx.scale;
+            bad_q += fabsf((float)rows_qvec_level(&qx, k) * qx.scale - x[k]) > 0.5001f * qx.scale;
         for (int k = 0; k < nh; k++)
-            bad_q += fabsf(((float)qhb[k] - 128.0f) * qh.scale - h[k]) > 0.5001f * qh.scale;
+            bad_q += fabsf((float)rows_qvec_level(&qh, k) * qh.scale - h[k]) > 0.5001f * qh.scale;
         for (int G = 1; G <= 4; G++) {
             float xs[4], hs[4];
             size_t row = (size_t)(count - G);
@@ -260,11 +260,11 @@ static void check_int_products(void)
                 const int8_t *r = mat.i8 + (row + (size_t)g) * (size_t)width;
                 double want_x = 0, want_h = 0, mag = 0;
                 for (int j = 0; j < nx; j++) {
-                    want_x += (double)r[j] * ((int)qxb[j] - 128);
+                    want_x += (double)r[j] * rows_qvec_level(&qx, j);
                     mag += fabs((double)r[j] * 127);
                 }
                 for (int j = 0; j < nh; j++) {
-                    want_h += (double)r[nx + j] * ((int)qhb[j] - 128);
+                    want_h += (double)r[nx + j] * rows_qvec_level(&qh, j);
                     mag += fabs((double)r[nx + j] * 127);
                 }
                 double s = mat.scale[row + (size_t)g];
@@ -279,16 +279,17 @@ static void check_int_products(void)
     }
     CHECK_MSG(bad_q == 0, "%d quantised inputs off by more than half a step", bad_q);
     CHECK_MSG(bad_dot == 0, "%d integer products differ from the double sums", bad_dot);
-    /* An all-zero vector quantises to the offset alone. */
+    /* An all-zero vector quantises to level 0. */
     float zeros[5] = {0};
     uint8_t q[5];
     rows_qvec qz = {q, 0};
     rows_qvec_set(&qz, zeros, 5);
-    CHECK(q[0] == 128 && q[4] == 128 && qz.scale == 1.0f);
+    CHECK(rows_qvec_level(&qz, 0) == 0 && rows_qvec_level(&qz, 4) == 0 && qz.scale == 1.0f);
     /* A diverged state's NaN becomes a byte, not an undefined conversion. */
     float odd[5] = {0.5f, NAN, -1.0f, 0.0f, 1.0f};
     rows_qvec_set(&qz, odd, 5);
-    CHECK(q[1] == 0 && q[2] == 1 && q[4] == 255 && q[3] == 128);
+    CHECK(rows_qvec_level(&qz, 1) == -128 && rows_qvec_level(&qz, 2) == -127 && rows_qvec_level(&qz, 4) == 127 &&
+          rows_qvec_level(&qz, 3) == 0);
 }
 
 /* Batch-1 evaluation runs on the sampler's path: the same loss as the

@@ -30,11 +30,18 @@ enum { TILE = 64, SETS_PASS = 64 };
 #define VPP (PANEL_LANES / ROWS_W) /* vectors per panel column */
 #if ROWS_W == 16
 #define MAX_ACC 24 /* of 32 registers: P more for the weights, one for a broadcast */
-#else
-#define MAX_ACC 8 /* of 16 */
-#endif
 #define MAX_B 8
-
+#define PANEL_AT_A_TIME 0
+#else
+/* Of 16 registers, a group's 4 panels (8 vectors a column) leave sums
+ * for one vector, which then loads a weight per FMA: with 4 vectors or
+ * more, a block takes one panel at a time instead, 2 weight vectors and up
+ * to 6 vectors' sums. Fewer keep whole groups, whose 8 sums a vector hide
+ * the FMA latency that a panel's 2 would not. */
+#define MAX_ACC 12
+#define MAX_B 6
+#define PANEL_AT_A_TIME 1
+#endif
 /* The compiler would fold a weight load into each FMA that uses it (a load
  * per FMA, and the loads set the pace); an empty asm claiming to change
  * the register keeps the loaded vector in one. */
@@ -43,28 +50,36 @@ enum { TILE = 64, SETS_PASS = 64 };
  * are registers rather than an array in memory. */
 #define UNROLLED _Pragma("GCC unroll 32")
 
-/* Vectors per block for P panels. */
-static int block_sets(int P)
+/* Whether n vectors go through the panels one at a time. */
+static int per_panel(int n)
 {
-    int b = MAX_ACC / (P * VPP);
+    return PANEL_AT_A_TIME && n >= 4;
+}
+
+/* Vectors per block for P panels, or for one panel at a time. */
+static int block_sets(int P, int one_panel)
+{
+    int b = MAX_ACC / ((one_panel ? 1 : P) * VPP);
     return b < 1 ? 1 : b > MAX_B ? MAX_B : b;
 }
 
-/* Columns [c0, c1) of one group (w: its first column) for B vectors whose
- * input for column c is v[s][c - voff]; the sums come from and go back to
- * mem (B x NV vectors). */
+/* Columns [c0, c1) of NV vectors of weights a column (w: the first, the
+ * columns P panels apart) for B vectors whose input for column c is
+ * v[s][c - voff]; the sums come from and go back to mem (B x NV vectors,
+ * P x VPP apart). */
 #define DEFINE_BLOCK(SUFFIX, T)                                                                        \
-    ALWAYS_INLINE void block_##SUFFIX(const T *w, const int NV, const int B, int c0, int c1,           \
-                                      const float *const *v, int voff, vec *mem, int prefetch)         \
+    ALWAYS_INLINE void block_##SUFFIX(const T *w, const int P, const int NV, const int B, int c0,      \
+                                      int c1, const float *const *v, int voff, vec *mem, int prefetch) \
     {                                                                                                  \
         vec acc[MAX_B * PANEL_MAX_GROUP * VPP];                                                        \
         const float *vs[MAX_B];                                                                        \
-        UNROLLED for (int k = 0; k < NV * B; k++)                                                      \
-            acc[k] = mem[k];                                                                           \
+        UNROLLED for (int s = 0; s < B; s++)                                                           \
+            UNROLLED for (int k = 0; k < NV; k++)                                                      \
+                acc[s * NV + k] = mem[s * P * VPP + k];                                                \
         UNROLLED for (int s = 0; s < B; s++)                                                           \
             vs[s] = v[s] - voff;                                                                       \
         for (int c = c0; c < c1; c++) {                                                                \
-            const T *wc = w + (size_t)c * NV * ROWS_W;                                                 \
+            const T *wc = w + (size_t)c * P * PANEL_LANES;                                             \
             vec wv[PANEL_MAX_GROUP * VPP];                                                             \
             UNROLLED for (int k = 0; k < NV; k++) {                                                    \
                 if (prefetch)                                                                          \
@@ -81,12 +96,13 @@ static int block_sets(int P)
                     acc[s * NV + k] = vfma(wv[k], xb, acc[s * NV + k]);                                \
             }                                                                                          \
         }                                                                                              \
-        UNROLLED for (int k = 0; k < NV * B; k++)                                                      \
-            mem[k] = acc[k];                                                                           \
+        UNROLLED for (int s = 0; s < B; s++)                                                           \
+            UNROLLED for (int k = 0; k < NV; k++)                                                      \
+                mem[s * P * VPP + k] = acc[s * NV + k];                                                \
     }                                                                                                  \
     /* One instance per (P, B), so that the sums stay in registers. */                                 \
-    static void blocks_##SUFFIX(const T *w, int P, int B, int c0, int c1, const float *const *v,       \
-                                int voff, vec *mem, int prefetch)                                      \
+    static void blocks_##SUFFIX(const T *w, int P, int B, int one_panel, int c0, int c1,               \
+                                const float *const *v, int voff, vec *mem, int prefetch)               \
     {                                                                                                  \
         switch (P * 16 + B) {                                                                          \
         CASES(SUFFIX, 1)                                                                               \
@@ -97,7 +113,14 @@ static int block_sets(int P)
         }                                                                                              \
     }
 #define CASE(SUFFIX, P, B)                                                                             \
-    case P * 16 + B: block_##SUFFIX(w, P * VPP, B, c0, c1, v, voff, mem, prefetch); break;
+    case P * 16 + B:                                                                                   \
+        if (PANEL_AT_A_TIME && one_panel)                                                              \
+            for (int p = 0; p < P; p++)                                                                \
+                block_##SUFFIX(w + p * PANEL_LANES, P, VPP, B, c0, c1, v, voff, mem + p * VPP,         \
+                               prefetch);                                                              \
+        else                                                                                           \
+            block_##SUFFIX(w, P, P * VPP, B, c0, c1, v, voff, mem, prefetch);                          \
+        break;
 #define CASES(SUFFIX, P)                                                                               \
     CASE(SUFFIX, P, 1)                                                                                 \
     CASE(SUFFIX, P, 2)                                                                                 \
@@ -105,8 +128,12 @@ static int block_sets(int P)
     CASE(SUFFIX, P, 4)                                                                                 \
     CASE(SUFFIX, P, 5)                                                                                 \
     CASE(SUFFIX, P, 6)                                                                                 \
-    CASE(SUFFIX, P, 7)                                                                                 \
-    CASE(SUFFIX, P, 8)
+    CASES_7_8(SUFFIX, P)
+#if MAX_B == 8
+#define CASES_7_8(SUFFIX, P) CASE(SUFFIX, P, 7) CASE(SUFFIX, P, 8)
+#else
+#define CASES_7_8(SUFFIX, P)
+#endif
 
 DEFINE_BLOCK(f32, float)
 DEFINE_BLOCK(f16, uint16_t)
@@ -137,12 +164,15 @@ static void store_sums(const panel_matrix *m, int q, int n, const vec *mem, floa
                                   int split, float *const *out, float *const *out_h,                   \
                                   const panel_out *where)                                              \
     {                                                                                                  \
-        const int P = m->P, NV = P * VPP, Bmax = block_sets(P);                                        \
+        const int P = m->P, NV = P * VPP;                                                              \
         vec mem[SETS_PASS * PANEL_MAX_GROUP * VPP];                                                    \
         for (int q = q0; q < q1; q++) {                                                                \
             const T *w = weights + (size_t)q * m->width * P * PANEL_LANES;                             \
             for (int s0 = 0; s0 < S; s0 += SETS_PASS) {                                                \
                 const int n = S - s0 < SETS_PASS ? S - s0 : SETS_PASS;                                 \
+                /* near-equal blocks: no short last one */                                             \
+                const int one = per_panel(n), Bmax = block_sets(P, one);                               \
+                const int blocks = (n + Bmax - 1) / Bmax;                                              \
                 for (int k = 0; k < n * NV; k++)                                                       \
                     mem[k] = vzero();                                                                  \
                 for (int seg = 0; seg < 2; seg++) {                                                    \
@@ -151,9 +181,11 @@ static void store_sums(const panel_matrix *m, int q, int n, const vec *mem, floa
                     const int tile = n > Bmax ? TILE : c1 - c0;                                        \
                     for (int t0 = c0; t0 < c1; t0 += tile) {                                           \
                         const int t1 = t0 + tile < c1 ? t0 + tile : c1;                                \
-                        for (int b0 = 0; b0 < n; b0 += Bmax)                                           \
-                            blocks_##SUFFIX(w, P, n - b0 < Bmax ? n - b0 : Bmax, t0, t1, v + b0, c0,   \
-                                            mem + b0 * NV, b0 == 0);                                   \
+                        for (int b = 0; b < blocks; b++) {                                             \
+                            const int b0 = n * b / blocks, b1 = n * (b + 1) / blocks;                  \
+                            blocks_##SUFFIX(w, P, b1 - b0, one, t0, t1, v + b0, c0, mem + b0 * NV,     \
+                                            b == 0);                                                   \
+                        }                                                                              \
                     }                                                                                  \
                     if (split && seg == 0) {                                                           \
                         store_sums(m, q, n, mem, out + s0, where);                                     \

@@ -1,15 +1,22 @@
 /* The int8 panels' products (see panels_int.h) for many streams.
  *
- * A block of B streams times one group's P panels keeps B x P sums of 16
- * lanes in registers (24 of AVX-512's 32: P = 4 and B = 6, or P = 3 and
- * B = 8). Each quad loads its P weight vectors once and broadcasts each
+ * AVX512-VNNI: a block of B streams times one group's P panels keeps B x P
+ * sums of 16 lanes in registers (24 of AVX-512's 32: P = 4 and B = 6, or
+ * P = 3 and B = 8). Each quad loads its P weight vectors once and broadcasts each
  * stream's four input bytes once, then does B x P vpdpbusd, 64 multiply-adds
  * each: 4 + 6 loads for 24 instructions, so the integer units set the pace.
  * With more streams than a block holds, the blocks take turns over tiles
  * of TILE quads (16 KB of a group of 4 panels, which stay in L1 for the
  * blocks after the first), their sums parked in memory between turns. A
  * segment's sums go to floats at its end, with the rows' and the inputs'
- * scales, as the int8 rows do (rows_int.c). */
+ * scales, as the int8 rows do (rows_int.c).
+ *
+ * AVX2 takes one panel at a time: a quad's 16 lanes are two vectors, each
+ * made |w| once for all the block's B <= 4 streams, which multiply it by
+ * their broadcast levels signed by w (rows_int.c's sign trick), so 2 B
+ * sums and the two |w| stay in the 16 registers. The tiles are a panel's
+ * TILE quads, 4 KB. The sums are the levels' own (no offsets to take out),
+ * the same integers as VNNI's less the offsets. */
 #include "sample/panels_int.h"
 
 #include <stdlib.h>
@@ -20,9 +27,13 @@
 #if defined(__AVX512VNNI__) && defined(__AVX512BW__)
 #include <immintrin.h>
 #define PANELS_HAVE_INT 1
+#define PANELS_INT_VNNI 1
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define PANELS_HAVE_INT 1
 #endif
 
-enum { QUAD = 4, LANES = PANEL_LANES, QUAD_BYTES = QUAD * PANEL_LANES, MAX_ACC = 24, MAX_B = 8, TILE = 64 };
+enum { QUAD = 4, LANES = PANEL_LANES, QUAD_BYTES = QUAD * PANEL_LANES, TILE = 64 };
 /* Streams one call takes (the sums' parking space); more are split. */
 enum { SETS_PASS = 16 };
 
@@ -95,6 +106,10 @@ void panel_int_matrix_free(panel_int_matrix *m)
 
 #ifdef PANELS_HAVE_INT
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
+#endif
+
+#ifdef PANELS_INT_VNNI
+enum { MAX_ACC = 24, MAX_B = 8 };
 /* As in panels.c: keeps a loaded weight vector in its register instead of
  * a load folded into every instruction that reads it. */
 #define KEEP_IN_REGISTER(v) __asm__("" : "+v"(v))
@@ -147,43 +162,11 @@ static void block_any(const int8_t *w, int P, int B, int c0, int c1, const uint8
 #undef CASE
 }
 
-/* Floats of one block's sums (acc: B x P) for group g, segment sums sum,
- * each stream's input scale; add: onto what dst holds (the other segment). */
-static void store_block(const panel_int_matrix *m, int g, int B, const __m512i *acc, const int32_t *sums,
-                        const rows_qvec *v, float *const *out, const panel_out *where, int add)
-{
-    const int P = m->P;
-    for (int s = 0; s < B; s++) {
-        const __m512 in_scale = _mm512_set1_ps(v[s].scale);
-        for (int p = 0; p < P; p++) {
-            const size_t r0 = ((size_t)g * P + (size_t)p) * LANES;
-            float *dst = out[s] + (size_t)g * where->group_step + (size_t)(p / where->per_gate) * where->gate_step +
-                         (size_t)(p % where->per_gate) * LANES;
-            /* q = v / scale + 128: the 128s come back out with the rows' sums */
-            __m512i d = _mm512_sub_epi32(acc[s * P + p],
-                                         _mm512_slli_epi32(_mm512_loadu_si512((const void *)(sums + r0)), 7));
-            __m512 f = _mm512_mul_ps(_mm512_mul_ps(_mm512_loadu_ps(m->scale + r0), in_scale), _mm512_cvtepi32_ps(d));
-            if (add)
-                f = _mm512_add_ps(_mm512_loadu_ps(dst), f);
-            _mm512_storeu_ps(dst, f);
-        }
-    }
-}
-
-/* An empty input side, split: its products are zeros. */
-static void store_zeros(const panel_int_matrix *m, int g, int B, float *const *out, const panel_out *where)
-{
-    for (int s = 0; s < B; s++)
-        for (int p = 0; p < m->P; p++)
-            _mm512_storeu_ps(out[s] + (size_t)g * where->group_step + (size_t)(p / where->per_gate) * where->gate_step +
-                                 (size_t)(p % where->per_gate) * LANES,
-                             _mm512_setzero_ps());
-}
-
 /* One segment (quads [0, n) from w) of group g for S <= SETS_PASS streams
  * q[s]: the sums into mem (S x P vectors), block by block, tile by tile. */
-static void segment_sums(const int8_t *w, int P, int n, int S, const uint8_t *const *q, __m512i *mem)
+static void segment_sums(const int8_t *w, int P, int n, int S, const uint8_t *const *q, int32_t *sums)
 {
+    __m512i *mem = (__m512i *)sums;
     const int Bmax = MAX_ACC / P < MAX_B ? MAX_ACC / P : MAX_B;
     for (int k = 0; k < S * P; k++)
         mem[k] = _mm512_setzero_si512();
@@ -195,11 +178,111 @@ static void segment_sums(const int8_t *w, int P, int n, int S, const uint8_t *co
     }
 }
 
+#elif defined(PANELS_HAVE_INT)
+enum { MAX_B = 4 };
+
+/* Quads [c0, c1) of panel p of one segment (w: its first quad of the
+ * group) for B streams' levels q[s] (of the segment's first quad): added
+ * to the sums of that panel in mem (16 lanes a stream, P panels apart). */
+ALWAYS_INLINE void panel_block(const int8_t *w, const int P, int p, const int B, int c0, int c1,
+                               const uint8_t *const *q, int32_t *mem)
+{
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i a[2 * MAX_B];
+    for (int s = 0; s < B; s++) {
+        a[2 * s] = _mm256_load_si256((const __m256i *)(mem + ((size_t)s * P + p) * LANES));
+        a[2 * s + 1] = _mm256_load_si256((const __m256i *)(mem + ((size_t)s * P + p) * LANES + 8));
+    }
+    for (int c = c0; c < c1; c++) {
+        const int8_t *wc = w + ((size_t)c * P + p) * QUAD_BYTES;
+        const __m256i w0 = _mm256_load_si256((const __m256i *)wc), w1 = _mm256_load_si256((const __m256i *)(wc + 32));
+        const __m256i u0 = _mm256_abs_epi8(w0), u1 = _mm256_abs_epi8(w1);
+        for (int s = 0; s < B; s++) {
+            int32_t four;
+            memcpy(&four, q[s] + (size_t)c * QUAD, sizeof four);
+            const __m256i level = _mm256_set1_epi32(four);
+            a[2 * s] = _mm256_add_epi32(a[2 * s], _mm256_madd_epi16(_mm256_maddubs_epi16(u0, _mm256_sign_epi8(level, w0)), ones));
+            a[2 * s + 1] =
+                _mm256_add_epi32(a[2 * s + 1], _mm256_madd_epi16(_mm256_maddubs_epi16(u1, _mm256_sign_epi8(level, w1)), ones));
+        }
+    }
+    for (int s = 0; s < B; s++) {
+        _mm256_store_si256((__m256i *)(mem + ((size_t)s * P + p) * LANES), a[2 * s]);
+        _mm256_store_si256((__m256i *)(mem + ((size_t)s * P + p) * LANES + 8), a[2 * s + 1]);
+    }
+}
+
+/* One instance per B, so that the sums stay in registers. */
+static void panel_block_any(const int8_t *w, int P, int p, int B, int c0, int c1, const uint8_t *const *q,
+                            int32_t *mem)
+{
+    switch (B) {
+    case 1: panel_block(w, P, p, 1, c0, c1, q, mem); break;
+    case 2: panel_block(w, P, p, 2, c0, c1, q, mem); break;
+    case 3: panel_block(w, P, p, 3, c0, c1, q, mem); break;
+    default: panel_block(w, P, p, 4, c0, c1, q, mem); break;
+    }
+}
+
+/* One segment (quads [0, n) from w) of group g for S <= SETS_PASS streams
+ * q[s]: the sums into mem (S x P x 16 lanes), panel by panel, block by
+ * block, tile by tile. */
+static void segment_sums(const int8_t *w, int P, int n, int S, const uint8_t *const *q, int32_t *mem)
+{
+    memset(mem, 0, (size_t)S * P * LANES * sizeof *mem);
+    const int tile = S > MAX_B ? TILE : n;
+    for (int t0 = 0; t0 < n; t0 += tile) {
+        const int t1 = t0 + tile < n ? t0 + tile : n;
+        for (int p = 0; p < P; p++)
+            for (int b0 = 0; b0 < S; b0 += MAX_B)
+                panel_block_any(w, P, p, S - b0 < MAX_B ? S - b0 : MAX_B, t0, t1, q + b0, mem + (size_t)b0 * P * LANES);
+    }
+}
+#endif
+
+#ifdef PANELS_HAVE_INT
+/* Floats of one block's sums (mem: B x P x 16 lanes) for group g, segment
+ * sums sums, each stream's input scale; add: onto what dst holds (the other
+ * segment). Plain loops: the same expressions as the int8 rows'. */
+static void store_block(const panel_int_matrix *m, int g, int B, const int32_t *mem, const int32_t *sums,
+                        const rows_qvec *v, float *const *out, const panel_out *where, int add)
+{
+    const int P = m->P;
+    for (int s = 0; s < B; s++)
+        for (int p = 0; p < P; p++) {
+            const size_t r0 = ((size_t)g * P + (size_t)p) * LANES;
+            const int32_t *d = mem + ((size_t)s * P + p) * LANES;
+            float *dst = out[s] + (size_t)g * where->group_step + (size_t)(p / where->per_gate) * where->gate_step +
+                         (size_t)(p % where->per_gate) * LANES;
+            for (int l = 0; l < LANES; l++) {
+#ifdef PANELS_INT_VNNI
+                /* q = level + 128: the 128s come back out with the rows' sums */
+                const int32_t level_sum = d[l] - sums[r0 + l] * 128;
+#else
+                const int32_t level_sum = d[l];
+                (void)sums;
+#endif
+                const float f = m->scale[r0 + l] * v[s].scale * (float)level_sum;
+                dst[l] = add ? dst[l] + f : f;
+            }
+        }
+}
+
+/* An empty input side, split: its products are zeros. */
+static void store_zeros(const panel_int_matrix *m, int g, int B, float *const *out, const panel_out *where)
+{
+    for (int s = 0; s < B; s++)
+        for (int p = 0; p < m->P; p++)
+            memset(out[s] + (size_t)g * where->group_step + (size_t)(p / where->per_gate) * where->gate_step +
+                       (size_t)(p % where->per_gate) * LANES,
+                   0, LANES * sizeof(float));
+}
+
 void panel_int_products(const panel_int_matrix *m, int q0, int q1, int S, const rows_qvec *x, const rows_qvec *h,
                         int split, float *const *out, float *const *out_h, const panel_out *where)
 {
     const int P = m->P, quads = m->qx + m->qh, use_x = x && m->nx > 0;
-    __m512i mem[SETS_PASS * PANEL_MAX_GROUP];
+    _Alignas(64) int32_t mem[SETS_PASS * PANEL_MAX_GROUP * LANES];
     for (int g = q0; g < q1; g++) {
         const int8_t *w = m->w + (size_t)g * quads * P * QUAD_BYTES;
         for (int s0 = 0; s0 < S; s0 += SETS_PASS) {
@@ -225,7 +308,7 @@ void panel_int_products(const panel_int_matrix *m, int q0, int q1, int S, const 
 void panel_int_products(const panel_int_matrix *m, int q0, int q1, int S, const rows_qvec *x, const rows_qvec *h,
                         int split, float *const *out, float *const *out_h, const panel_out *where)
 {
-    /* never called: the sampler keeps float panels without VNNI */
+    /* never called: the sampler keeps float panels without VNNI or AVX2 */
     (void)m, (void)q0, (void)q1, (void)S, (void)x, (void)h, (void)split, (void)out, (void)out_h, (void)where;
 }
 #endif

@@ -74,10 +74,12 @@ float rows_matrix_dot(const rows_matrix *m, size_t row, const float *x);
 
 /* Integer products for int8 rows (rows_int.c), where the CPU has them
  * (AVX512-VNNI: 64 byte products per instruction, against 16 float FMAs
- * after a two-step conversion). The other side is quantised too, once per
- * vector: q[j] = round(v[j] / scale) + 128, unsigned bytes with
- * scale = max |v| / 127, so a row's product is
- *   scale_row * scale * (sum_j w[j] q[j] - 128 * sum_j w[j]). */
+ * after a two-step conversion; AVX2: 32 in four instructions). The other
+ * side is quantised too, once per vector, to levels
+ * round(v[j] / scale) in [-127, 127] with scale = max |v| / 127, so a row's
+ * product is scale_row * scale * sum_j w[j] level[j]. The bytes q hold the
+ * levels as the kernel takes them: level + 128 (unsigned) for VNNI, the
+ * level's own int8 bits for AVX2; rows_qvec_level reads one back. */
 typedef struct rows_qvec {
     uint8_t *q;
     float scale;
@@ -87,6 +89,8 @@ typedef struct rows_qvec {
 int rows_int_available(void);
 /* Quantises v (n floats) into qv->q (n bytes, the caller's). */
 void rows_qvec_set(rows_qvec *qv, const float *v, int n);
+/* The level of byte j (-128 only for a NaN input). */
+int rows_qvec_level(const rows_qvec *qv, int j);
 /* Readies an int8 matrix whose rows are [x part | h part], split columns
  * apart: stores each part's sums. Returns RECUR_E_NOMEM on failure; does
  * nothing for other formats, or when this build lacks the products. */
