@@ -8,7 +8,8 @@
 # Environment: REPS (default 5), TORCH_BENCH (folder of the reference scripts;
 # default ../shared/bench), WORKLOADS (space-separated subset of the names below),
 # ONEDNN_BENCH (oneDNN's rnn_bench.cpp; default ../shared/bench/onednn; built
-# here when g++ and libdnnl are installed; used in contention mode).
+# here when g++ and libdnnl are installed: its RNN primitives run beside
+# recur at 2 threads, or at their default in contention mode).
 #
 # Contention mode, CONTEND=N (1 or more): N competing busy processes
 # (`stress-ng --cpu N`, or N shell busy loops without it) run from the first
@@ -118,16 +119,16 @@ start_contenders() {
     sleep 1 # let them start before the first run
 }
 
-# oneDNN's RNN primitives (contention mode): built from the reference source.
+# oneDNN's RNN primitives: built from the reference source.
 onednn=""
-if [ "$CONTEND" -gt 0 ] && [ -f "$ONEDNN_BENCH/rnn_bench.cpp" ] && command -v g++ >/dev/null &&
+if [ -f "$ONEDNN_BENCH/rnn_bench.cpp" ] && command -v g++ >/dev/null &&
     { [ -e /usr/include/oneapi/dnnl/dnnl.hpp ] || [ -e /usr/include/dnnl.hpp ]; }; then
     ONEDNN_DIR=$(mktemp -d)
     if g++ -O2 -std=c++17 -fopenmp "$ONEDNN_BENCH/rnn_bench.cpp" -ldnnl -o "$ONEDNN_DIR/rnn_bench" 2>/dev/null; then
         onednn=$ONEDNN_DIR/rnn_bench
     fi
 fi
-[ "$CONTEND" -eq 0 ] || [ -n "$onednn" ] || echo "oneDNN (libdnnl-dev) or its reference program not found: no oneDNN column" >&2
+[ -n "$onednn" ] || echo "oneDNN (libdnnl-dev) or its reference program not found: no oneDNN column" >&2
 
 # oneDNN's name for a workload (its sampling row is the batch-1 LSTM step).
 onednn_name() {
@@ -169,6 +170,10 @@ for w in "${WORKLOADS_ALL[@]}"; do
             # (its default 2-thread spinning is 2-4x slower).
             # shellcheck disable=SC2086
             (cd "$TORCH_BENCH" && run_json torch "$name" env GOMP_SPINCOUNT=0 $PY $targs --threads 2)
+        fi
+        on=$(onednn_name "$name")
+        if [ -n "$onednn" ] && [ -n "$on" ]; then
+            run_json onednn "$name" env OMP_NUM_THREADS=2 "$onednn" --only "$on" --iters 5 --warmup 2
         fi
     done
 done

@@ -70,8 +70,14 @@ for n in names:
 peak = summary.get("sgemm2048", {}).get("recur", {}).get("median")
 for n, e in summary.items():
     gf = [d.get("gflops") for d in rows if d["name"] == n and d["side"] == "recur" and d.get("mode") == "train"]
-    if gf and peak:
+    if gf:
         e["recur"]["gflops_median"] = statistics.median(gf)
+    ogf = [d.get("gflops") for d in rows if d["name"] == n and d["side"] == "onednn" and d.get("gflops")]
+    if gf and ogf:
+        # recur's products run in the whole step against oneDNN's RNN primitives alone
+        e["gflops_ratio_to_onednn"] = statistics.median(gf) / statistics.median(ogf)
+        e["onednn"]["gflops_median"] = statistics.median(ogf)
+    if gf and peak:
         e["recur"]["pct_of_sgemm_peak"] = 100 * statistics.median(gf) / peak
         # The nominal count (3x the model's forward products), which a run
         # that skips products (the char models' token table) exceeds.
@@ -104,17 +110,24 @@ if contend:
         print("| " + " | ".join(cells) + " |")
     print()
 
-print("| workload | recur | PyTorch | ratio | % of sgemm peak (products run / model count) | peak RSS recur / PyTorch (MB) |")
-print("|---|---:|---:|---:|---:|---:|")
+print("| workload | recur | PyTorch | ratio | oneDNN (RNN part) | ratio | GFLOP/s recur / oneDNN "
+      "| % of sgemm peak (products run / model count) | peak RSS recur / PyTorch (MB) |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for n, e in summary.items():
-    r, t = e.get("recur"), e.get("torch")
-    unit = (r or t)["unit"]
-    pct = f"{r['pct_of_sgemm_peak']:.0f}%" if r and "pct_of_sgemm_peak" in r else ""
+    r, t, o = e.get("recur"), e.get("torch"), e.get("onednn")
+    if not r:
+        continue
+    pct = f"{r['pct_of_sgemm_peak']:.0f}%" if "pct_of_sgemm_peak" in r else ""
     if pct and "pct_of_sgemm_peak_model_count" in r:
         pct += f" / {r['pct_of_sgemm_peak_model_count']:.0f}%"
-    rss = f"{r['peak_rss_mb']:.0f} / {t['peak_rss_mb']:.0f}" if r and t and r["peak_rss_mb"] and t["peak_rss_mb"] else ""
-    print(f"| {n} ({unit}) | {r['median']:,.0f} | {t['median']:,.0f} | {e.get('ratio', 0):.2f}x | {pct} | {rss} |"
-          if r and t else f"| {n} ({unit}) | {(r or {}).get('median', 0):,.0f} | | | {pct} | |")
+    rss = f"{r['peak_rss_mb']:.0f} / {t['peak_rss_mb']:.0f}" if t and r["peak_rss_mb"] and t["peak_rss_mb"] else ""
+    cells = [f"{n} ({r['unit']})", f"{r['median']:,.0f}"]
+    cells += [f"{t['median']:,.0f}", f"{e['ratio']:.2f}x"] if t else ["", ""]
+    cells += [f"{o['median']:,.0f}", f"{e['ratio_to_onednn']:.2f}x"] if o else ["", ""]
+    cells.append(f"{r['gflops_median']:.0f} / {o['gflops_median']:.0f} = {e['gflops_ratio_to_onednn']:.2f}x"
+                 if "gflops_ratio_to_onednn" in e and "gflops_median" in r else "")
+    cells += [pct, rss]
+    print("| " + " | ".join(cells) + " |")
 
 # Many streams against one, and batch-1 sampling against the read
 # bandwidth, each from the same run.
@@ -157,7 +170,7 @@ record = {
     "commit": commit, "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "cpu": cpu_model(),
     "cores": os.cpu_count(), "blas": blas, "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE", ""),
     "threads": ({"recur": "default", "recur-1": 1, "torch": "default, GOMP_SPINCOUNT=0", "onednn": "default"}
-                if contend else {"recur": 2, "torch": "2, GOMP_SPINCOUNT=0"}),
+                if contend else {"recur": 2, "torch": "2, GOMP_SPINCOUNT=0", "onednn": 2}),
     "contenders": contend, "summary": summary, "raw": rows,
 }
 path = os.path.join(outdir, ("contend%d-" % contend if contend else "bench-") + time.strftime("%Y%m%d-%H%M%S") + ".json")
